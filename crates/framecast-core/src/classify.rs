@@ -1,0 +1,334 @@
+//! What one whole line of gateway text means.
+//!
+//! Veo-over-chat gateways speak in free-form status lines, mostly Chinese, decorated with quote
+//! markers and emoji: `> ⌛️ 视频正在生成中`, `> 🏃 进度：36.0%`, `> ✅ 第1个视频生成成功，[点击这里](URL)`,
+//! `❌ … 失败`. This module turns one such line into a [`Line`]; it does not keep state (the
+//! tracker does). Matching is by meaning-bearing fragments, not exact sentences, so the variants
+//! other gateways send are understood too, and it is plain string searching rather than regular
+//! expressions because it runs on every line of every stream.
+
+/// The meaning of one line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    /// Nothing but whitespace and quote markers.
+    Blank,
+    /// The job waits in the gateway's queue.
+    Queued,
+    /// The video is being generated.
+    Generating,
+    /// A progress percentage, 0–100.
+    Progress(f32),
+    /// A delivered video: its number if the line gave one, and its URL.
+    Video { index: Option<u8>, url: String },
+    /// A failure, for one numbered video or the whole job, with the gateway's words.
+    Failure { index: Option<u8>, reason: String },
+    /// Anything else; kept in the transcript.
+    Other,
+}
+
+/// Removes quote markers and surrounding whitespace: `> 🏃 进度` becomes `🏃 进度`.
+pub fn strip_decoration(line: &str) -> &str {
+    line.trim().trim_start_matches(['>', ' ', '\t']).trim()
+}
+
+/// Classifies one line (without its line end).
+pub fn classify(raw: &str) -> Line {
+    let line = strip_decoration(raw);
+    if line.is_empty() {
+        return Line::Blank;
+    }
+    let success_mark = line.contains('✅') || line.contains("成功") || contains_ci(line, "success");
+    let urls = urls(line);
+    if success_mark && !urls.is_empty() || urls.iter().any(|u| u.video) {
+        if let Some(url) = pick_video(&urls, success_mark) {
+            return Line::Video {
+                index: video_number(line),
+                url,
+            };
+        }
+    }
+    if is_failure(line) {
+        return Line::Failure {
+            index: video_number(line),
+            reason: line.to_owned(),
+        };
+    }
+    if let Some(p) = progress(line) {
+        return Line::Progress(p);
+    }
+    if ["队列", "排队", "queue"]
+        .iter()
+        .any(|w| contains_ci(line, w))
+    {
+        return Line::Queued;
+    }
+    if line.contains('⌛')
+        || [
+            "生成中",
+            "请耐心等待",
+            "generating",
+            "processing",
+            "in progress",
+        ]
+        .iter()
+        .any(|w| contains_ci(line, w))
+    {
+        return Line::Generating;
+    }
+    Line::Other
+}
+
+fn is_failure(line: &str) -> bool {
+    const MARKS: [&str; 5] = ["❌", "失败", "错误", "违规", "拒绝"];
+    const WORDS: [&str; 10] = [
+        "error",
+        "fail",
+        "filtered",
+        "violat",
+        "policy",
+        "could not generate",
+        "unable to generate",
+        "rejected",
+        "blocked",
+        "unsafe",
+    ];
+    MARKS.iter().any(|m| line.contains(m)) || WORDS.iter().any(|w| contains_ci(line, w))
+}
+
+/// The percentage after `进度` or `progress`: `进度：36.0%`, `生成进度: 12%`, `进度 76..`,
+/// `Progress 40%`; or a `🏃` line that holds a percentage.
+fn progress(line: &str) -> Option<f32> {
+    let after = find_ci(line, "进度")
+        .map(|i| i + "进度".len())
+        .or_else(|| find_ci(line, "progress").map(|i| i + "progress".len()));
+    let start = match after {
+        Some(i) => i,
+        None if line.contains('🏃') && line.contains('%') => line.find('🏃')? + '🏃'.len_utf8(),
+        None => return None,
+    };
+    let rest = line[start..].trim_start_matches([' ', '\t', ':', '：', '=', '\u{3000}']);
+    let end = rest
+        .char_indices()
+        .find(|&(i, c)| {
+            !(c.is_ascii_digit()
+                || c == '.' && rest[i + 1..].starts_with(|d: char| d.is_ascii_digit()))
+        })
+        .map_or(rest.len(), |(i, _)| i);
+    let value: f32 = rest[..end].parse().ok()?;
+    (value.is_finite() && (0.0..=100.0).contains(&value)).then_some(value)
+}
+
+/// `第2个` or `video 2` / `video #2`, for 1–4 (the most a request may ask for, with room to spare).
+fn video_number(line: &str) -> Option<u8> {
+    let digits = |s: &str| -> Option<u8> {
+        let s = s.trim_start_matches([' ', '#', 'N', 'o', '.']);
+        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        s[..end].parse().ok().filter(|n| (1..=16).contains(n))
+    };
+    if let Some(i) = line.find('第') {
+        let rest = &line[i + '第'.len_utf8()..];
+        if let Some(n) = digits(rest) {
+            return Some(n);
+        }
+    }
+    find_ci(line, "video").and_then(|i| digits(&line[i + "video".len()..]))
+}
+
+/// A URL found in a line.
+#[derive(Debug)]
+struct Found<'a> {
+    url: &'a str,
+    /// It ends in a video extension or stands in a `<video>` tag.
+    video: bool,
+}
+
+fn urls(line: &str) -> Vec<Found<'_>> {
+    let mut out: Vec<Found<'_>> = Vec::new();
+    let mut from = 0;
+    while let Some(off) = line[from..].find("http") {
+        let start = from + off;
+        let rest = &line[start..];
+        if !(rest.starts_with("https://") || rest.starts_with("http://")) {
+            from = start + 4;
+            continue;
+        }
+        let end = rest
+            .find(|c: char| {
+                c.is_whitespace()
+                    || matches!(c, ')' | '(' | '"' | '\'' | '<' | '>' | '[' | ']' | '`')
+                    || matches!(c, '，' | '。' | '）' | '】' | '」' | '、' | '；')
+            })
+            .unwrap_or(rest.len());
+        let url = rest[..end].trim_end_matches(['.', ',', ';', '!', '?', '~', ':']);
+        from = start + end.max(1);
+        if url.len() <= "https://".len() {
+            continue;
+        }
+        let in_video_tag = line[..start].rfind('<').is_some_and(|t| {
+            line[t..start].to_ascii_lowercase().starts_with("<video")
+                || line[t..start].to_ascii_lowercase().starts_with("<source")
+        });
+        if !out.iter().any(|f| f.url == url) {
+            out.push(Found {
+                url,
+                video: in_video_tag || has_video_extension(url),
+            });
+        }
+    }
+    out
+}
+
+fn has_video_extension(url: &str) -> bool {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .to_ascii_lowercase();
+    [".mp4", ".mov", ".webm", ".m4v"]
+        .iter()
+        .any(|e| path.ends_with(e))
+}
+
+/// The video's URL among a line's links: a link to a video file first, then (on a success line)
+/// the first link.
+fn pick_video(urls: &[Found<'_>], success_line: bool) -> Option<String> {
+    urls.iter()
+        .find(|f| f.video)
+        .or_else(|| success_line.then(|| urls.first()).flatten())
+        .map(|f| f.url.to_owned())
+}
+
+fn contains_ci(hay: &str, needle_lower: &str) -> bool {
+    find_ci(hay, needle_lower).is_some()
+}
+
+/// Finds an ASCII-lowercase (or non-ASCII) needle in `hay`, ignoring ASCII case.
+fn find_ci(hay: &str, needle_lower: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle_lower.as_bytes());
+    if n.is_empty() || h.len() < n.len() {
+        return None;
+    }
+    let first = n[0];
+    let alt = first.to_ascii_uppercase();
+    let mut i = 0;
+    while i + n.len() <= h.len() {
+        let rel = memchr::memchr2(first, alt, &h[i..=h.len() - n.len()])?;
+        let at = i + rel;
+        if h[at..at + n.len()].eq_ignore_ascii_case(n) {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn video(index: Option<u8>, url: &str) -> Line {
+        Line::Video {
+            index,
+            url: url.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_documents_lines() {
+        let table = [
+            ("> ⌛️ 视频正在生成中，请耐心等待...", Line::Generating),
+            ("> 🏃 进度：9.0%", Line::Progress(9.0)),
+            ("> 🏃 进度：90.2%", Line::Progress(90.2)),
+            (
+                "> ✅ 第1个视频生成成功，[点击这里](https://veo-video.gptkey.asia/assets/flow/xxx.mp4) 查看视频~~~",
+                video(Some(1), "https://veo-video.gptkey.asia/assets/flow/xxx.mp4"),
+            ),
+            ("", Line::Blank),
+            ("> ", Line::Blank),
+        ];
+        for (line, want) in table {
+            assert_eq!(classify(line), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn lines_other_gateways_send() {
+        let table = [
+            ("> ⌛️ 任务正在队列中，请耐心等待...", Line::Queued),
+            ("生成进度: 12%", Line::Progress(12.0)),
+            ("🏃 进度 76..", Line::Progress(76.0)),
+            ("Progress: 47.5%", Line::Progress(47.5)),
+            ("> 🏃 33%", Line::Progress(33.0)),
+            ("进度：100%", Line::Progress(100.0)),
+            ("进度：250%", Line::Other),
+            (
+                "> ✅ 视频生成成功，[点击这里](https://cdn.example/v/abc.mp4?sig=1&e=2) 查看视频~~~",
+                video(None, "https://cdn.example/v/abc.mp4?sig=1&e=2"),
+            ),
+            (
+                "> ✅ 第2个视频生成成功 [▶️ 在线观看](https://x.example/watch/9) | [⏬ 下载视频](https://x.example/dl/9.mp4)",
+                video(Some(2), "https://x.example/dl/9.mp4"),
+            ),
+            (
+                "<video src='https://cdn.example/play?id=7' controls></video>",
+                video(None, "https://cdn.example/play?id=7"),
+            ),
+            (
+                "https://cdn.example/out/3.mp4",
+                video(None, "https://cdn.example/out/3.mp4"),
+            ),
+            (
+                "✅ Video 3 generated: https://cdn.example/out/3.mp4.",
+                video(Some(3), "https://cdn.example/out/3.mp4"),
+            ),
+            (
+                "\u{3e} ✅ 视频生成成功，https://a.example/b",
+                video(None, "https://a.example/b"),
+            ),
+            ("See https://docs.example/help for more", Line::Other),
+            ("> 📝 提示词已提交", Line::Other),
+        ];
+        for (line, want) in table {
+            assert_eq!(classify(line), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn failure_lines_keep_the_gateways_words() {
+        let table = [
+            ("> ❌ 视频生成失败：AUDIO_FILTERED", None),
+            ("> ❌ 第2个视频生成失败，请重试", Some(2)),
+            ("生成错误: PROMINENT_PEOPLE_FILTER_FAILED", None),
+            (
+                "Veo could not generate videos because the input image violates Vertex AI's usage guidelines. Try rephrasing the prompt.",
+                None,
+            ),
+            ("Error: upstream timeout", None),
+        ];
+        for (line, index) in table {
+            assert_eq!(
+                classify(line),
+                Line::Failure {
+                    index,
+                    reason: strip_decoration(line).to_owned()
+                },
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn success_wins_over_failure_words_in_the_same_line() {
+        assert_eq!(
+            classify("✅ 第1个视频生成成功 (no errors) [link](https://a.example/v.mp4)"),
+            video(Some(1), "https://a.example/v.mp4")
+        );
+    }
+
+    #[test]
+    fn case_insensitive_search_is_exact() {
+        assert_eq!(find_ci("abcPROGRESS", "progress"), Some(3));
+        assert_eq!(find_ci("progres", "progress"), None);
+        assert_eq!(find_ci("进度", "进度"), Some(0));
+    }
+}

@@ -1,0 +1,63 @@
+//! What a running job tells its watcher: phases, progress, videos, downloads.
+//!
+//! The same events drive the CLI's `--json` lines and the app's per-job channel, so their field
+//! names say what they hold (`percent`, `bytes`, `total`).
+
+use crate::error::ErrorReport;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Reading and preparing the frames.
+    Preparing,
+    /// Connecting and sending the request.
+    Sending,
+    /// The gateway queued the job.
+    Queued,
+    /// The video is being generated.
+    Generating,
+    /// The stream is over and videos are still downloading.
+    Downloading,
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The job moved to a new phase; `text` is the gateway's line when it caused the move.
+    Phase {
+        phase: Phase,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// A line of gateway text that is neither progress nor a result.
+    Status { text: String },
+    /// The gateway's progress, 0–100.
+    Progress { percent: f32 },
+    /// A video's URL arrived (it is paid for from here on).
+    Video { index: u8, url: String },
+    /// The gateway said a video (or, without an index, the job) failed.
+    VideoFailed {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        index: Option<u8>,
+        reason: String,
+    },
+    /// Bytes of a video written so far.
+    Download {
+        index: u8,
+        bytes: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        total: Option<u64>,
+    },
+    /// A video is saved on disk.
+    Saved {
+        index: u8,
+        path: PathBuf,
+        bytes: u64,
+    },
+    /// A video could not be saved; its URL stays in the result.
+    DownloadFailed { index: u8, error: ErrorReport },
+}

@@ -1,0 +1,268 @@
+//! One job from request to files on disk: the generation and the downloads, at the same time.
+//!
+//! A video starts downloading the moment its URL arrives, while the stream goes on, because links
+//! expire and a paid video must not be lost to a later failure. The result lists every video the
+//! gateway delivered with its URL, and its file where the download succeeded.
+
+use crate::chunk::Usage;
+use crate::client::Gateway;
+use crate::download::{Downloader, ensure_dir};
+use crate::error::{Error, ErrorKind, Text};
+use crate::event::{Event, Phase};
+use crate::naming::video_file_name;
+use crate::request::GenerationRequest;
+use crate::sidecar::{self, Sidecar};
+use crate::tracker::{Echo, Outcome, Video, VideoFailure};
+use chrono::{Local, SecondsFormat, Utc};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Download progress is reported at most this often per video.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct JobSpec {
+    pub request: GenerationRequest,
+    /// SHA-256 of the frames as sent, for the sidecars.
+    pub frames_sha256: Vec<String>,
+    /// Where to save the videos; `None` keeps only their URLs.
+    pub save_dir: Option<PathBuf>,
+}
+
+/// One delivered video and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoResult {
+    pub index: u8,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// Why it could not be saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+}
+
+/// Everything a job produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobResult {
+    /// Every requested video arrived and, when saving, was saved.
+    pub ok: bool,
+    pub requested: u8,
+    pub videos: Vec<VideoResult>,
+    pub failures: Vec<VideoFailure>,
+    pub error: Option<Error>,
+    pub last_progress: Option<f32>,
+    pub echo: Option<Echo>,
+    pub usage: Option<Usage>,
+    pub transcript: Vec<String>,
+}
+
+/// Runs a job: generates, and saves each video as soon as it is delivered.
+pub async fn run(
+    gateway: &Gateway,
+    downloader: &Downloader,
+    spec: &JobSpec,
+    cancel: &CancellationToken,
+    emit: &(dyn Fn(Event) + Send + Sync),
+) -> JobResult {
+    let requested_at = Utc::now();
+    let requested_local = Local::now();
+    let (videos_tx, mut videos_rx) = mpsc::unbounded_channel::<(Video, chrono::DateTime<Utc>)>();
+    let pending = &AtomicUsize::new(0);
+    let saving = spec.save_dir.is_some();
+
+    let generation = async {
+        let videos_tx = videos_tx;
+        let mut forward = |event: Event| {
+            if let (Event::Video { index, url }, true) = (&event, saving) {
+                pending.fetch_add(1, Ordering::SeqCst);
+                let video = Video {
+                    index: *index,
+                    url: url.clone(),
+                };
+                let _ = videos_tx.send((video, Utc::now()));
+            }
+            emit(event);
+        };
+        let outcome = gateway.generate(&spec.request, cancel, &mut forward).await;
+        if pending.load(Ordering::SeqCst) > 0 {
+            emit(Event::Phase {
+                phase: Phase::Downloading,
+                text: None,
+            });
+        }
+        outcome
+    };
+
+    let downloads = async {
+        let mut running = FuturesUnordered::new();
+        let mut saved = Vec::new();
+        let mut open = true;
+        let mut dir_ready: Option<Result<(), Error>> = None;
+        loop {
+            tokio::select! {
+                next = videos_rx.recv(), if open => match next {
+                    None => open = false,
+                    Some((video, delivered_at)) => {
+                        let Some(dir) = &spec.save_dir else { continue };
+                        if dir_ready.is_none() {
+                            dir_ready = Some(ensure_dir(dir).await);
+                        }
+                        let ready = dir_ready.clone().unwrap_or(Ok(()));
+                        running.push(async move {
+                            let result = match ready {
+                                Ok(()) => save_one(gateway, downloader, spec, &video, requested_local, requested_at, delivered_at, cancel, emit).await,
+                                Err(e) => Err(e),
+                            };
+                            if let Err(e) = &result {
+                                emit(Event::DownloadFailed { index: video.index, error: e.into() });
+                            }
+                            pending.fetch_sub(1, Ordering::SeqCst);
+                            (video.index, result)
+                        });
+                    }
+                },
+                Some(done) = running.next(), if !running.is_empty() => saved.push(done),
+                else => break,
+            }
+        }
+        saved
+    };
+
+    let (outcome, saved) = tokio::join!(generation, downloads);
+    assemble(outcome, saved, saving)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn save_one(
+    gateway: &Gateway,
+    downloader: &Downloader,
+    spec: &JobSpec,
+    video: &Video,
+    requested_local: chrono::DateTime<Local>,
+    requested_at: chrono::DateTime<Utc>,
+    delivered_at: chrono::DateTime<Utc>,
+    cancel: &CancellationToken,
+    emit: &(dyn Fn(Event) + Send + Sync),
+) -> Result<(PathBuf, u64), Error> {
+    let request = &spec.request;
+    let dir = spec
+        .save_dir
+        .as_deref()
+        .unwrap_or(std::path::Path::new("."));
+    let target = dir.join(video_file_name(
+        &request.prompt,
+        requested_local,
+        video.index,
+        request.n,
+    ));
+    let index = video.index;
+    let mut last = Instant::now() - PROGRESS_EVERY;
+    let mut progress = |bytes: u64, total: Option<u64>| {
+        let now = Instant::now();
+        if now.duration_since(last) >= PROGRESS_EVERY || total == Some(bytes) {
+            last = now;
+            emit(Event::Download {
+                index,
+                bytes,
+                total,
+            });
+        }
+    };
+    let (path, bytes) = downloader
+        .save(&video.url, &target, cancel, &mut progress)
+        .await?;
+    let record = Sidecar {
+        prompt: request.prompt.clone(),
+        model: request.model.clone(),
+        n: request.n,
+        index,
+        frames_sha256: spec.frames_sha256.clone(),
+        gateway_host: gateway.endpoint().host_str().unwrap_or_default().to_owned(),
+        source_url: video.url.clone(),
+        requested_at: requested_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        delivered_at: delivered_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        saved_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        bytes,
+        file: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        app: concat!("Framecast ", env!("CARGO_PKG_VERSION")).to_owned(),
+    };
+    if let Err(e) = sidecar::write(&path, &record).await {
+        tracing::warn!(%e, "the video is saved but its sidecar is not");
+    }
+    emit(Event::Saved {
+        index,
+        path: path.clone(),
+        bytes,
+    });
+    Ok((path, bytes))
+}
+
+fn assemble(
+    outcome: Outcome,
+    saved: Vec<(u8, Result<(PathBuf, u64), Error>)>,
+    saving: bool,
+) -> JobResult {
+    let mut videos: Vec<VideoResult> = outcome
+        .videos
+        .iter()
+        .map(|v| {
+            let result = saved.iter().find(|(i, _)| *i == v.index).map(|(_, r)| r);
+            VideoResult {
+                index: v.index,
+                url: v.url.clone(),
+                path: result.and_then(|r| r.as_ref().ok()).map(|(p, _)| p.clone()),
+                bytes: result.and_then(|r| r.as_ref().ok()).map(|(_, b)| *b),
+                error: result.and_then(|r| r.as_ref().err()).cloned(),
+            }
+        })
+        .collect();
+    videos.sort_by_key(|v| v.index);
+    let unsaved: Vec<&VideoResult> = videos
+        .iter()
+        .filter(|v| saving && v.path.is_none())
+        .collect();
+    let error = outcome.error.clone().or_else(|| {
+        let first = unsaved.first()?;
+        let numbers = unsaved
+            .iter()
+            .map(|v| v.index.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let cause = first
+            .error
+            .as_ref()
+            .and_then(Error::specifics)
+            .cloned()
+            .unwrap_or_default();
+        Some(Error::new(ErrorKind::Download).detail(Text::new(
+            format!("video {numbers}: {}", cause.en),
+            format!("第 {numbers} 个视频：{}", cause.zh),
+        )))
+    });
+    JobResult {
+        ok: error.is_none(),
+        requested: outcome.requested,
+        videos,
+        failures: outcome.failures,
+        error,
+        last_progress: outcome.last_progress,
+        echo: outcome.echo,
+        usage: outcome.usage,
+        transcript: outcome.transcript,
+    }
+}

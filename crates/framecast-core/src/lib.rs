@@ -1,0 +1,37 @@
+//! Framecast's engine, free of any UI: it turns a prompt and frames into saved videos through a
+//! Veo gateway's chat-completions API, with honest progress and without ever paying twice.
+//!
+//! The pieces, in the order a job meets them:
+//! - [`request`]: the request, its JSON body, the endpoint URL and the key;
+//! - [`client`]: the one POST and the reading of its answer, with timeouts and cancellation;
+//! - [`sse`]: the event-stream decoder (pure);
+//! - [`chunk`]: lenient reading of completion chunks (pure);
+//! - [`classify`]: what one line of gateway text means (pure);
+//! - [`tracker`]: from lines to events and an [`Outcome`] (pure);
+//! - [`http_error`]: refusals to error kinds;
+//! - [`download`], [`naming`], [`sidecar`]: saving each video with a good name and a note;
+//! - [`job`]: all of it at once, downloads starting while the stream goes on;
+//! - [`error`], [`event`]: what the app and the CLI are told.
+
+pub mod chunk;
+pub mod classify;
+pub mod client;
+pub mod download;
+pub mod error;
+pub mod event;
+pub mod http_error;
+pub mod job;
+pub mod naming;
+pub mod request;
+pub mod sidecar;
+pub mod sse;
+pub mod tracker;
+
+pub use client::{Gateway, Limits};
+pub use download::{DownloadPolicy, Downloader};
+pub use error::{Error, ErrorKind, ErrorReport, Lang, Result, Text};
+pub use event::{Event, Phase};
+pub use job::{JobResult, JobSpec, VideoResult};
+pub use request::{AuthScheme, Credentials, GenerationRequest};
+pub use tokio_util::sync::CancellationToken;
+pub use tracker::{Outcome, Video};

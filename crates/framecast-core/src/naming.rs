@@ -1,0 +1,73 @@
+//! File names for saved videos: safe on every OS, and saying what the video is.
+//!
+//! `20261127-101500_a-pig-flying-in-the-sky_1of2.mp4`: when, what (a prompt excerpt, letters of any
+//! script kept, everything else a dash), and which take. No name can be reserved on Windows (it
+//! starts with digits), hidden (no leading dot) or too long (the excerpt is bounded).
+
+use chrono::{DateTime, Local};
+
+/// Longest prompt excerpt, in characters.
+const EXCERPT_CHARS: usize = 40;
+
+/// The file name (with `.mp4`) for take `index` of `n`.
+pub fn video_file_name(prompt: &str, at: DateTime<Local>, index: u8, n: u8) -> String {
+    format!(
+        "{}_{}_{index}of{n}.mp4",
+        at.format("%Y%m%d-%H%M%S"),
+        excerpt(prompt)
+    )
+}
+
+/// The prompt's first words as a file-name piece: `"A pig, flying!"` → `a-pig-flying`.
+pub fn excerpt(prompt: &str) -> String {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in prompt.chars() {
+        if out.chars().count() >= EXCERPT_CHARS {
+            break;
+        }
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.extend(c.to_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    if out.is_empty() {
+        "video".to_owned()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn names_say_when_what_and_which() {
+        let at = Local.with_ymd_and_hms(2026, 11, 27, 10, 15, 0).unwrap();
+        assert_eq!(
+            video_file_name("A pig, flying in the sky!", at, 1, 2),
+            "20261127-101500_a-pig-flying-in-the-sky_1of2.mp4"
+        );
+        assert_eq!(
+            video_file_name("画只猪在天上飞", at, 2, 2),
+            "20261127-101500_画只猪在天上飞_2of2.mp4"
+        );
+    }
+
+    #[test]
+    fn excerpts_are_safe_and_bounded() {
+        assert_eq!(excerpt("../../etc/passwd"), "etc-passwd");
+        assert_eq!(excerpt("CON"), "con");
+        assert_eq!(excerpt("a:b*c?d\"e<f>g|h\\i/j"), "a-b-c-d-e-f-g-h-i-j");
+        assert_eq!(excerpt("   "), "video");
+        assert_eq!(excerpt(&"x".repeat(500)).len(), EXCERPT_CHARS);
+        assert!(!excerpt("\u{202e}evil\u{0}").contains(['\u{202e}', '\0']));
+    }
+}

@@ -1,0 +1,295 @@
+//! What is sent: the generation request, its JSON body, the endpoint URL and the auth header.
+//!
+//! Validation happens here, before anything touches the network, because every POST is paid.
+
+use crate::error::{Error, Result};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+/// The base URL of the gateway the protocol document describes.
+pub const DEFAULT_BASE_URL: &str = "https://api.apiyi.com";
+
+/// The model used when none is chosen.
+pub const DEFAULT_MODEL: &str = "veo-3.1-fast";
+
+/// How many videos one request may ask for.
+pub const MAX_COUNT: u8 = 4;
+
+/// One generation: the prompt, the model, how many takes, and the frames as data URLs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerationRequest {
+    pub prompt: String,
+    pub model: String,
+    /// Number of videos, 1–4.
+    pub n: u8,
+    /// The start frame, as a `data:` or `http(s):` URL.
+    pub first_frame: Option<String>,
+    /// The end frame; only with a start frame.
+    pub last_frame: Option<String>,
+    /// Ask for Server-Sent Events (the default) or one JSON answer at the end.
+    pub stream: bool,
+}
+
+impl GenerationRequest {
+    /// A streaming text-to-video request for one video with the default model.
+    pub fn text(prompt: impl Into<String>) -> Self {
+        Self {
+            prompt: prompt.into(),
+            model: DEFAULT_MODEL.to_owned(),
+            n: 1,
+            first_frame: None,
+            last_frame: None,
+            stream: true,
+        }
+    }
+
+    /// Refuses what the gateway would refuse or what would waste a paid call.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=MAX_COUNT).contains(&self.n) {
+            return Err(Error::invalid_input(
+                format!(
+                    "the number of videos must be between 1 and 4, not {}",
+                    self.n
+                ),
+                format!("视频数量必须在 1 到 4 之间，而不是 {}", self.n),
+            ));
+        }
+        if self.model.trim().is_empty() {
+            return Err(Error::invalid_input("choose a model", "请选择模型"));
+        }
+        if self.last_frame.is_some() && self.first_frame.is_none() {
+            return Err(Error::invalid_input(
+                "an end frame needs a start frame",
+                "设置结束帧之前需要先设置开始帧",
+            ));
+        }
+        if self.prompt.trim().is_empty() && self.first_frame.is_none() {
+            return Err(Error::invalid_input(
+                "write a prompt or add a start frame",
+                "请输入提示词或添加开始帧",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The chat-completions body: `content` is a plain string for text-to-video, and a parts array
+    /// (text, start frame, end frame) for frames-to-video.
+    pub fn body(&self) -> Value {
+        let content = match &self.first_frame {
+            None => Value::String(self.prompt.clone()),
+            Some(first) => {
+                let mut parts = Vec::with_capacity(3);
+                if !self.prompt.trim().is_empty() {
+                    parts.push(json!({"type": "text", "text": self.prompt}));
+                }
+                for url in std::iter::once(first).chain(self.last_frame.as_ref()) {
+                    parts.push(json!({"type": "image_url", "image_url": {"url": url}}));
+                }
+                Value::Array(parts)
+            }
+        };
+        json!({
+            "messages": [{"role": "user", "content": content}],
+            "model": self.model,
+            "stream": self.stream,
+            "n": self.n,
+        })
+    }
+}
+
+/// How the key goes into the `Authorization` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthScheme {
+    /// `Authorization: sk-...`, as the gateway document shows.
+    #[default]
+    Bare,
+    /// `Authorization: Bearer sk-...`, for gateways that want it.
+    Bearer,
+}
+
+/// The key and how to present it. The key is never printed.
+#[derive(Clone)]
+pub struct Credentials {
+    key: SecretString,
+    scheme: AuthScheme,
+}
+
+impl Credentials {
+    pub fn new(key: impl Into<String>, scheme: AuthScheme) -> Self {
+        Self {
+            key: SecretString::from(key.into().trim().to_owned()),
+            scheme,
+        }
+    }
+
+    /// The header value. The only place the key is exposed.
+    pub(crate) fn header_value(&self) -> String {
+        match self.scheme {
+            AuthScheme::Bare => self.key.expose_secret().to_owned(),
+            AuthScheme::Bearer => format!("Bearer {}", self.key.expose_secret()),
+        }
+    }
+
+    /// Replaces the key wherever it appears in `text` (for transcripts people copy).
+    pub fn redact(&self, text: &str) -> String {
+        let key = self.key.expose_secret();
+        if key.len() < 4 {
+            return text.to_owned();
+        }
+        text.replace(key, "sk-…redacted")
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("key", &"[redacted]")
+            .field("scheme", &self.scheme)
+            .finish()
+    }
+}
+
+/// The chat-completions URL for a base URL given any of the ways people write it:
+/// `https://host`, `https://host/`, `https://host/v1`, `https://host/prefix/v1/`, or the full
+/// `https://host/v1/chat/completions`.
+pub fn endpoint(base: &str) -> Result<Url> {
+    let trimmed = base.trim();
+    let bad = |why_en: &str, why_zh: &str| {
+        Error::invalid_input(
+            format!("the base URL “{trimmed}” {why_en}"),
+            format!("接口地址“{trimmed}”{why_zh}"),
+        )
+    };
+    let mut url = Url::parse(trimmed).map_err(|_| bad("is not a URL", "不是有效的网址"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad(
+            "must start with http:// or https://",
+            "必须以 http:// 或 https:// 开头",
+        ));
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    let mut segments: Vec<String> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default();
+    if segments.ends_with(&["chat".to_owned(), "completions".to_owned()]) {
+        segments.truncate(segments.len() - 2);
+    }
+    if segments.last().map(String::as_str) != Some("v1") {
+        segments.push("v1".to_owned());
+    }
+    segments.extend(["chat".to_owned(), "completions".to_owned()]);
+    url.set_path(&format!("/{}", segments.join("/")));
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_accepts_every_way_of_writing_the_base() {
+        let want = "https://api.example.com/v1/chat/completions";
+        for base in [
+            "https://api.example.com",
+            "https://api.example.com/",
+            "https://api.example.com/v1",
+            "https://api.example.com/v1/",
+            "https://api.example.com/v1/chat/completions",
+            "  https://api.example.com/v1/chat/completions/ ",
+        ] {
+            assert_eq!(endpoint(base).unwrap().as_str(), want, "{base}");
+        }
+        assert_eq!(
+            endpoint("http://127.0.0.1:8080/s/slow/").unwrap().as_str(),
+            "http://127.0.0.1:8080/s/slow/v1/chat/completions"
+        );
+        assert_eq!(
+            endpoint("https://gw.example/openai/v1?x=1")
+                .unwrap()
+                .as_str(),
+            "https://gw.example/openai/v1/chat/completions"
+        );
+    }
+
+    #[test]
+    fn endpoint_refuses_what_is_not_an_http_url() {
+        for base in ["", "api.example.com", "ftp://x/y", "file:///tmp"] {
+            let e = endpoint(base).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidInput, "{base}");
+        }
+    }
+
+    #[test]
+    fn text_body_sends_content_as_a_string() {
+        let mut r = GenerationRequest::text("画只猪在天上飞");
+        r.model = "veo-3.1".into();
+        r.n = 2;
+        assert_eq!(
+            r.body(),
+            json!({"messages":[{"role":"user","content":"画只猪在天上飞"}],
+                   "model":"veo-3.1","stream":true,"n":2})
+        );
+    }
+
+    #[test]
+    fn frames_body_sends_text_then_start_then_end() {
+        let mut r = GenerationRequest::text("transition");
+        r.first_frame = Some("data:image/jpeg;base64,AAA".into());
+        r.last_frame = Some("data:image/png;base64,BBB".into());
+        r.stream = false;
+        let body = r.body();
+        let parts = body["messages"][0]["content"].as_array().unwrap();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0], json!({"type":"text","text":"transition"}));
+        assert_eq!(parts[1]["image_url"]["url"], "data:image/jpeg;base64,AAA");
+        assert_eq!(parts[2]["image_url"]["url"], "data:image/png;base64,BBB");
+        assert_eq!(body["stream"], false);
+    }
+
+    #[test]
+    fn validation_refuses_before_sending() {
+        let ok = GenerationRequest::text("a cat");
+        assert!(ok.validate().is_ok());
+        for bad in [
+            GenerationRequest { n: 0, ..ok.clone() },
+            GenerationRequest { n: 5, ..ok.clone() },
+            GenerationRequest {
+                prompt: "  ".into(),
+                ..ok.clone()
+            },
+            GenerationRequest {
+                last_frame: Some("data:,".into()),
+                ..ok.clone()
+            },
+            GenerationRequest {
+                model: "".into(),
+                ..ok.clone()
+            },
+        ] {
+            assert_eq!(
+                bad.validate().unwrap_err().kind(),
+                crate::ErrorKind::InvalidInput
+            );
+        }
+        let frame_only = GenerationRequest {
+            prompt: String::new(),
+            first_frame: Some("data:image/png;base64,AA".into()),
+            ..ok
+        };
+        assert!(frame_only.validate().is_ok());
+    }
+
+    #[test]
+    fn credentials_never_show_the_key() {
+        let c = Credentials::new("sk-secret-123", AuthScheme::Bearer);
+        assert_eq!(c.header_value(), "Bearer sk-secret-123");
+        assert!(!format!("{c:?}").contains("secret"));
+        assert_eq!(c.redact("key sk-secret-123 here"), "key sk-…redacted here");
+    }
+}

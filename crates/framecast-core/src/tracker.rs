@@ -1,0 +1,594 @@
+//! Following one generation's stream from first byte to [`Outcome`].
+//!
+//! The tracker is pure: it is fed decoded SSE events (or a whole JSON completion), reassembles the
+//! text into whole lines (a status line may arrive in several deltas, and `content` and
+//! `reasoning_content` are separate streams of text), classifies each line, emits [`Event`]s, and
+//! at the end says what the job produced. Success means every requested video arrived; nothing the
+//! gateway said is dropped — unrecognised lines go to the transcript.
+
+use crate::chunk::{self, InBandError, Payload, Usage};
+use crate::classify::{self, Line};
+use crate::error::{Error, ErrorKind, Text};
+use crate::event::{Event, Phase};
+use crate::http_error;
+use crate::sse::SseEvent;
+use serde::{Deserialize, Serialize};
+
+/// The transcript keeps at most this many lines; a runaway stream cannot grow it without bound.
+const MAX_TRANSCRIPT_LINES: usize = 5000;
+
+/// A delivered video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Video {
+    pub index: u8,
+    pub url: String,
+}
+
+/// A failure the gateway reported, for one video or (without an index) the job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoFailure {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u8>,
+    pub reason: String,
+}
+
+/// What the gateway echoed back about the task.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Echo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// The gateway's words for the orientation, e.g. `竖屏模式` (portrait).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
+/// Everything one generation produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub requested: u8,
+    pub videos: Vec<Video>,
+    pub failures: Vec<VideoFailure>,
+    pub last_progress: Option<f32>,
+    pub echo: Option<Echo>,
+    /// Every line of text the gateway sent, in order.
+    pub transcript: Vec<String>,
+    pub usage: Option<Usage>,
+    /// Why the job did not fully succeed; `None` when every requested video arrived.
+    pub error: Option<Error>,
+}
+
+impl Outcome {
+    /// An outcome for a job that ended before anything arrived.
+    pub fn failed(requested: u8, error: Error) -> Self {
+        Self {
+            requested,
+            videos: Vec::new(),
+            failures: Vec::new(),
+            last_progress: None,
+            echo: None,
+            transcript: Vec::new(),
+            usage: None,
+            error: Some(error),
+        }
+    }
+
+    pub fn is_success(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// How the stream ended.
+#[derive(Debug)]
+pub enum End {
+    /// `[DONE]` or the end of a JSON answer.
+    Done,
+    /// The connection ended without `[DONE]`.
+    Closed,
+    /// Reading stopped with an error (network, timeout, cancel, protocol).
+    Failed(Error),
+}
+
+/// One text stream (`content` or `reasoning_content`) cut into whole lines.
+#[derive(Debug, Default)]
+struct Lines {
+    partial: String,
+}
+
+impl Lines {
+    fn push(&mut self, text: &str, mut line: impl FnMut(&str)) {
+        let mut rest = text;
+        while let Some(i) = rest.find('\n') {
+            if self.partial.is_empty() {
+                line(&rest[..i]);
+            } else {
+                self.partial.push_str(&rest[..i]);
+                line(&std::mem::take(&mut self.partial));
+            }
+            rest = &rest[i + 1..];
+        }
+        self.partial.push_str(rest);
+    }
+
+    fn flush(&mut self, mut line: impl FnMut(&str)) {
+        if !self.partial.is_empty() {
+            line(&std::mem::take(&mut self.partial));
+        }
+    }
+}
+
+/// The state of one stream being followed.
+#[derive(Debug)]
+pub struct Tracker {
+    requested: u8,
+    content: Lines,
+    reasoning: Lines,
+    /// Lines of a fenced block (the task echo) being collected.
+    fence: Option<String>,
+    phase: Option<Phase>,
+    videos: Vec<Video>,
+    failures: Vec<VideoFailure>,
+    last_progress: Option<f32>,
+    echo: Option<Echo>,
+    transcript: Vec<String>,
+    usage: Option<Usage>,
+    gateway_error: Option<Error>,
+    done: bool,
+}
+
+impl Tracker {
+    pub fn new(requested: u8) -> Self {
+        Self {
+            requested,
+            content: Lines::default(),
+            reasoning: Lines::default(),
+            fence: None,
+            phase: None,
+            videos: Vec::new(),
+            failures: Vec::new(),
+            last_progress: None,
+            echo: None,
+            transcript: Vec::new(),
+            usage: None,
+            gateway_error: None,
+            done: false,
+        }
+    }
+
+    /// `[DONE]` was seen; nothing after it matters.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Takes one decoded SSE event.
+    pub fn on_event(&mut self, event: &SseEvent, emit: &mut dyn FnMut(Event)) {
+        if event.event.as_deref() == Some("error") {
+            let error = match chunk::parse(&event.data) {
+                Payload::Chunk(c) if c.error.is_some() => c.error,
+                _ => serde_json::from_str::<serde_json::Value>(&event.data)
+                    .ok()
+                    .and_then(chunk::in_band_error)
+                    .or_else(|| chunk::in_band_error(event.data.clone().into())),
+            };
+            if let Some(e) = error {
+                self.on_error(e, emit);
+            }
+            return;
+        }
+        match chunk::parse(&event.data) {
+            Payload::Done => self.done = true,
+            Payload::Chunk(c) => self.on_chunk(c, emit),
+            Payload::Malformed(raw) => {
+                tracing::warn!(len = raw.len(), "skipping a malformed chunk");
+                self.record(format!("[malformed chunk] {}", shorten(&raw, 200)));
+            }
+        }
+    }
+
+    /// Takes one parsed chunk or whole completion.
+    pub fn on_chunk(&mut self, chunk: chunk::Chunk, emit: &mut dyn FnMut(Event)) {
+        if !chunk.reasoning.is_empty() {
+            let mut reasoning = std::mem::take(&mut self.reasoning);
+            reasoning.push(&chunk.reasoning, |l| self.line(l, emit));
+            self.reasoning = reasoning;
+        }
+        if !chunk.content.is_empty() {
+            let mut content = std::mem::take(&mut self.content);
+            content.push(&chunk.content, |l| self.line(l, emit));
+            self.content = content;
+        }
+        if chunk.usage.is_some() {
+            self.usage = chunk.usage;
+        }
+        if let Some(e) = chunk.error {
+            self.on_error(e, emit);
+        }
+    }
+
+    fn on_error(&mut self, e: InBandError, emit: &mut dyn FnMut(Event)) {
+        let kind =
+            match http_error::kind_for(None, e.said.code.as_deref(), e.said.message.as_deref()) {
+                k @ (ErrorKind::Auth | ErrorKind::Quota | ErrorKind::RateLimit) => k,
+                _ => ErrorKind::GatewayError,
+            };
+        let text = e.said.message.clone().unwrap_or_else(|| "error".to_owned());
+        self.record(format!("[error] {text}"));
+        emit(Event::Status { text });
+        if self.gateway_error.is_none() {
+            self.gateway_error = Some(Error::new(kind).gateway(e.said));
+        }
+    }
+
+    fn record(&mut self, line: String) {
+        if self.transcript.len() < MAX_TRANSCRIPT_LINES {
+            self.transcript.push(line);
+        } else if self.transcript.len() == MAX_TRANSCRIPT_LINES {
+            self.transcript.push("[transcript truncated]".to_owned());
+        }
+    }
+
+    fn set_phase(&mut self, phase: Phase, text: &str, emit: &mut dyn FnMut(Event)) {
+        if self.phase != Some(phase) {
+            self.phase = Some(phase);
+            emit(Event::Phase {
+                phase,
+                text: (!text.is_empty()).then(|| text.to_owned()),
+            });
+        }
+    }
+
+    fn line(&mut self, raw: &str, emit: &mut dyn FnMut(Event)) {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        if raw.trim().is_empty() {
+            return;
+        }
+        self.record(raw.to_owned());
+        let text = classify::strip_decoration(raw);
+        if let Some(block) = &mut self.fence {
+            if text.starts_with("```") {
+                let block = self.fence.take().unwrap_or_default();
+                self.echo = serde_json::from_str(&block).ok().or(self.echo.take());
+            } else {
+                block.push_str(raw);
+                block.push('\n');
+            }
+            return;
+        }
+        if text.starts_with("```") {
+            self.fence = Some(String::new());
+            return;
+        }
+        match classify::classify(raw) {
+            Line::Blank => {}
+            Line::Queued => self.set_phase(Phase::Queued, text, emit),
+            Line::Generating => self.set_phase(Phase::Generating, text, emit),
+            Line::Progress(percent) => {
+                self.set_phase(Phase::Generating, "", emit);
+                self.last_progress = Some(percent);
+                emit(Event::Progress { percent });
+            }
+            Line::Video { index, url } => self.video(index, url, emit),
+            Line::Failure { index, reason } => {
+                emit(Event::VideoFailed {
+                    index,
+                    reason: reason.clone(),
+                });
+                self.failures.push(VideoFailure { index, reason });
+            }
+            Line::Other => emit(Event::Status {
+                text: text.to_owned(),
+            }),
+        }
+    }
+
+    fn video(&mut self, index: Option<u8>, url: String, emit: &mut dyn FnMut(Event)) {
+        if self.videos.iter().any(|v| v.url == url) {
+            return;
+        }
+        let taken = |i: u8| self.videos.iter().any(|v| v.index == i);
+        let index = match index {
+            Some(i) if !taken(i) => i,
+            _ => (1..=u8::MAX).find(|&i| !taken(i)).unwrap_or(u8::MAX),
+        };
+        emit(Event::Video {
+            index,
+            url: url.clone(),
+        });
+        self.videos.push(Video { index, url });
+    }
+
+    /// Ends the stream and says what it produced.
+    pub fn finish(mut self, end: End, emit: &mut dyn FnMut(Event)) -> Outcome {
+        let mut content = std::mem::take(&mut self.content);
+        content.flush(|l| self.line(l, emit));
+        let mut reasoning = std::mem::take(&mut self.reasoning);
+        reasoning.flush(|l| self.line(l, emit));
+        if let Some(block) = self.fence.take() {
+            self.echo = serde_json::from_str(&block).ok().or(self.echo.take());
+        }
+        self.videos.sort_by_key(|v| v.index);
+        let arrived = self.videos.len();
+        let all_arrived = arrived >= usize::from(self.requested);
+        let error = match end {
+            _ if all_arrived => None,
+            End::Failed(e) if e.kind() == ErrorKind::Cancelled => Some(e),
+            End::Failed(e) => Some(self.gateway_error.take().unwrap_or(e)),
+            End::Done | End::Closed => Some(match self.gateway_error.take() {
+                Some(e) => e,
+                None => self.missing_videos(arrived, matches!(end, End::Closed)),
+            }),
+        };
+        Outcome {
+            requested: self.requested,
+            videos: self.videos,
+            failures: self.failures,
+            last_progress: self.last_progress,
+            echo: self.echo,
+            transcript: self.transcript,
+            usage: self.usage,
+            error,
+        }
+    }
+
+    fn missing_videos(&self, arrived: usize, closed: bool) -> Error {
+        let requested = self.requested;
+        let reasons: Vec<&str> = self.failures.iter().map(|f| f.reason.as_str()).collect();
+        let said = if reasons.is_empty() {
+            if closed {
+                Text::new(
+                    "the stream ended without the videos",
+                    "数据流在视频送达之前结束了",
+                )
+            } else {
+                Text::new(
+                    "the gateway finished without sending the videos",
+                    "网关结束了响应，但没有返回视频",
+                )
+            }
+        } else {
+            Text::same(reasons.join(" / "))
+        };
+        let detail = if arrived == 0 {
+            said
+        } else {
+            Text::new(
+                format!("{arrived} of {requested} videos arrived; {}", said.en),
+                format!("{requested} 个视频中只收到 {arrived} 个；{}", said.zh),
+            )
+        };
+        Error::new(ErrorKind::GenerationFailed).detail(detail)
+    }
+}
+
+fn shorten(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(chunks: &[&str], requested: u8, end: End) -> (Outcome, Vec<Event>) {
+        let mut events = Vec::new();
+        let mut t = Tracker::new(requested);
+        for c in chunks {
+            t.on_chunk(
+                chunk::Chunk {
+                    content: (*c).to_owned(),
+                    ..Default::default()
+                },
+                &mut |e| events.push(e),
+            );
+        }
+        let outcome = t.finish(end, &mut |e| events.push(e));
+        (outcome, events)
+    }
+
+    #[test]
+    fn follows_the_documents_stream() {
+        let (o, events) = run(
+            &[
+                "```json\n{\n    \"prompt\": \"画只猪在天上飞\",\n    \"mode\": \"竖屏模式\"\n}\n```\n\n",
+                "> ⌛️ 视频正在生成中，请耐心等待...\n\n",
+                "> 🏃 进度：9.0%\n\n",
+                "> 🏃 进度：90.2%\n\n",
+                "> ✅ 第1个视频生成成功，[点击这里](https://h.example/a.mp4) 查看视频~~~\n\n",
+                "> ✅ 第2个视频生成成功，[点击这里](https://h.example/b.mp4) 查看视频~~~\n\n",
+            ],
+            2,
+            End::Done,
+        );
+        assert!(o.is_success(), "{:?}", o.error);
+        assert_eq!(o.videos.len(), 2);
+        assert_eq!(
+            o.videos[1],
+            Video {
+                index: 2,
+                url: "https://h.example/b.mp4".into()
+            }
+        );
+        assert_eq!(o.last_progress, Some(90.2));
+        let echo = o.echo.unwrap();
+        assert_eq!(echo.prompt.as_deref(), Some("画只猪在天上飞"));
+        assert_eq!(echo.mode.as_deref(), Some("竖屏模式"));
+        assert!(events.contains(&Event::Progress { percent: 9.0 }));
+        assert!(matches!(
+            events[0],
+            Event::Phase {
+                phase: Phase::Generating,
+                ..
+            }
+        ));
+        assert_eq!(o.transcript.len(), 11);
+    }
+
+    #[test]
+    fn lines_split_across_deltas_are_whole_again() {
+        let (o, _) = run(
+            &[
+                "> 🏃 进",
+                "度：4",
+                "7.5%\n",
+                "> ✅ 第1个视频生成成功，[x](https://h.example/",
+                "a.mp4)",
+            ],
+            1,
+            End::Closed,
+        );
+        assert_eq!(o.last_progress, Some(47.5));
+        assert_eq!(o.videos[0].url, "https://h.example/a.mp4");
+        assert!(o.is_success());
+    }
+
+    #[test]
+    fn same_url_twice_is_one_video() {
+        let line = "✅ 第1个视频生成成功 [看](https://h.example/a.mp4)\n";
+        let (o, _) = run(&[line, line, "https://h.example/a.mp4\n"], 1, End::Done);
+        assert_eq!(o.videos.len(), 1);
+    }
+
+    #[test]
+    fn partial_success_keeps_the_videos_and_says_what_failed() {
+        let (o, _) = run(
+            &[
+                "✅ 第1个视频生成成功 [x](https://h.example/1.mp4)\n",
+                "✅ 第2个视频生成成功 [x](https://h.example/2.mp4)\n",
+                "❌ 第3个视频生成失败：AUDIO_FILTERED\n",
+            ],
+            3,
+            End::Done,
+        );
+        assert_eq!(o.videos.len(), 2);
+        let e = o.error.unwrap();
+        assert_eq!(e.kind(), ErrorKind::GenerationFailed);
+        assert!(e.message(crate::Lang::En).contains("2 of 3 videos arrived"));
+        assert!(e.message(crate::Lang::En).contains("AUDIO_FILTERED"));
+        assert_eq!(o.failures[0].index, Some(3));
+    }
+
+    #[test]
+    fn finish_reason_stop_without_videos_is_not_success() {
+        let (o, _) = run(&["> 🏃 进度：50%\n"], 1, End::Done);
+        assert_eq!(o.error.unwrap().kind(), ErrorKind::GenerationFailed);
+    }
+
+    #[test]
+    fn a_drop_after_all_videos_is_still_success() {
+        let (o, _) = run(
+            &["✅ [x](https://h.example/1.mp4)\n"],
+            1,
+            End::Failed(Error::new(ErrorKind::Network)),
+        );
+        assert!(o.is_success());
+    }
+
+    #[test]
+    fn a_drop_before_the_videos_is_a_network_error_with_partial_videos() {
+        let (o, _) = run(
+            &["✅ [x](https://h.example/1.mp4)\n"],
+            2,
+            End::Failed(Error::new(ErrorKind::Network)),
+        );
+        assert_eq!(o.error.unwrap().kind(), ErrorKind::Network);
+        assert_eq!(o.videos.len(), 1);
+    }
+
+    #[test]
+    fn in_band_errors_win_and_keep_the_gateway_words() {
+        let mut t = Tracker::new(1);
+        let ev = SseEvent {
+            event: None,
+            data: r#"{"error":{"message":"upstream error: do_request_failed (request id: r-1)","type":"new_api_error","code":"do_request_failed"}}"#.into(),
+            id: None,
+        };
+        t.on_event(&ev, &mut |_| {});
+        t.on_event(
+            &SseEvent {
+                event: None,
+                data: "[DONE]".into(),
+                id: None,
+            },
+            &mut |_| {},
+        );
+        assert!(t.is_done());
+        let e = t.finish(End::Done, &mut |_| {}).error.unwrap();
+        assert_eq!(e.kind(), ErrorKind::GatewayError);
+        assert_eq!(e.gateway_said().unwrap().request_id.as_deref(), Some("r-1"));
+    }
+
+    #[test]
+    fn event_error_frames_are_gateway_errors() {
+        let mut t = Tracker::new(1);
+        let ev = SseEvent {
+            event: Some("error".into()),
+            data: "upstream went away".into(),
+            id: None,
+        };
+        t.on_event(&ev, &mut |_| {});
+        let e = t.finish(End::Closed, &mut |_| {}).error.unwrap();
+        assert_eq!(e.kind(), ErrorKind::GatewayError);
+        assert_eq!(
+            e.gateway_said().unwrap().message.as_deref(),
+            Some("upstream went away")
+        );
+    }
+
+    #[test]
+    fn reasoning_and_content_are_separate_streams() {
+        let mut t = Tracker::new(1);
+        let mut events = Vec::new();
+        t.on_chunk(
+            chunk::Chunk {
+                reasoning: "进度 3".into(),
+                ..Default::default()
+            },
+            &mut |e| events.push(e),
+        );
+        t.on_chunk(
+            chunk::Chunk {
+                content: "<video src='https://h.example/p?id=1'>".into(),
+                ..Default::default()
+            },
+            &mut |e| events.push(e),
+        );
+        t.on_chunk(
+            chunk::Chunk {
+                reasoning: "0%\n".into(),
+                ..Default::default()
+            },
+            &mut |e| events.push(e),
+        );
+        let o = t.finish(End::Done, &mut |e| events.push(e));
+        assert_eq!(o.last_progress, Some(30.0));
+        assert_eq!(o.videos[0].url, "https://h.example/p?id=1");
+    }
+
+    #[test]
+    fn malformed_chunks_are_skipped_and_recorded() {
+        let mut t = Tracker::new(1);
+        t.on_event(
+            &SseEvent {
+                event: None,
+                data: "{oops".into(),
+                id: None,
+            },
+            &mut |_| {},
+        );
+        let o = t.finish(End::Closed, &mut |_| {});
+        assert_eq!(o.transcript, ["[malformed chunk] {oops"]);
+    }
+
+    #[test]
+    fn cancel_is_reported_even_with_partial_videos() {
+        let (o, _) = run(
+            &["✅ [x](https://h.example/1.mp4)\n"],
+            2,
+            End::Failed(Error::cancelled()),
+        );
+        assert_eq!(o.error.unwrap().kind(), ErrorKind::Cancelled);
+        assert_eq!(o.videos.len(), 1);
+    }
+}
