@@ -13,8 +13,7 @@
 use crate::error::{Error, ErrorKind, Result, Text};
 use crate::event::{Event, Phase};
 use crate::request::{Credentials, GenerationRequest, endpoint};
-use crate::sse::SseDecoder;
-use crate::tracker::{End, Outcome, Tracker};
+use crate::tracker::{End, Follower, Outcome, too_large};
 use crate::{chunk, http_error};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -95,8 +94,8 @@ impl Gateway {
             return Outcome::failed(request.n, e);
         }
         let deadline = Instant::now() + self.limits.overall;
-        emit(Event::Phase {
-            phase: Phase::Sending,
+        emit(Event::Status {
+            phase: Some(Phase::Sending),
             text: None,
         });
         let send = self
@@ -150,18 +149,18 @@ impl Gateway {
             .unwrap_or("")
             .to_ascii_lowercase();
         let mut body = response.bytes_stream();
-        let mut tracker = Tracker::new(request.n);
+        let mut follower = Follower::new(request.n, self.limits.max_event_bytes);
         let end = self
             .read_answer(
                 &mut body,
                 &content_type,
-                &mut tracker,
+                &mut follower,
                 cancel,
                 deadline,
                 emit,
             )
             .await;
-        tracker.finish(end, emit)
+        follower.finish(end, emit)
     }
 
     /// Reads the answer as SSE, or as one JSON completion, deciding by content type and, when that
@@ -170,12 +169,11 @@ impl Gateway {
         &self,
         body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
         content_type: &str,
-        tracker: &mut Tracker,
+        follower: &mut Follower,
         cancel: &CancellationToken,
         deadline: Instant,
         emit: &mut (dyn FnMut(Event) + Send),
     ) -> End {
-        let mut decoder = SseDecoder::new(self.limits.max_event_bytes);
         let mut format = if content_type.contains("event-stream") {
             Some(Format::Sse)
         } else if content_type.contains("json") {
@@ -200,12 +198,8 @@ impl Gateway {
             };
             match format {
                 Format::Sse => {
-                    let fed = decoder.feed(&bytes, &mut |ev| tracker.on_event(&ev, emit));
-                    if fed.is_err() {
-                        return End::Failed(too_large(self.limits.max_event_bytes));
-                    }
-                    if tracker.is_done() {
-                        return End::Done;
+                    if let Some(end) = follower.feed(&bytes, emit) {
+                        return end;
                     }
                 }
                 Format::Json => {
@@ -217,22 +211,10 @@ impl Gateway {
             }
         }
         match format {
-            Some(Format::Sse) => {
-                if decoder
-                    .finish(&mut |ev| tracker.on_event(&ev, emit))
-                    .is_err()
-                {
-                    return End::Failed(too_large(self.limits.max_event_bytes));
-                }
-                if tracker.is_done() {
-                    End::Done
-                } else {
-                    End::Closed
-                }
-            }
+            Some(Format::Sse) => follower.close(emit),
             Some(Format::Json) => match chunk::parse(&String::from_utf8_lossy(&json)) {
                 chunk::Payload::Chunk(c) => {
-                    tracker.on_chunk(c, emit);
+                    follower.tracker().on_chunk(c, emit);
                     End::Done
                 }
                 _ => End::Failed(not_understood(&json)),
@@ -343,17 +325,6 @@ fn not_understood(bytes: &[u8]) -> Error {
         message: Some(text),
         ..Default::default()
     })
-}
-
-fn too_large(limit: usize) -> Error {
-    Error::with(
-        ErrorKind::Protocol,
-        format!(
-            "one event of the stream is larger than {} KiB",
-            limit / 1024
-        ),
-        format!("数据流中单个事件超过 {} KiB", limit / 1024),
-    )
 }
 
 /// A failure to connect or send.

@@ -117,6 +117,22 @@ pub enum Lang {
     Zh,
 }
 
+impl Lang {
+    /// Chinese when `FRAMECAST_LANG`, or else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), says
+    /// `zh…`; English otherwise.
+    pub fn from_env() -> Self {
+        let var = ["FRAMECAST_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .unwrap_or_default();
+        if var.to_ascii_lowercase().starts_with("zh") {
+            Self::Zh
+        } else {
+            Self::En
+        }
+    }
+}
+
 /// A short text in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Text {

@@ -27,14 +27,14 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    /// The job moved to a new phase; `text` is the gateway's line when it caused the move.
-    Phase {
-        phase: Phase,
+    /// The job moved to a new phase (`phase`), or the gateway said something that is neither
+    /// progress nor a result (`text` alone). When the gateway's line moved the phase, both are set.
+    Status {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phase: Option<Phase>,
         #[serde(skip_serializing_if = "Option::is_none")]
         text: Option<String>,
     },
-    /// A line of gateway text that is neither progress nor a result.
-    Status { text: String },
     /// The gateway's progress, 0–100.
     Progress { percent: f32 },
     /// A video's URL arrived (it is paid for from here on).

@@ -68,6 +68,13 @@ pub struct JobResult {
     pub transcript: Vec<String>,
 }
 
+impl JobResult {
+    /// The result of a job refused or failed before anything was delivered.
+    pub fn failed(requested: u8, error: Error) -> Self {
+        assemble(Outcome::failed(requested, error), Vec::new(), false)
+    }
+}
+
 /// Runs a job: generates, and saves each video as soon as it is delivered.
 pub async fn run(
     gateway: &Gateway,
@@ -97,8 +104,8 @@ pub async fn run(
         };
         let outcome = gateway.generate(&spec.request, cancel, &mut forward).await;
         if pending.load(Ordering::SeqCst) > 0 {
-            emit(Event::Phase {
-                phase: Phase::Downloading,
+            emit(Event::Status {
+                phase: Some(Phase::Downloading),
                 text: None,
             });
         }

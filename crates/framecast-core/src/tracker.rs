@@ -11,7 +11,7 @@ use crate::classify::{self, Line};
 use crate::error::{Error, ErrorKind, Text};
 use crate::event::{Event, Phase};
 use crate::http_error;
-use crate::sse::SseEvent;
+use crate::sse::{SseDecoder, SseEvent};
 use serde::{Deserialize, Serialize};
 
 /// The transcript keeps at most this many lines; a runaway stream cannot grow it without bound.
@@ -213,7 +213,10 @@ impl Tracker {
             };
         let text = e.said.message.clone().unwrap_or_else(|| "error".to_owned());
         self.record(format!("[error] {text}"));
-        emit(Event::Status { text });
+        emit(Event::Status {
+            phase: None,
+            text: Some(text),
+        });
         if self.gateway_error.is_none() {
             self.gateway_error = Some(Error::new(kind).gateway(e.said));
         }
@@ -230,8 +233,8 @@ impl Tracker {
     fn set_phase(&mut self, phase: Phase, text: &str, emit: &mut dyn FnMut(Event)) {
         if self.phase != Some(phase) {
             self.phase = Some(phase);
-            emit(Event::Phase {
-                phase,
+            emit(Event::Status {
+                phase: Some(phase),
                 text: (!text.is_empty()).then(|| text.to_owned()),
             });
         }
@@ -276,7 +279,8 @@ impl Tracker {
                 self.failures.push(VideoFailure { index, reason });
             }
             Line::Other => emit(Event::Status {
-                text: text.to_owned(),
+                phase: None,
+                text: Some(text.to_owned()),
             }),
         }
     }
@@ -358,6 +362,94 @@ impl Tracker {
         };
         Error::new(ErrorKind::GenerationFailed).detail(detail)
     }
+}
+
+/// An event-stream decoder feeding a tracker: bytes in, events and an outcome out.
+#[derive(Debug)]
+pub struct Follower {
+    decoder: SseDecoder,
+    tracker: Tracker,
+    max_event_bytes: usize,
+}
+
+impl Follower {
+    pub fn new(requested: u8, max_event_bytes: usize) -> Self {
+        Self {
+            decoder: SseDecoder::new(max_event_bytes),
+            tracker: Tracker::new(requested),
+            max_event_bytes,
+        }
+    }
+
+    /// The tracker, for answers that are not event streams.
+    pub fn tracker(&mut self) -> &mut Tracker {
+        &mut self.tracker
+    }
+
+    /// Feeds bytes of the stream; `Some` once nothing more is to be read (`[DONE]`, or a bound
+    /// was broken).
+    pub fn feed(&mut self, bytes: &[u8], emit: &mut dyn FnMut(Event)) -> Option<End> {
+        let tracker = &mut self.tracker;
+        if self
+            .decoder
+            .feed(bytes, &mut |ev| tracker.on_event(&ev, emit))
+            .is_err()
+        {
+            return Some(End::Failed(too_large(self.max_event_bytes)));
+        }
+        tracker.is_done().then_some(End::Done)
+    }
+
+    /// The connection ended: delivers what the decoder still holds and says how it ended.
+    pub fn close(&mut self, emit: &mut dyn FnMut(Event)) -> End {
+        let tracker = &mut self.tracker;
+        if self
+            .decoder
+            .finish(&mut |ev| tracker.on_event(&ev, emit))
+            .is_err()
+        {
+            return End::Failed(too_large(self.max_event_bytes));
+        }
+        if tracker.is_done() {
+            End::Done
+        } else {
+            End::Closed
+        }
+    }
+
+    pub fn finish(self, end: End, emit: &mut dyn FnMut(Event)) -> Outcome {
+        self.tracker.finish(end, emit)
+    }
+}
+
+/// Follows a whole recorded stream, delivered in the given pieces, as the client would: the pure
+/// core of a generation, for tests, benchmarks and fuzzing.
+pub fn replay<'a>(
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+    requested: u8,
+    max_event_bytes: usize,
+    emit: &mut dyn FnMut(Event),
+) -> Outcome {
+    let mut follower = Follower::new(requested, max_event_bytes);
+    for piece in pieces {
+        if let Some(end) = follower.feed(piece, emit) {
+            return follower.finish(end, emit);
+        }
+    }
+    let end = follower.close(emit);
+    follower.finish(end, emit)
+}
+
+/// A line, an event or a JSON answer broke the size bound.
+pub(crate) fn too_large(limit: usize) -> Error {
+    Error::with(
+        ErrorKind::Protocol,
+        format!(
+            "one event of the stream is larger than {} KiB",
+            limit / 1024
+        ),
+        format!("数据流中单个事件超过 {} KiB", limit / 1024),
+    )
 }
 
 fn shorten(s: &str, max: usize) -> &str {

@@ -1,1 +1,292 @@
+//! A Veo gateway on loopback, for Framecast's tests, benchmarks and offline demo.
+//!
+//! It speaks the gateway's chat-completions protocol over real HTTP on `127.0.0.1`, answering from
+//! a catalogue of scenarios (see [`scenario::CATALOGUE`]) chosen by a path prefix
+//! (`/s/<scenario>/v1/chat/completions`), by a `#<scenario>` word in the prompt, or by the server's
+//! default. It serves a real, playable H.264/AAC MP4 with `Range` support, can make downloads fail,
+//! expire or redirect, and records every request so tests can check, for instance, that a job
+//! never POSTed twice.
 
+pub mod scenario;
+mod videos;
+
+pub use videos::SAMPLE_MP4;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::StreamExt;
+use futures_util::stream::{self, BoxStream};
+use scenario::{Ask, Ending, Script, refusal};
+use serde::Serialize;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How the mock behaves.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// The key it accepts (bare or `Bearer`); `None` accepts any key.
+    pub api_key: Option<String>,
+    /// The pause between two status lines of a stream.
+    pub tick: Duration,
+    /// The scenario when neither the path nor the prompt names one.
+    pub default_scenario: String,
+    /// The port to listen on; 0 picks a free one.
+    pub port: u16,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            tick: Duration::from_millis(5),
+            default_scenario: "success".to_owned(),
+            port: 0,
+        }
+    }
+}
+
+/// A request the mock received.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub authorization: Option<String>,
+    pub range: Option<String>,
+    /// The JSON body of a chat-completions POST.
+    pub body: Option<Value>,
+    pub scenario: Option<String>,
+}
+
+struct Shared {
+    config: MockConfig,
+    base: String,
+    jobs: AtomicU64,
+    requests: Mutex<Vec<Recorded>>,
+    video_hits: Mutex<std::collections::HashMap<String, u32>>,
+}
+
+impl Shared {
+    fn record(&self, r: Recorded) {
+        if let Ok(mut list) = self.requests.lock() {
+            list.push(r);
+        }
+    }
+}
+
+/// A running mock gateway; it stops when dropped.
+pub struct MockGateway {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl MockGateway {
+    /// Starts listening on `127.0.0.1`.
+    pub async fn start(config: MockConfig) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config,
+            base: format!("http://{addr}"),
+            jobs: AtomicU64::new(0),
+            requests: Mutex::new(Vec::new()),
+            video_hits: Mutex::new(Default::default()),
+        });
+        let app = Router::new()
+            .route("/v1/chat/completions", post(chat))
+            .route("/s/{scenario}/v1/chat/completions", post(chat_in_scenario))
+            .route("/videos/{name}", get(videos::video))
+            .route("/redirect/{name}", get(videos::redirect))
+            .route("/__mock/requests", get(list_requests))
+            .route(
+                "/__mock/scenarios",
+                get(|| async { axum::Json(scenario::CATALOGUE) }),
+            )
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self {
+            addr,
+            shared,
+            server,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`: the default scenario.
+    pub fn base_url(&self) -> String {
+        self.shared.base.clone()
+    }
+
+    /// A base URL whose requests always get `scenario`.
+    pub fn scenario_url(&self, scenario: &str) -> String {
+        format!("{}/s/{scenario}", self.shared.base)
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared
+            .requests
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
+    }
+
+    /// The chat-completions POSTs received so far (each one a paid generation on a real gateway).
+    pub fn generation_posts(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST")
+            .collect()
+    }
+}
+
+impl Drop for MockGateway {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn list_requests(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+    axum::Json(
+        shared
+            .requests
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default(),
+    )
+}
+
+async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    answer(&shared, None, &headers, &body).await
+}
+
+async fn chat_in_scenario(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(&shared, Some(name), &headers, &body).await
+}
+
+async fn answer(
+    shared: &Shared,
+    named: Option<String>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let prompt = parsed.as_ref().map(prompt_of).unwrap_or_default();
+    let chosen = named
+        .clone()
+        .or_else(|| scenario::by_tag(&prompt).map(str::to_owned))
+        .unwrap_or_else(|| shared.config.default_scenario.clone());
+    shared.record(Recorded {
+        method: "POST".into(),
+        path: named.map_or_else(
+            || "/v1/chat/completions".to_owned(),
+            |n| format!("/s/{n}/v1/chat/completions"),
+        ),
+        authorization: authorization.clone(),
+        range: None,
+        body: parsed.clone(),
+        scenario: Some(chosen.clone()),
+    });
+
+    if let Some(key) = &shared.config.api_key {
+        let given = authorization
+            .as_deref()
+            .map(|a| a.strip_prefix("Bearer ").unwrap_or(a).trim());
+        match given {
+            None | Some("") => return play(refusal(401, "未提供令牌", "")),
+            Some(k) if k != key => return play(refusal(401, "无效的令牌", "")),
+            Some(_) => {}
+        }
+    }
+    let Some(req) = parsed.filter(Value::is_object) else {
+        return play(refusal(400, "invalid request body", "invalid_request"));
+    };
+    let n = req.get("n").and_then(Value::as_u64).unwrap_or(1);
+    if !(1..=4).contains(&n) {
+        return play(refusal(400, "n must be between 1 and 4", "invalid_request"));
+    }
+    let model = req.get("model").and_then(Value::as_str).unwrap_or("");
+    if model.is_empty() {
+        return play(refusal(400, "model is required", "invalid_request"));
+    }
+    let ask = Ask {
+        prompt: &prompt,
+        model,
+        n: n as u8,
+        stream: req.get("stream").and_then(Value::as_bool).unwrap_or(false),
+        base: &shared.base,
+        job: shared.jobs.fetch_add(1, Ordering::SeqCst) + 1,
+        tick: shared.config.tick,
+    };
+    match scenario::script(&chosen, &ask) {
+        Some(script) => play(script),
+        None => play(refusal(
+            404,
+            &format!("unknown mock scenario “{chosen}”"),
+            "invalid_request",
+        )),
+    }
+}
+
+/// The text of the user's message, whether `content` is a string or a parts array.
+fn prompt_of(req: &Value) -> String {
+    let content = &req["messages"][0]["content"];
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    }
+}
+
+/// Sends a script: its writes at their times, then its ending.
+fn play(script: Script) -> Response {
+    let writes = stream::iter(script.writes).then(|(wait, bytes)| async move {
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        Ok::<_, std::io::Error>(bytes)
+    });
+    let body: BoxStream<'static, std::io::Result<Bytes>> = match script.ending {
+        Ending::Close => writes.boxed(),
+        Ending::Hang => writes.chain(stream::pending()).boxed(),
+        Ending::Cut => writes
+            .chain(stream::once(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Err(std::io::Error::other("connection cut by the mock"))
+            }))
+            .boxed(),
+    };
+    Response::builder()
+        .status(StatusCode::from_u16(script.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header(header::CONTENT_TYPE, script.content_type)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header("x-oneapi-request-id", "20261127mockreq")
+        .body(Body::from_stream(body))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}

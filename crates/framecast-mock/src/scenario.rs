@@ -1,0 +1,500 @@
+//! The scenario catalogue: what the mock gateway answers, as a script of timed writes.
+//!
+//! Each scenario reproduces something real gateways do (the document's stream, other gateways'
+//! wording, refusals, stalls, drops, odd framing), so the client is tested against behaviour, not
+//! against itself.
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Every scenario, with what it shows.
+pub const CATALOGUE: &[(&str, &str)] = &[
+    (
+        "success",
+        "the document's stream: echo, waiting, progress, one success line per video, [DONE]",
+    ),
+    (
+        "partial",
+        "all but the last video succeed; the last fails with a ❌ line",
+    ),
+    (
+        "failure",
+        "a ❌ failure line with Google's words, then [DONE]",
+    ),
+    (
+        "error-frame",
+        "an in-band {\"error\":…} data frame after progress, then [DONE]",
+    ),
+    (
+        "event-error",
+        "an `event: error` frame, then the stream ends",
+    ),
+    (
+        "http-401",
+        "HTTP 401 无效的令牌 (new-api body with a request id)",
+    ),
+    ("http-403-quota", "HTTP 403 insufficient_user_quota"),
+    ("http-429", "HTTP 429 upstream saturated"),
+    ("http-500", "HTTP 500 with a JSON error"),
+    ("http-503-model", "HTTP 503 model_not_found"),
+    ("http-524", "HTTP 524 with Cloudflare's HTML page"),
+    (
+        "stall",
+        "echo and a waiting line, then silence with the connection held open",
+    ),
+    ("drop", "progress, then the connection is cut mid-stream"),
+    ("bytewise", "the success stream, one byte per write"),
+    (
+        "crlf-keepalive",
+        "the success stream with CRLF line ends and `: PING` comments",
+    ),
+    (
+        "json",
+        "one chat.completion JSON answer, even when a stream was asked for",
+    ),
+    (
+        "slow",
+        "realistic pacing: queued, then progress every few seconds",
+    ),
+    (
+        "reasoning",
+        "progress in reasoning_content, the result as a <video src> tag",
+    ),
+    (
+        "unnumbered",
+        "success lines without numbers, each with watch and download links",
+    ),
+    (
+        "go-escaped",
+        "Go-style \\u003e escapes and an empty id / created 0",
+    ),
+    ("no-done", "success, but the stream ends without [DONE]"),
+    ("not-sse", "HTTP 200 with an HTML page"),
+    (
+        "huge-line",
+        "a 2 MiB line that never ends, to test the line bound",
+    ),
+    (
+        "download-flaky",
+        "success; each video download drops half-way once (resume by Range)",
+    ),
+    (
+        "download-redirect",
+        "success; video links redirect before the file",
+    ),
+    (
+        "download-expired",
+        "success; video links answer 403 (expired)",
+    ),
+    (
+        "download-html",
+        "success; video links answer 200 with an HTML page",
+    ),
+    (
+        "download-5xx",
+        "success; video links answer 503 twice, then the file",
+    ),
+];
+
+/// The scenario names a prompt may select with `#name` (for the demo and the end-to-end tests).
+pub fn by_tag(prompt: &str) -> Option<&'static str> {
+    CATALOGUE.iter().map(|(name, _)| *name).find(|name| {
+        prompt
+            .split_whitespace()
+            .any(|w| w.strip_prefix('#') == Some(name))
+    })
+}
+
+/// How a scripted answer ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The body ends normally.
+    Close,
+    /// The connection is held open with nothing more sent.
+    Hang,
+    /// The connection is cut.
+    Cut,
+}
+
+/// An answer: status, content type, timed writes, and how it ends.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub writes: Vec<(Duration, Bytes)>,
+    pub ending: Ending,
+}
+
+/// What the scenario needs to know about the request and the server.
+pub struct Ask<'a> {
+    pub prompt: &'a str,
+    pub model: &'a str,
+    pub n: u8,
+    pub stream: bool,
+    /// The mock's own base URL, for video links.
+    pub base: &'a str,
+    /// A unique number for this request, for video names.
+    pub job: u64,
+    /// The pause between two status lines.
+    pub tick: Duration,
+}
+
+/// Builds the answer for `scenario`; `None` if there is no such scenario.
+pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
+    let lines = |videos: VideoLinks| success_lines(ask, videos);
+    let s = match scenario {
+        "success" => sse(ask, lines(VideoLinks::Plain), Style::default()),
+        "partial" => {
+            let mut l = text_head(ask);
+            let ok = ask.n.saturating_sub(1);
+            for i in 1..=ok {
+                l.push(format!("> ✅ 第{i}个视频生成成功，[点击这里]({}) 查看视频~~~\n\n", video_url(ask, i, "")));
+            }
+            l.push(format!("> ❌ 第{}个视频生成失败：PUBLIC_ERROR_AUDIO_FILTERED\n\n", ok + 1));
+            sse(ask, l, Style::default())
+        }
+        "failure" => {
+            let mut l = text_head(ask);
+            l.push("> ❌ 视频生成失败：Veo could not generate videos because the input image violates Vertex AI's usage guidelines. Try rephrasing the prompt.\n\n".into());
+            sse(ask, l, Style::default())
+        }
+        "error-frame" => {
+            let mut l = text_head(ask);
+            l.push(RAW_PREFIX.to_owned() + r#"{"error":{"message":"upstream error: do_request_failed (request id: 20261127-mock-err)","type":"new_api_error","param":"","code":"do_request_failed"}}"#);
+            sse(ask, l, Style::default())
+        }
+        "event-error" => {
+            let mut s = sse(ask, text_head(ask), Style { done: false, ..Style::default() });
+            s.writes.push((ask.tick, Bytes::from_static(b"event: error\ndata: {\"error\":{\"message\":\"upstream connection reset\",\"type\":\"upstream_error\"}}\n\n")));
+            s
+        }
+        "http-401" => refusal(401, "无效的令牌", ""),
+        "http-403-quota" => refusal(403, "用户额度不足, 剩余额度: ＄0.000000", "insufficient_user_quota"),
+        "http-429" => refusal(429, "当前分组上游负载已饱和，请稍后再试", ""),
+        "http-500" => refusal(500, "internal server error", "internal_error"),
+        "http-503-model" => refusal(503, &format!("当前分组 default 下对于模型 {} 无可用渠道", ask.model), "model_not_found"),
+        "http-524" => Script {
+            status: 524,
+            content_type: "text/html; charset=UTF-8",
+            writes: vec![(Duration::ZERO, Bytes::from_static(CLOUDFLARE_524.as_bytes()))],
+            ending: Ending::Close,
+        },
+        "stall" => {
+            let mut s = sse(ask, head_only(ask), Style { done: false, finish: false, ..Style::default() });
+            s.ending = Ending::Hang;
+            s
+        }
+        "drop" => {
+            let mut l = head_only(ask);
+            l.push("> 🏃 进度：12.0%\n\n".into());
+            l.push("> 🏃 进度：24.0%\n\n".into());
+            let mut s = sse(ask, l, Style { done: false, finish: false, ..Style::default() });
+            s.ending = Ending::Cut;
+            s
+        }
+        "bytewise" => {
+            let mut s = sse(ask, lines(VideoLinks::Plain), Style::default());
+            let all: Vec<u8> = s.writes.iter().flat_map(|(_, b)| b.to_vec()).collect();
+            s.writes = all.into_iter().map(|b| (Duration::ZERO, Bytes::from(vec![b]))).collect();
+            s
+        }
+        "crlf-keepalive" => sse(ask, lines(VideoLinks::Plain), Style { crlf: true, ping: true, ..Style::default() }),
+        "json" => json_answer(ask, lines(VideoLinks::Plain)),
+        "slow" => {
+            let mut l = vec![echo(ask), "> ⌛️ 任务正在队列中，请耐心等待...\n\n".to_owned(), "> ⌛️ 视频正在生成中，请耐心等待...\n\n".to_owned()];
+            for p in [3.0, 9.0, 18.0, 27.5, 36.0, 45.0, 54.5, 63.0, 72.0, 81.0, 90.2] {
+                l.push(format!("> 🏃 进度：{p:.1}%\n\n"));
+            }
+            l.extend(success_only(ask, VideoLinks::Plain));
+            let tick = ask.tick.max(Duration::from_secs(2));
+            sse(&Ask { tick, ..*ask }, l, Style::default())
+        }
+        "reasoning" => sse(ask, lines(VideoLinks::Plain), Style { reasoning: true, ..Style::default() }),
+        "unnumbered" => {
+            let mut l = head_only(ask);
+            l.push("> 🏃 进度：50.0%\n\n".into());
+            for i in 1..=ask.n {
+                let url = video_url(ask, i, "");
+                l.push(format!("> ✅ 视频生成成功，[▶️ 在线观看]({url}) | [⏬ 下载视频]({url}) 查看视频~~~\n\n"));
+            }
+            sse(ask, l, Style::default())
+        }
+        "go-escaped" => sse(ask, lines(VideoLinks::Plain), Style { go: true, ..Style::default() }),
+        "no-done" => sse(ask, lines(VideoLinks::Plain), Style { done: false, ..Style::default() }),
+        "not-sse" => Script {
+            status: 200,
+            content_type: "text/html",
+            writes: vec![(Duration::ZERO, Bytes::from_static(b"<!DOCTYPE html><html><head><title>Welcome</title></head><body>Portal</body></html>"))],
+            ending: Ending::Close,
+        },
+        "huge-line" => {
+            let mut s = sse(ask, head_only(ask), Style { done: false, finish: false, ..Style::default() });
+            let blob = Bytes::from(vec![b'x'; 64 * 1024]);
+            s.writes.push((Duration::ZERO, Bytes::from_static(b"data: ")));
+            s.writes.extend((0..32).map(|_| (Duration::ZERO, blob.clone())));
+            s
+        }
+        "download-flaky" => sse(ask, lines(VideoLinks::Query("fail_after=60000")), Style::default()),
+        "download-redirect" => sse(ask, lines(VideoLinks::Redirect), Style::default()),
+        "download-expired" => sse(ask, lines(VideoLinks::Query("status=403")), Style::default()),
+        "download-html" => sse(ask, lines(VideoLinks::Query("html=1")), Style::default()),
+        "download-5xx" => sse(ask, lines(VideoLinks::Query("status=503&times=2")), Style::default()),
+        _ => return None,
+    };
+    Some(
+        if ask.stream || scenario.starts_with("http-") || scenario == "not-sse" {
+            s
+        } else {
+            non_streaming(s, ask, scenario)
+        },
+    )
+}
+
+/// A line that goes out as a raw `data:` payload, not wrapped in a chunk.
+const RAW_PREFIX: &str = "\u{0}raw:";
+
+#[derive(Clone, Copy)]
+enum VideoLinks {
+    Plain,
+    Query(&'static str),
+    Redirect,
+}
+
+#[derive(Clone, Copy)]
+struct Style {
+    done: bool,
+    finish: bool,
+    crlf: bool,
+    ping: bool,
+    reasoning: bool,
+    go: bool,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Self {
+            done: true,
+            finish: true,
+            crlf: false,
+            ping: false,
+            reasoning: false,
+            go: false,
+        }
+    }
+}
+
+fn video_url(ask: &Ask<'_>, index: u8, query: &str) -> String {
+    let q = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    format!("{}/videos/job{}-{index}.mp4{q}", ask.base, ask.job)
+}
+
+fn echo(ask: &Ask<'_>) -> String {
+    let mode = if ask.model.contains("landscape") {
+        "横屏模式"
+    } else {
+        "竖屏模式"
+    };
+    let body = serde_json::to_string_pretty(&json!({"prompt": ask.prompt, "mode": mode}))
+        .unwrap_or_default();
+    format!("```json\n{body}\n```\n\n")
+}
+
+fn head_only(ask: &Ask<'_>) -> Vec<String> {
+    vec![
+        echo(ask),
+        "> ⌛️ 视频正在生成中，请耐心等待...\n\n".to_owned(),
+    ]
+}
+
+fn text_head(ask: &Ask<'_>) -> Vec<String> {
+    let mut l = head_only(ask);
+    for p in [9.0, 18.0, 36.0, 54.0, 72.0, 90.2] {
+        l.push(format!("> 🏃 进度：{p:.1}%\n\n"));
+    }
+    l
+}
+
+fn success_only(ask: &Ask<'_>, links: VideoLinks) -> Vec<String> {
+    (1..=ask.n)
+        .map(|i| {
+            let url = match links {
+                VideoLinks::Plain => video_url(ask, i, ""),
+                VideoLinks::Query(q) => video_url(ask, i, q),
+                VideoLinks::Redirect => format!("{}/redirect/job{}-{i}.mp4", ask.base, ask.job),
+            };
+            format!("> ✅ 第{i}个视频生成成功，[点击这里]({url}) 查看视频~~~\n\n")
+        })
+        .collect()
+}
+
+fn success_lines(ask: &Ask<'_>, links: VideoLinks) -> Vec<String> {
+    let mut l = text_head(ask);
+    l.extend(success_only(ask, links));
+    l
+}
+
+fn chunk(ask: &Ask<'_>, delta: Value, finish: Option<&str>, usage: bool, go: bool) -> String {
+    let (id, created) = if go {
+        (String::new(), 0)
+    } else {
+        (format!("foaicmpl-mock{}", ask.job), 1_762_181_811)
+    };
+    let mut v = json!({
+        "id": id, "object": "chat.completion.chunk", "created": created, "model": ask.model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    });
+    if usage {
+        v["usage"] = json!({"prompt_tokens": 16, "completion_tokens": 292, "total_tokens": 308});
+    }
+    let s = v.to_string();
+    if go {
+        s.replace('>', "\\u003e")
+            .replace('<', "\\u003c")
+            .replace('&', "\\u0026")
+    } else {
+        s
+    }
+}
+
+fn sse(ask: &Ask<'_>, lines: Vec<String>, style: Style) -> Script {
+    let nl = if style.crlf { "\r\n" } else { "\n" };
+    let frame = |payload: &str| Bytes::from(format!("data: {payload}{nl}{nl}"));
+    let mut writes = vec![(
+        Duration::ZERO,
+        frame(&chunk(
+            ask,
+            json!({"role": "assistant"}),
+            None,
+            false,
+            style.go,
+        )),
+    )];
+    for line in lines {
+        if style.ping {
+            writes.push((Duration::ZERO, Bytes::from(format!(": PING{nl}{nl}"))));
+        }
+        let payload = match line.strip_prefix(RAW_PREFIX) {
+            Some(raw) => raw.to_owned(),
+            None => {
+                let is_result = line.contains("✅");
+                let delta = if style.reasoning && !is_result {
+                    json!({"reasoning_content": line})
+                } else if style.reasoning {
+                    let url = line
+                        .split("](")
+                        .nth(1)
+                        .and_then(|r| r.split(')').next())
+                        .unwrap_or_default();
+                    json!({"content": format!("<video src='{url}' controls></video>\n")})
+                } else {
+                    json!({"content": line})
+                };
+                chunk(ask, delta, None, false, style.go)
+            }
+        };
+        writes.push((ask.tick, frame(&payload)));
+    }
+    if style.finish {
+        writes.push((
+            Duration::ZERO,
+            frame(&chunk(ask, json!({}), Some("stop"), true, style.go)),
+        ));
+    }
+    if style.done {
+        writes.push((Duration::ZERO, frame("[DONE]")));
+    }
+    Script {
+        status: 200,
+        content_type: "text/event-stream",
+        writes,
+        ending: Ending::Close,
+    }
+}
+
+fn json_answer(ask: &Ask<'_>, lines: Vec<String>) -> Script {
+    let content: String = lines.concat();
+    let body = json!({
+        "id": format!("chatcmpl-mock{}", ask.job), "object": "chat.completion", "created": 1_762_181_811,
+        "model": ask.model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 16, "completion_tokens": 292, "total_tokens": 308},
+    });
+    let wait = ask.tick * 4;
+    Script {
+        status: 200,
+        content_type: "application/json",
+        writes: vec![(wait, Bytes::from(body.to_string()))],
+        ending: Ending::Close,
+    }
+}
+
+/// The same scenario answered as one JSON completion (`stream: false`): the text of every chunk
+/// joined, sent after the whole generation time.
+fn non_streaming(s: Script, ask: &Ask<'_>, scenario: &str) -> Script {
+    if matches!(s.ending, Ending::Hang | Ending::Cut) || scenario == "event-error" {
+        let mut s = s;
+        s.writes.clear();
+        s.content_type = "application/json";
+        return s;
+    }
+    if scenario == "error-frame" {
+        let body = r#"{"error":{"message":"upstream error: do_request_failed (request id: 20261127-mock-err)","type":"new_api_error","param":"","code":"do_request_failed"}}"#;
+        return refusal_body(500, body);
+    }
+    let mut text = String::new();
+    for (_, b) in &s.writes {
+        for line in String::from_utf8_lossy(b).lines() {
+            let Some(payload) = line.strip_prefix("data: ") else {
+                continue;
+            };
+            if let Ok(v) = serde_json::from_str::<Value>(payload) {
+                for key in ["content", "reasoning_content"] {
+                    if let Some(t) = v["choices"][0]["delta"][key].as_str() {
+                        text.push_str(t);
+                    }
+                }
+            }
+        }
+    }
+    let total: Duration = s.writes.iter().map(|(d, _)| *d).sum();
+    let mut answer = json_answer(ask, vec![text]);
+    answer.writes[0].0 = total;
+    answer
+}
+
+/// A new-api style refusal with a request id.
+pub(crate) fn refusal(status: u16, message: &str, code: &str) -> Script {
+    let body = json!({"error": {
+        "message": format!("{message} (request id: 20261127{status}mock)"),
+        "type": "new_api_error", "param": "", "code": code,
+    }});
+    refusal_body(status, &body.to_string())
+}
+
+fn refusal_body(status: u16, body: &str) -> Script {
+    Script {
+        status,
+        content_type: "application/json",
+        writes: vec![(Duration::ZERO, Bytes::from(body.to_owned()))],
+        ending: Ending::Close,
+    }
+}
+
+const CLOUDFLARE_524: &str = r#"<!DOCTYPE html>
+<!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->
+<html class="no-js" lang="en-US">
+<head>
+<title>api.example.com | 524: A timeout occurred</title>
+<meta charset="UTF-8" />
+</head>
+<body>
+<div id="cf-wrapper"><h1>A timeout occurred <span>Error code 524</span></h1>
+<p>The origin web server timed out responding to this request.</p></div>
+</body>
+</html>
+"#;

@@ -1,0 +1,151 @@
+//! The mock's video server: a real MP4 with `Range` support, and the ways real links go wrong.
+//!
+//! Query parameters make a link misbehave: `fail_after=N` cuts the first download after N bytes
+//! (a resume must follow), `status=S` answers S (`&times=K` only for the first K requests),
+//! `html=1` answers a web page with status 200. `/redirect/<name>` redirects to the file.
+
+use crate::{Recorded, Shared};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::{StreamExt, stream};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// The project's sample video: 4 s of H.264/AAC.
+pub const SAMPLE_MP4: &[u8] = include_bytes!("../fixtures/sample.mp4");
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Faults {
+    fail_after: Option<usize>,
+    status: Option<u16>,
+    times: Option<u32>,
+    html: Option<u8>,
+}
+
+pub(crate) async fn redirect(Path(name): Path<String>) -> Redirect {
+    Redirect::temporary(&format!("/videos/{name}"))
+}
+
+pub(crate) async fn video(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    Query(faults): Query<Faults>,
+    headers: HeaderMap,
+) -> Response {
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    shared.record(Recorded {
+        method: "GET".into(),
+        path: format!("/videos/{name}"),
+        authorization: None,
+        range: range.clone(),
+        body: None,
+        scenario: None,
+    });
+    let hits = {
+        let key = format!("{name}?{faults:?}");
+        let mut map = match shared.video_hits.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        let n = map.entry(key).or_insert(0);
+        *n += 1;
+        *n
+    };
+    if let Some(status) = faults.status {
+        if faults.times.is_none_or(|t| hits <= t) {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (code, "link refused by the mock").into_response();
+        }
+    }
+    if faults.html == Some(1) {
+        let page = "<!DOCTYPE html><html><head><title>Link expired</title></head><body>This link has expired.</body></html>";
+        return ([(header::CONTENT_TYPE, "text/html")], page).into_response();
+    }
+    if !name.ends_with(".mp4") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let len = SAMPLE_MP4.len();
+    let (start, end) = match range.as_deref().map(|r| parse_range(r, len)) {
+        None => (0, len - 1),
+        Some(Some(r)) => r,
+        Some(None) => {
+            return Response::builder()
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_RANGE, format!("bytes */{len}"))
+                .body(Body::empty())
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        }
+    };
+    let partial = range.is_some();
+    let slice = Bytes::from_static(&SAMPLE_MP4[start..=end]);
+    let builder = Response::builder()
+        .header(header::CONTENT_TYPE, "video/mp4")
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::CONTENT_LENGTH, slice.len());
+    let builder = if partial {
+        builder
+            .status(StatusCode::PARTIAL_CONTENT)
+            .header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"))
+    } else {
+        builder.status(StatusCode::OK)
+    };
+    let body = match faults.fail_after {
+        Some(cut) if hits == 1 && start == 0 && cut < slice.len() => {
+            let head = slice.slice(..cut);
+            // The pause lets the head reach the socket before the cut.
+            Body::from_stream(stream::once(async { Ok(head) }).chain(stream::once(async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Err(std::io::Error::other("download cut by the mock"))
+            })))
+        }
+        _ => Body::from(slice),
+    };
+    builder
+        .body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// `bytes=a-b`, `bytes=a-`, `bytes=-n` for a body of `len` bytes; `None` if unsatisfiable.
+fn parse_range(header: &str, len: usize) -> Option<(usize, usize)> {
+    let spec = header
+        .trim()
+        .strip_prefix("bytes=")?
+        .split(',')
+        .next()?
+        .trim();
+    let (a, b) = spec.split_once('-')?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", n) => {
+            let n: usize = n.parse().ok()?;
+            (len.checked_sub(n.min(len))?, len - 1)
+        }
+        (a, "") => (a.parse().ok()?, len - 1),
+        (a, b) => (a.parse().ok()?, b.parse::<usize>().ok()?.min(len - 1)),
+    };
+    (start <= end && start < len).then_some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-", 10), Some((0, 9)));
+        assert_eq!(parse_range("bytes=2-4", 10), Some((2, 4)));
+        assert_eq!(parse_range("bytes=-3", 10), Some((7, 9)));
+        assert_eq!(parse_range("bytes=5-100", 10), Some((5, 9)));
+        assert_eq!(parse_range("bytes=10-", 10), None);
+        assert_eq!(parse_range("items=1-2", 10), None);
+    }
+
+    #[test]
+    fn the_sample_is_an_mp4() {
+        assert_eq!(&SAMPLE_MP4[4..8], b"ftyp");
+    }
+}
