@@ -37,7 +37,9 @@ enum Command {
     Generate(GenerateArgs),
 }
 
+/// Later options override earlier ones, so scripts can append to a base command line.
 #[derive(Args)]
+#[command(args_override_self = true)]
 struct GenerateArgs {
     /// What the video shows. May be empty when a start frame is given.
     #[arg(long, default_value = "")]

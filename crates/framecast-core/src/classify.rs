@@ -39,13 +39,13 @@ pub fn classify(raw: &str) -> Line {
     }
     let success_mark = line.contains('✅') || line.contains("成功") || contains_ci(line, "success");
     let urls = urls(line);
-    if success_mark && !urls.is_empty() || urls.iter().any(|u| u.video) {
-        if let Some(url) = pick_video(&urls, success_mark) {
-            return Line::Video {
-                index: video_number(line),
-                url,
-            };
-        }
+    if (success_mark && !urls.is_empty() || urls.iter().any(|u| u.video))
+        && let Some(url) = pick_video(&urls, success_mark)
+    {
+        return Line::Video {
+            index: video_number(line),
+            url,
+        };
     }
     if is_failure(line) {
         return Line::Failure {

@@ -363,7 +363,7 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 /// `6 minutes`, `90 seconds`.
 pub(crate) fn human(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 120 && s % 60 == 0 {
+    if s >= 120 && s.is_multiple_of(60) {
         format!("{} minutes", s / 60)
     } else if s == 1 {
         "1 second".to_owned()
@@ -376,7 +376,7 @@ pub(crate) fn human(d: Duration) -> String {
 
 pub(crate) fn human_zh(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 120 && s % 60 == 0 {
+    if s >= 120 && s.is_multiple_of(60) {
         format!("{} 分钟", s / 60)
     } else if s == 0 {
         format!("{} 毫秒", d.as_millis())

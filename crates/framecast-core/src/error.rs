@@ -186,7 +186,10 @@ pub struct GatewaySaid {
 /// An engine error: a kind to act on, the specifics in two languages, and the gateway's words.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{}", self.message(Lang::En))]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone, PartialEq)]
+struct Inner {
     kind: ErrorKind,
     detail: Option<Text>,
     gateway: Option<GatewaySaid>,
@@ -194,11 +197,11 @@ pub struct Error {
 
 impl Error {
     pub fn new(kind: ErrorKind) -> Self {
-        Self {
+        Self(Box::new(Inner {
             kind,
             detail: None,
             gateway: None,
-        }
+        }))
     }
 
     /// An error with specifics, e.g. "n must be between 1 and 4".
@@ -216,39 +219,39 @@ impl Error {
 
     #[must_use]
     pub fn detail(mut self, detail: Text) -> Self {
-        self.detail = Some(detail);
+        self.0.detail = Some(detail);
         self
     }
 
     #[must_use]
     pub fn gateway(mut self, said: GatewaySaid) -> Self {
-        self.gateway = Some(said);
+        self.0.gateway = Some(said);
         self
     }
 
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     pub fn gateway_said(&self) -> Option<&GatewaySaid> {
-        self.gateway.as_ref()
+        self.0.gateway.as_ref()
     }
 
     pub fn specifics(&self) -> Option<&Text> {
-        self.detail.as_ref()
+        self.0.detail.as_ref()
     }
 
     /// The whole message in one language: headline, specifics, the gateway's words and request id.
     pub fn message(&self, lang: Lang) -> String {
-        let mut out = self.kind.headline().get(lang).to_owned();
-        if let Some(detail) = &self.detail {
+        let mut out = self.0.kind.headline().get(lang).to_owned();
+        if let Some(detail) = &self.0.detail {
             out.push_str(match lang {
                 Lang::En => ": ",
                 Lang::Zh => "：",
             });
             out.push_str(detail.get(lang));
         }
-        if let Some(said) = &self.gateway {
+        if let Some(said) = &self.0.gateway {
             let status = said.status.map(|s| format!("HTTP {s}"));
             let words = said.message.as_deref().filter(|m| !m.is_empty());
             let lead = match lang {
@@ -296,10 +299,10 @@ pub struct ErrorReport {
 impl From<&Error> for ErrorReport {
     fn from(e: &Error) -> Self {
         Self {
-            kind: e.kind,
+            kind: e.kind(),
             message: e.message(Lang::En),
             message_zh: e.message(Lang::Zh),
-            gateway: e.gateway.clone(),
+            gateway: e.0.gateway.clone(),
         }
     }
 }

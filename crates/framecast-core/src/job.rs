@@ -219,11 +219,10 @@ async fn save_one(
     Ok((path, bytes))
 }
 
-fn assemble(
-    outcome: Outcome,
-    saved: Vec<(u8, Result<(PathBuf, u64), Error>)>,
-    saving: bool,
-) -> JobResult {
+/// What became of one video's download: its number, and its file and size or the error.
+type Saved = (u8, Result<(PathBuf, u64), Error>);
+
+fn assemble(outcome: Outcome, saved: Vec<Saved>, saving: bool) -> JobResult {
     let mut videos: Vec<VideoResult> = outcome
         .videos
         .iter()

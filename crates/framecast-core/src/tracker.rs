@@ -509,8 +509,8 @@ mod tests {
         assert!(events.contains(&Event::Progress { percent: 9.0 }));
         assert!(matches!(
             events[0],
-            Event::Phase {
-                phase: Phase::Generating,
+            Event::Status {
+                phase: Some(Phase::Generating),
                 ..
             }
         ));

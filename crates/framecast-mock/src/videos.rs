@@ -56,11 +56,11 @@ pub(crate) async fn video(
         *n += 1;
         *n
     };
-    if let Some(status) = faults.status {
-        if faults.times.is_none_or(|t| hits <= t) {
-            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return (code, "link refused by the mock").into_response();
-        }
+    if let Some(status) = faults.status
+        && faults.times.is_none_or(|t| hits <= t)
+    {
+        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return (code, "link refused by the mock").into_response();
     }
     if faults.html == Some(1) {
         let page = "<!DOCTYPE html><html><head><title>Link expired</title></head><body>This link has expired.</body></html>";
