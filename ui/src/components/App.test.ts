@@ -1,0 +1,145 @@
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { flushSync } from "svelte";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import App from "../App.svelte";
+import { app } from "../lib/app.svelte";
+import type { Slot } from "../lib/bindings/Slot";
+import { frames } from "../lib/frames.svelte";
+import { jobs } from "../lib/jobs.svelte";
+import { settings } from "../lib/settings.svelte";
+import { clearMocks, flush, frameView, installIpc } from "../test/ipc";
+
+let hasKey = true;
+
+function setup() {
+  const ipc = installIpc({
+    app_info: () => ({
+      version: "0.1.0",
+      baseUrl: "http://127.0.0.1:9/v1",
+      hasKey,
+      demo: true,
+      libraryDir: "/videos",
+    }),
+    drop_frame: (a) =>
+      frameView(a.slot as Slot, String(a.path).includes("tall") ? "portrait" : "landscape"),
+    clear_frame: () => null,
+  });
+  render(App);
+  return ipc;
+}
+
+const generate = () => screen.getByTestId("generate") as HTMLButtonElement;
+const modelName = () => screen.getByTestId("model-name") as HTMLInputElement;
+
+describe("the window", () => {
+  beforeEach(async () => {
+    hasKey = true;
+    settings.lang = "en";
+    settings.prompt = "";
+    settings.orientation = "landscape";
+    settings.orientationExplicit = false;
+    settings.speed = "standard";
+    settings.modelOverride = null;
+    settings.count = 1;
+    app.info = null;
+    app.autoSwitched = null;
+    for (const s of ["start", "end"] as const) {
+      frames.slots[s] = { view: null, busy: null, error: null };
+    }
+    jobs.jobs = [];
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("switches language, and says why Generate is disabled", async () => {
+    setup();
+    await flush();
+    flushSync();
+    expect(screen.getByText("Offline demo: videos come from a local test gateway")).toBeTruthy();
+    expect(generate().disabled).toBe(true);
+    expect(screen.getByTestId("generate-reason").textContent).toContain(
+      "Write a prompt or add a start frame.",
+    );
+    await fireEvent.click(screen.getByTestId("lang-toggle"));
+    expect(screen.getByTestId("generate-reason").textContent).toContain("请输入提示词或添加首帧");
+    expect(screen.getByText("离线演示：视频来自本地测试网关")).toBeTruthy();
+    expect(document.documentElement.lang).toBe("zh-CN");
+    await fireEvent.click(screen.getByTestId("lang-toggle"));
+    expect(screen.getByTestId("generate").textContent).toContain("Generate 1 video");
+  });
+
+  it("needs an API key", async () => {
+    hasKey = false;
+    settings.prompt = "a cat";
+    setup();
+    await flush();
+    flushSync();
+    expect(generate().disabled).toBe(true);
+    expect(screen.getByTestId("generate-reason").textContent).toContain("No API key");
+  });
+
+  it("composes the model name from the choices, and keeps a hand-typed one until reset", async () => {
+    setup();
+    await flush();
+    flushSync();
+    expect(modelName().value).toBe("veo-3.1-landscape");
+    await fireEvent.click(screen.getByTestId("speed-fast"));
+    expect(modelName().value).toBe("veo-3.1-landscape-fast");
+    await fireEvent.click(screen.getByTestId("orientation-portrait"));
+    expect(modelName().value).toBe("veo-3.1-fast");
+
+    await fireEvent.input(modelName(), { target: { value: "my-veo" } });
+    await fireEvent.click(screen.getByTestId("speed-standard"));
+    expect(modelName().value).toBe("my-veo");
+    await fireEvent.click(screen.getByText("Reset"));
+    expect(modelName().value).toBe("veo-3.1");
+  });
+
+  it("adds -fl with a start frame and follows its orientation unless one was picked", async () => {
+    setup();
+    await flush();
+    await frames.dropPath("start", "/photos/tall.jpg");
+    flushSync();
+    expect(settings.orientation).toBe("portrait");
+    expect(modelName().value).toBe("veo-3.1-fl");
+    expect(screen.getByText(/Switched to Portrait to match the start frame/)).toBeTruthy();
+    expect(
+      screen.getByTestId("slot-start").querySelector('[data-testid="slot-thumb"]'),
+    ).toBeTruthy();
+
+    await fireEvent.click(screen.getByTestId("orientation-landscape"));
+    expect(modelName().value).toBe("veo-3.1-landscape-fl");
+    // The frame's orientation now differs from the model's: the slot says so.
+    expect(screen.getByTestId("slot-start").textContent).toContain("This image is portrait");
+    await frames.dropPath("start", "/photos/another-tall.jpg");
+    flushSync();
+    expect(settings.orientation).toBe("landscape"); // picked explicitly: not switched
+  });
+
+  it("refuses an end frame alone, and generates with Ctrl+Enter, creating a card at once", async () => {
+    const ipc = setup();
+    await flush();
+    await frames.dropPath("end", "/photos/b.jpg");
+    flushSync();
+    expect(screen.getByTestId("generate-reason").textContent).toContain(
+      "An end frame needs a start frame.",
+    );
+    await frames.dropPath("start", "/photos/a.jpg");
+    await fireEvent.click(screen.getByTestId("count-3"));
+    flushSync();
+    expect(generate().disabled).toBe(false);
+    expect(generate().textContent).toContain("est. $0.75");
+    await fireEvent.keyDown(screen.getByTestId("prompt"), { key: "Enter", ctrlKey: true });
+    expect(screen.getAllByTestId("job-card")).toHaveLength(1);
+    expect(ipc.calls.find((c) => c.cmd === "start_job")?.args.request).toEqual({
+      prompt: "",
+      model: "veo-3.1-landscape-fl",
+      n: 3,
+    });
+    // The form stays usable: a second job runs beside the first.
+    await fireEvent.click(generate());
+    expect(screen.getAllByTestId("job-card")).toHaveLength(2);
+  });
+});

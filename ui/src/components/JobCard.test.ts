@@ -1,0 +1,121 @@
+import { cleanup, render, screen, within } from "@testing-library/svelte";
+import { flushSync } from "svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import { jobs } from "../lib/jobs.svelte";
+import { settings } from "../lib/settings.svelte";
+import { clearMocks, flush, installIpc } from "../test/ipc";
+import JobCard from "./JobCard.svelte";
+
+describe("a job card", () => {
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+    jobs.jobs = [];
+  });
+
+  it("shows progress, two videos side by side, and switches a video to its local file", async () => {
+    settings.lang = "en";
+    const ipc = installIpc();
+    jobs.start({
+      request: { prompt: "a paper boat", model: "veo-3.1-landscape", n: 2 },
+      orientation: "landscape",
+      price: 0.25,
+      frameKey: "|",
+      frames: { start: null, end: null },
+    });
+    render(JobCard, { props: { job: jobs.jobs[0] } });
+    const card = screen.getByTestId("job-card");
+    expect(card.dataset.phase).toBe("preparing");
+    const bar = within(card).getByTestId("job-progress");
+    expect(bar.hasAttribute("data-percent")).toBe(false); // indeterminate until a percentage
+    await flush();
+    expect(card.dataset.jobId).toBe("job-1");
+
+    ipc.push(0, { type: "phase", phase: "generating", text: "Generating video" });
+    ipc.push(0, { type: "progress", percent: 37 });
+    ipc.push(0, { type: "status", text: "Rendering frames (37%)" });
+    flushSync();
+    expect(card.dataset.phase).toBe("generating");
+    expect(bar.dataset.percent).toBe("37");
+    expect(within(card).getByTestId("job-status").textContent).toContain("Rendering frames (37%)");
+
+    ipc.push(0, { type: "video", index: 0, videoId: "job-1-0", url: "https://gw/a.mp4" });
+    ipc.push(0, { type: "video", index: 1, videoId: "job-1-1", url: "https://gw/b.mp4" });
+    flushSync();
+    const videos = within(card).getAllByTestId("video") as HTMLVideoElement[];
+    expect(videos).toHaveLength(2);
+    expect(videos.map((v) => v.dataset.index)).toEqual(["0", "1"]);
+    expect(videos[0].getAttribute("src")).toBe("https://gw/a.mp4");
+    expect(videos[0].controls).toBe(true);
+    expect(videos[0].dataset.local).toBeUndefined();
+    // Side by side: one grid row of two columns.
+    expect(videos[0].closest<HTMLElement>(".videos")?.style.getPropertyValue("--cols")).toBe("2");
+
+    ipc.push(0, { type: "download", index: 0, bytes: 250, total: 1000 });
+    flushSync();
+    expect(card.textContent).toContain("Saving 25%");
+
+    ipc.push(0, {
+      type: "saved",
+      index: 0,
+      videoId: "job-1-0",
+      mediaUrl: "http://127.0.0.1:4123/media/a.mp4",
+      fileName: "a.mp4",
+      bytes: 1000,
+    });
+    flushSync();
+    const [first, second] = within(card).getAllByTestId("video") as HTMLVideoElement[];
+    expect(first.getAttribute("src")).toBe("http://127.0.0.1:4123/media/a.mp4");
+    expect(first.dataset.local).toBe("true");
+    expect(second.getAttribute("src")).toBe("https://gw/b.mp4");
+    const save = within(card).getAllByTestId("save-video") as HTMLButtonElement[];
+    expect(save.map((b) => b.disabled)).toEqual([false, true]);
+    expect(within(card).getAllByTestId("copy-link")).toHaveLength(2);
+    expect(within(card).getAllByTestId("reveal-video")).toHaveLength(2);
+  });
+
+  it("shows a failure in the UI language with Try again (priced) and Copy details", async () => {
+    settings.lang = "zh";
+    const ipc = installIpc();
+    jobs.start({
+      request: { prompt: "a paper boat", model: "veo-3.1-fast", n: 2 },
+      orientation: "portrait",
+      price: 0.15,
+      frameKey: "|",
+      frames: { start: null, end: null },
+    });
+    render(JobCard, { props: { job: jobs.jobs[0] } });
+    await flush();
+    ipc.push(0, {
+      type: "finished",
+      ok: false,
+      requested: 2,
+      delivered: 0,
+      error: {
+        kind: "quota",
+        message: "Insufficient quota. Request id req_9.",
+        messageZh: "额度不足。请求 ID req_9。",
+        gateway: { requestId: "req_9" },
+      },
+      transcript: ["< 402"],
+    });
+    flushSync();
+    const card = screen.getByTestId("job-card");
+    expect(card.dataset.phase).toBe("failed");
+    expect(within(card).getByTestId("job-error").textContent).toBe("额度不足。请求 ID req_9。");
+    expect(within(card).getByTestId("job-retry").textContent).toContain("$0.30");
+    expect(within(card).queryByTestId("job-cancel")).toBeNull();
+
+    within(card).getByTestId("job-copy-details").click();
+    await flush();
+    const copied = ipc.calls.find((c) => c.cmd === "copy_text")?.args.text as string;
+    expect(copied).toContain("Request id: req_9");
+    expect(copied).toContain("Model: veo-3.1-fast");
+
+    within(card).getByTestId("job-retry").click();
+    flushSync();
+    expect(jobs.jobs).toHaveLength(2);
+    expect(ipc.calls.filter((c) => c.cmd === "start_job")).toHaveLength(2);
+    settings.lang = "en";
+  });
+});

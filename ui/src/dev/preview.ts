@@ -1,0 +1,293 @@
+// Dev-only preview: runs the UI in a plain browser with scripted Rust commands, so it can be seen
+// and screenshot without the app. Loaded only when Vite serves with VITE_PREVIEW=1 (see main.ts);
+// production builds never include it.
+//
+// URL parameters: `scene` = empty | form | jobs | all; `lang` = en | zh; `theme` = light | dark;
+// `nokey` = 1 (no API key). Prompts containing "fail" or "partial" script those outcomes.
+
+import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import type { FrameView } from "../lib/bindings/FrameView";
+import type { JobEvent } from "../lib/bindings/JobEvent";
+import type { Shape } from "../lib/bindings/Shape";
+import type { Slot } from "../lib/bindings/Slot";
+import type { StartJob } from "../lib/bindings/StartJob";
+
+const params = new URLSearchParams(location.search);
+const media = (name: string) => `/preview-media/${name}.webm`;
+
+function thumbnail(shape: Shape, hue: number): string {
+  const canvas = document.createElement("canvas");
+  [canvas.width, canvas.height] =
+    shape === "landscape" ? [320, 180] : shape === "portrait" ? [180, 320] : [240, 240];
+  const g = canvas.getContext("2d");
+  if (!g) return "";
+  const grad = g.createLinearGradient(0, 0, canvas.width, canvas.height);
+  grad.addColorStop(0, `hsl(${hue} 60% 35%)`);
+  grad.addColorStop(1, `hsl(${hue + 50} 70% 65%)`);
+  g.fillStyle = grad;
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.fillStyle = "rgb(255 255 255 / 0.85)";
+  g.beginPath();
+  g.arc(
+    canvas.width * 0.7,
+    canvas.height * 0.35,
+    Math.min(canvas.width, canvas.height) * 0.12,
+    0,
+    7,
+  );
+  g.fill();
+  return canvas.toDataURL("image/jpeg", 0.8);
+}
+
+function frame(slot: Slot, name: string): FrameView {
+  const portrait = /portrait|tall|phone/i.test(name);
+  const shape: Shape = portrait ? "portrait" : "landscape";
+  const [w, h] = portrait ? [1080, 1920] : name.includes("small") ? [1280, 720] : [1920, 1080];
+  return {
+    slot,
+    thumbnail: thumbnail(shape, slot === "start" ? 250 : 20),
+    facts: {
+      mime: "image/jpeg",
+      bytes: portrait ? 512_000 : 421_888,
+      width: w,
+      height: h,
+      shape,
+      modelAspect: shape,
+      matchesModel: true,
+      sha256: `${name}-${slot}`,
+      source: {
+        origin: "path",
+        name,
+        format: name.endsWith(".png") ? "png" : "jpeg",
+        bytes: 6_400_000,
+        width: portrait ? 4000 : 6000,
+        height: portrait ? 6000 : 4000,
+        orientation: portrait ? 6 : 1,
+      },
+      actions: portrait ? ["rotated", "resized"] : ["resized", "converted"],
+      warnings: [],
+    },
+  };
+}
+
+const held: Record<Slot, FrameView | null> = { start: null, end: null };
+let jobCounter = 0;
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A scripted job: timing scaled by `pace` (0 = instant). */
+async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: number) {
+  const id = `job${++jobCounter}`;
+  const step = (ms: number) => (pace > 0 ? wait(ms * pace) : Promise.resolve());
+  const landscape = request.model.includes("landscape");
+  const file = landscape ? "landscape" : "portrait";
+  const fail = /fail/i.test(request.prompt);
+  const partial = /partial/i.test(request.prompt);
+  const hang = /hold/i.test(request.prompt);
+  const transcript = [`> POST /v1/chat/completions model=${request.model} n=${request.n}`];
+
+  send({ type: "phase", phase: "sending", text: null });
+  await step(600);
+  if (fail) {
+    await step(400);
+    send({
+      type: "finished",
+      ok: false,
+      requested: request.n,
+      delivered: 0,
+      error: {
+        kind: "quota",
+        message:
+          "The gateway refused the request: insufficient quota (“Your balance is $0.04; this request needs $0.50”). Request id req_7f3a91c2.",
+        messageZh:
+          "网关拒绝了请求：额度不足（“Your balance is $0.04; this request needs $0.50”）。请求 ID req_7f3a91c2。",
+        gateway: { status: 402, code: "insufficient_quota", requestId: "req_7f3a91c2" },
+      },
+      transcript: [...transcript, "< 402 insufficient_quota"],
+    });
+    return;
+  }
+  send({ type: "phase", phase: "queued", text: "Task queued (position 3)" });
+  await step(1500);
+  send({ type: "phase", phase: "generating", text: "Generating video…" });
+  for (const p of [6, 14, 27, 41, 58, 63, 77, 88]) {
+    await step(900);
+    send({ type: "progress", percent: p });
+    send({ type: "status", text: `Rendering frames (${p}%)` });
+  }
+  if (hang) return;
+  for (let i = 0; i < request.n; i++) {
+    if (partial && i === request.n - 1) {
+      send({ type: "videoFailed", index: i, reason: "Content policy: the output was filtered" });
+      continue;
+    }
+    send({ type: "video", index: i, videoId: `${id}-${i}`, url: `${media(file)}?remote=${i}` });
+  }
+  send({ type: "progress", percent: 100 });
+  send({ type: "phase", phase: "downloading", text: null });
+  const delivered = partial ? request.n - 1 : request.n;
+  const total = 3_400_000;
+  for (let i = 0; i < delivered; i++) {
+    for (const b of [0.2, 0.55, 0.9]) {
+      await step(500);
+      send({ type: "download", index: i, bytes: Math.round(total * b), total });
+    }
+    send({
+      type: "saved",
+      index: i,
+      videoId: `${id}-${i}`,
+      mediaUrl: `${media(file)}?local=${i}`,
+      fileName: `framecast-${id}-${i + 1}.mp4`,
+      bytes: total,
+    });
+  }
+  send({
+    type: "finished",
+    ok: !partial,
+    requested: request.n,
+    delivered,
+    error: partial
+      ? {
+          kind: "generation_failed",
+          message: `${delivered} of ${request.n} videos were delivered; the gateway said: Content policy: the output was filtered.`,
+          messageZh: `已交付 ${delivered} / ${request.n} 个视频；网关返回：Content policy: the output was filtered。`,
+        }
+      : null,
+    transcript: [...transcript, "< 200 text/event-stream", "data: [DONE]"],
+  });
+}
+
+let pace = 1;
+
+export function install(): void {
+  mockWindows("main");
+  mockIPC(
+    async (cmd, args) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      switch (cmd) {
+        case "app_info":
+          return {
+            version: "0.1.0",
+            baseUrl: "http://127.0.0.1:8787/v1",
+            hasKey: params.get("nokey") !== "1",
+            demo: true,
+            libraryDir: "~/Videos/Framecast",
+          };
+        case "drop_frame": {
+          await wait(500);
+          const path = String(a.path);
+          if (/\.heic$/i.test(path))
+            throw {
+              kind: "invalid_input",
+              message: "HEIC is not supported; export it as JPEG",
+              messageZh: "不支持 HEIC；请导出为 JPEG",
+            };
+          const slot = a.slot as Slot;
+          held[slot] = frame(slot, path.split("/").pop() ?? "image.jpg");
+          return held[slot];
+        }
+        case "browse_frame": {
+          await wait(300);
+          const slot = a.slot as Slot;
+          held[slot] = frame(slot, slot === "start" ? "harbor-dawn.jpg" : "harbor-night-small.jpg");
+          return held[slot];
+        }
+        case "paste_frame": {
+          await wait(300);
+          held.start = frame("start", "pasted.png");
+          return held.start;
+        }
+        case "clear_frame":
+          held[a.slot as Slot] = null;
+          return null;
+        case "swap_frames": {
+          [held.start, held.end] = [held.end, held.start];
+          return [held.start, held.end];
+        }
+        case "start_job": {
+          const channel = a.onEvent as { onmessage: (e: JobEvent) => void };
+          const id = `job${jobCounter + 1}`;
+          void runJob(a.request as StartJob, (e) => channel.onmessage(e), pace);
+          return id;
+        }
+        case "cancel_job":
+          return null;
+        case "save_video":
+          return "~/Desktop/video.mp4";
+        case "save_all":
+          return "~/Desktop";
+        default:
+          return null;
+      }
+    },
+    { shouldMockEvents: true },
+  );
+  if (params.get("lang"))
+    localStorage.setItem("framecast.lang", JSON.stringify(params.get("lang")));
+  if (params.get("theme"))
+    localStorage.setItem("framecast.theme", JSON.stringify(params.get("theme")));
+  if (params.get("scene")) {
+    for (const key of ["prompt", "orientation", "orientationExplicit", "modelOverride", "count"])
+      localStorage.removeItem(`framecast.${key}`);
+  }
+}
+
+/** Puts the UI into the state a screenshot needs. */
+export async function populate(): Promise<void> {
+  const scene = params.get("scene");
+  if (!scene || scene === "empty") return;
+  const { frames } = await import("../lib/frames.svelte");
+  const { jobs } = await import("../lib/jobs.svelte");
+  const { settings } = await import("../lib/settings.svelte");
+  const { app } = await import("../lib/app.svelte");
+
+  settings.prompt =
+    "A paper boat drifts down a rain-soaked street at dusk; slow dolly forward, neon reflections shimmering in the puddles, soft rain ambience.";
+  if (scene === "form" || scene === "all") {
+    await frames.dropPath("start", "/home/me/Pictures/harbor-dawn.jpg");
+    await frames.dropPath("end", "/home/me/Pictures/harbor-night-small.jpg");
+    settings.count = 2;
+  }
+  if (scene === "jobs" || scene === "all") {
+    const job = (prompt: string, model: string, n: number, speed: number) => {
+      pace = speed;
+      jobs.start({
+        request: { prompt, model, n },
+        orientation: model.includes("landscape") ? "landscape" : "portrait",
+        price: model.includes("fast") ? 0.15 : 0.25,
+        frameKey: frames.key,
+        frames: { start: null, end: null },
+      });
+    };
+    job(
+      "fail: Close-up of a hummingbird hovering at a red flower, macro lens, morning light",
+      "veo-3.1-landscape-fast",
+      2,
+      0,
+    );
+    job(
+      "Aerial shot over a misty pine forest at sunrise, slow push in, birdsong",
+      "veo-3.1-landscape",
+      2,
+      0,
+    );
+    job("A dancer spins in a sunlit studio, hair flying; handheld, 35mm", "veo-3.1-fast", 3, 0.35);
+    job(settings.prompt, app.model, 2, 1);
+  }
+  if (scene === "partial") {
+    pace = 0;
+    jobs.start({
+      request: {
+        prompt: "partial: Three takes of a lighthouse beam sweeping across a stormy sea",
+        model: "veo-3.1-landscape",
+        n: 3,
+      },
+      orientation: "landscape",
+      price: 0.25,
+      frameKey: frames.key,
+      frames: { start: null, end: null },
+    });
+  }
+}
+
+export { clearMocks };

@@ -1,0 +1,71 @@
+// The only module that talks to the Rust side. Every command, its arguments and its result type
+// are here; the types come from the Rust definitions (ts-rs, in ./bindings).
+
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { ErrorReport } from "./bindings/ErrorReport";
+import type { FrameView } from "./bindings/FrameView";
+import type { JobEvent } from "./bindings/JobEvent";
+import type { Slot } from "./bindings/Slot";
+import type { StartJob } from "./bindings/StartJob";
+
+/** A failed command: the engine's `{ kind, message, messageZh }`. */
+export class CommandError extends Error {
+  readonly report: ErrorReport;
+
+  constructor(report: ErrorReport) {
+    super(report.message);
+    this.report = report;
+  }
+}
+
+function isReport(e: unknown): e is ErrorReport {
+  return typeof e === "object" && e !== null && "kind" in e && "message" in e;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (isReport(e)) throw new CommandError(e);
+    const text = String(e);
+    throw new CommandError({ kind: "invalid_input", message: text, messageZh: text });
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>("app_info"),
+
+  /** Prepares a dropped file (its path comes from Tauri's drag-drop event) for a slot. */
+  dropFrame: (slot: Slot, path: string) => call<FrameView>("drop_frame", { slot, path }),
+  /** Opens the native file dialog; `null` if it was closed. */
+  browseFrame: (slot: Slot) => call<FrameView | null>("browse_frame", { slot }),
+  /** Prepares an image pasted from the clipboard. */
+  pasteFrame: async (slot: Slot, bytes: Uint8Array): Promise<FrameView> => {
+    try {
+      return await invoke<FrameView>("paste_frame", bytes, { headers: { slot } });
+    } catch (e) {
+      if (isReport(e)) throw new CommandError(e);
+      throw e;
+    }
+  },
+  clearFrame: (slot: Slot) => call<void>("clear_frame", { slot }),
+  /** Swaps start and end; returns what each slot holds now. */
+  swapFrames: () => call<[FrameView | null, FrameView | null]>("swap_frames"),
+
+  /** Starts a job; its events arrive on `onEvent`. Resolves with the job's id at once. */
+  startJob: (request: StartJob, onEvent: (event: JobEvent) => void) => {
+    const channel = new Channel<JobEvent>();
+    channel.onmessage = onEvent;
+    return call<string>("start_job", { request, onEvent: channel });
+  },
+  cancelJob: (id: string) => call<void>("cancel_job", { id }),
+
+  /** Save dialog (opened by Rust); resolves with the saved path or `null`. */
+  saveVideo: (id: string) => call<string | null>("save_video", { id }),
+  /** Folder dialog; copies every listed video there. */
+  saveAll: (ids: string[]) => call<string | null>("save_all", { ids }),
+  revealVideo: (id: string) => call<void>("reveal_video", { id }),
+  copyLink: (id: string) => call<void>("copy_link", { id }),
+  copyText: (text: string) => call<void>("copy_text", { text }),
+};

@@ -1,0 +1,128 @@
+// The form as a whole: what Rust said at start, the model name the choices compose, the
+// orientation suggested by the start frame, and whether Generate may run.
+
+import { api } from "./api";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { ErrorReport } from "./bindings/ErrorReport";
+import type { FrameView } from "./bindings/FrameView";
+import { disabledReason, type Reason } from "./form";
+import { frames } from "./frames.svelte";
+import { jobs } from "./jobs.svelte";
+import {
+  composeModel,
+  estimateCost,
+  type Orientation,
+  orientationOf,
+  pricePerVideo,
+} from "./models";
+import { settings } from "./settings.svelte";
+
+export class AppState {
+  info: AppInfo | null = $state(null);
+  infoError: ErrorReport | null = $state(null);
+  /** The orientation was switched to match the start frame (said once, under the picker). */
+  autoSwitched: Orientation | null = $state(null);
+
+  constructor() {
+    frames.onStartFilled = (view) => this.startFilled(view);
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.info = await api.appInfo();
+    } catch (e) {
+      const text = e instanceof Error ? e.message : String(e);
+      this.infoError =
+        e && typeof e === "object" && "report" in e
+          ? (e as { report: ErrorReport }).report
+          : { kind: "invalid_input", message: text, messageZh: text };
+    }
+  }
+
+  get hasStart(): boolean {
+    return frames.start.view !== null;
+  }
+
+  /** The name the picker's choices make. */
+  get composedModel(): string {
+    return composeModel({
+      orientation: settings.orientation,
+      speed: settings.speed,
+      withFrames: this.hasStart,
+    });
+  }
+
+  /** The name that will be sent: typed by hand, or composed. */
+  get model(): string {
+    return settings.modelOverride ?? this.composedModel;
+  }
+
+  get orientation(): Orientation {
+    return settings.modelOverride === null
+      ? settings.orientation
+      : orientationOf(settings.modelOverride, settings.orientation);
+  }
+
+  get estimate(): number {
+    return estimateCost(this.model, settings.count, settings.prices);
+  }
+
+  get reason(): Reason | null {
+    const slot = (s: "start" | "end") => ({
+      filled: frames.slots[s].view !== null,
+      busy: frames.slots[s].busy !== null,
+      refused: frames.slots[s].error !== null,
+    });
+    return disabledReason({
+      ready: this.info !== null,
+      hasKey: this.info?.hasKey ?? false,
+      prompt: settings.prompt,
+      model: this.model,
+      start: slot("start"),
+      end: slot("end"),
+    });
+  }
+
+  /** The start frame's shape, when it disagrees with the chosen orientation. */
+  get suggestedOrientation(): Orientation | null {
+    const shape = frames.start.view?.facts.shape;
+    if (!shape || shape === "square" || shape === settings.orientation) return null;
+    return shape;
+  }
+
+  pickOrientation(orientation: Orientation): void {
+    settings.orientation = orientation;
+    settings.orientationExplicit = true;
+    this.autoSwitched = null;
+  }
+
+  /** A new start frame suggests its orientation; it switches unless the person chose one. */
+  startFilled(view: FrameView): void {
+    const shape = view.facts.shape;
+    if (shape === "square" || settings.orientationExplicit) {
+      this.autoSwitched = null;
+      return;
+    }
+    if (shape !== settings.orientation) {
+      settings.orientation = shape;
+      this.autoSwitched = shape;
+    }
+  }
+
+  /** Starts a job from the form; returns the card's key, or null if the form is not ready. */
+  generate(): string | null {
+    if (this.reason) return null;
+    const model = this.model.trim();
+    const describe = (v: FrameView | null) =>
+      v ? `${v.facts.width}×${v.facts.height} ${v.facts.mime}` : null;
+    return jobs.start({
+      request: { prompt: settings.prompt.trim(), model, n: settings.count },
+      orientation: this.orientation,
+      price: pricePerVideo(model, settings.prices),
+      frameKey: frames.key,
+      frames: { start: describe(frames.start.view), end: describe(frames.end.view) },
+    });
+  }
+}
+
+export const app = new AppState();

@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { clearMocks, flush, frameView, installIpc } from "../test/ipc";
+import type { Slot } from "./bindings/Slot";
+import { pasteTarget, planDrop, slotAt, toLogical } from "./drop";
+import { FrameStore } from "./frames.svelte";
+import { handleDragDrop } from "./listeners";
+
+const boxes = {
+  start: { left: 20, top: 300, right: 380, bottom: 370 },
+  end: { left: 20, top: 380, right: 380, bottom: 450 },
+};
+
+describe("drop targeting", () => {
+  it("fills start then end when two files are dropped, wherever they land", () => {
+    expect(planDrop(["/a.jpg", "/b.jpg"], "end", [])).toEqual([
+      { slot: "start", path: "/a.jpg" },
+      { slot: "end", path: "/b.jpg" },
+    ]);
+    expect(planDrop(["/a.jpg", "/b.jpg", "/c.jpg"], null, ["start", "end"])).toHaveLength(2);
+  });
+
+  it("puts one file on the slot under it", () => {
+    const over = slotAt({ x: 100, y: 400 }, boxes);
+    expect(over).toBe("end");
+    expect(planDrop(["/a.jpg"], over, ["start", "end"])).toEqual([{ slot: "end", path: "/a.jpg" }]);
+  });
+
+  it("puts one file dropped elsewhere in the first empty slot, start first", () => {
+    expect(slotAt({ x: 600, y: 400 }, boxes)).toBeNull();
+    expect(planDrop(["/a.jpg"], null, ["start", "end"])[0].slot).toBe("start");
+    expect(planDrop(["/a.jpg"], null, ["end"])[0].slot).toBe("end");
+    expect(planDrop(["/a.jpg"], null, [])[0].slot).toBe("start");
+  });
+
+  it("converts Tauri's physical position to CSS pixels", () => {
+    expect(toLogical({ x: 200, y: 800 }, 2)).toEqual({ x: 100, y: 400 });
+    expect(slotAt(toLogical({ x: 200, y: 800 }, 2), boxes)).toBe("end");
+  });
+
+  it("pastes into the focused slot, else the hovered one, else the first empty", () => {
+    expect(pasteTarget("end", "start", ["start"])).toBe("end");
+    expect(pasteTarget(null, "end", ["start"])).toBe("end");
+    expect(pasteTarget(null, null, ["end"])).toBe("end");
+    expect(pasteTarget(null, null, [])).toBe("start");
+  });
+});
+
+describe("native drag-drop events", () => {
+  let ipc: ReturnType<typeof installIpc>;
+
+  beforeEach(() => {
+    ipc = installIpc({
+      drop_frame: (a) => frameView(a.slot as Slot),
+    });
+    document.body.innerHTML = `<div data-slot="start"></div><div data-slot="end"></div>`;
+    for (const el of document.querySelectorAll<HTMLElement>("[data-slot]")) {
+      const b = boxes[el.dataset.slot as Slot];
+      el.getBoundingClientRect = () =>
+        ({ ...b, x: b.left, y: b.top, width: 360, height: 70 }) as DOMRect;
+    }
+    Object.defineProperty(window, "devicePixelRatio", { value: 2, configurable: true });
+  });
+  afterEach(() => {
+    clearMocks();
+    document.body.innerHTML = "";
+  });
+
+  it("highlight the slot under the pointer, then fill it on drop", async () => {
+    const frames = new FrameStore();
+    handleDragDrop(frames, { type: "enter", paths: ["/p/a.jpg"], position: { x: 200, y: 800 } });
+    expect(frames.drag).toMatchObject({ active: true, over: "end", targets: ["end"] });
+    handleDragDrop(frames, { type: "drop", paths: ["/p/a.jpg"], position: { x: 200, y: 800 } });
+    expect(frames.drag.active).toBe(false);
+    expect(frames.end.busy).toBe("preparing");
+    await flush();
+    expect(ipc.calls.filter((c) => c.cmd === "drop_frame").map((c) => c.args)).toEqual([
+      { slot: "end", path: "/p/a.jpg" },
+    ]);
+    expect(frames.end.view?.slot).toBe("end");
+    expect(frames.start.view).toBeNull();
+  });
+
+  it("send two dropped files to start and end", async () => {
+    const frames = new FrameStore();
+    handleDragDrop(frames, {
+      type: "enter",
+      paths: ["/a.png", "/b.png"],
+      position: { x: 0, y: 0 },
+    });
+    expect(frames.drag.targets).toEqual(["start", "end"]);
+    handleDragDrop(frames, { type: "drop", paths: ["/a.png", "/b.png"], position: { x: 0, y: 0 } });
+    await flush();
+    expect(ipc.calls.filter((c) => c.cmd === "drop_frame").map((c) => c.args)).toEqual([
+      { slot: "start", path: "/a.png" },
+      { slot: "end", path: "/b.png" },
+    ]);
+  });
+
+  it("clear the highlight when the drag leaves", () => {
+    const frames = new FrameStore();
+    handleDragDrop(frames, { type: "enter", paths: ["/a.png"], position: { x: 200, y: 640 } });
+    expect(frames.drag.over).toBe("start");
+    handleDragDrop(frames, { type: "leave" });
+    expect(frames.drag).toEqual({ active: false, over: null, targets: [] });
+  });
+});

@@ -1,0 +1,65 @@
+// Where dropped or pasted images go. Pure functions over positions and slot boxes, so they can be
+// tested without a window.
+
+import type { Slot } from "./bindings/Slot";
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Box {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** A physical position (Tauri's drag-drop events) in CSS pixels. */
+export function toLogical(position: Point, devicePixelRatio: number): Point {
+  const r = devicePixelRatio > 0 ? devicePixelRatio : 1;
+  return { x: position.x / r, y: position.y / r };
+}
+
+/** The slot whose box contains the point, if any. */
+export function slotAt(point: Point, boxes: Partial<Record<Slot, Box>>): Slot | null {
+  for (const slot of ["start", "end"] as const) {
+    const b = boxes[slot];
+    if (b && point.x >= b.left && point.x <= b.right && point.y >= b.top && point.y <= b.bottom) {
+      return slot;
+    }
+  }
+  return null;
+}
+
+/**
+ * The slots `count` dropped files fill: two or more fill start then end; one fills the slot it was
+ * dropped on, else the first empty slot (start first), else the start slot.
+ */
+export function dropTargets(count: number, over: Slot | null, empty: readonly Slot[]): Slot[] {
+  if (count <= 0) return [];
+  if (count >= 2) return ["start", "end"];
+  if (over) return [over];
+  return [empty[0] ?? "start"];
+}
+
+/** Pairs each target slot with its file, in order. */
+export function planDrop(
+  paths: readonly string[],
+  over: Slot | null,
+  empty: readonly Slot[],
+): { slot: Slot; path: string }[] {
+  return dropTargets(paths.length, over, empty).map((slot, i) => ({ slot, path: paths[i] }));
+}
+
+/**
+ * Where a pasted image goes: the slot with keyboard focus, else the one under the pointer, else the
+ * first empty slot, else start.
+ */
+export function pasteTarget(
+  focused: Slot | null,
+  hovered: Slot | null,
+  empty: readonly Slot[],
+): Slot {
+  return focused ?? hovered ?? empty[0] ?? "start";
+}

@@ -1,0 +1,135 @@
+// The two frame slots as the UI sees them. Rust holds the prepared images; this store mirrors
+// what each slot holds, whether it is busy, and the last refusal. A refused file changes nothing
+// else: the slot keeps (and Rust still holds) its previous image, with the error shown on top.
+
+import { api, CommandError } from "./api";
+import type { ErrorReport } from "./bindings/ErrorReport";
+import type { FrameView } from "./bindings/FrameView";
+import type { Slot } from "./bindings/Slot";
+
+export type Busy = "preparing" | "browsing" | null;
+
+export interface SlotState {
+  view: FrameView | null;
+  busy: Busy;
+  error: ErrorReport | null;
+}
+
+export const SLOTS: readonly Slot[] = ["start", "end"];
+
+function report(e: unknown): ErrorReport {
+  if (e instanceof CommandError) return e.report;
+  const text = e instanceof Error ? e.message : String(e);
+  return { kind: "invalid_input", message: text, messageZh: text };
+}
+
+export interface DragState {
+  active: boolean;
+  /** The slot under the pointer. */
+  over: Slot | null;
+  /** The slots the drop would fill, in order. */
+  targets: Slot[];
+}
+
+export class FrameStore {
+  slots: Record<Slot, SlotState> = $state({
+    start: { view: null, busy: null, error: null },
+    end: { view: null, busy: null, error: null },
+  });
+  drag: DragState = $state({ active: false, over: null, targets: [] });
+  /** The slot the pointer is over, for pasting. */
+  hovered: Slot | null = $state(null);
+  /** Called when the start slot gets a new image (to suggest an orientation). */
+  onStartFilled: ((view: FrameView) => void) | null = null;
+
+  #seq: Record<Slot, number> = { start: 0, end: 0 };
+
+  get start(): SlotState {
+    return this.slots.start;
+  }
+  get end(): SlotState {
+    return this.slots.end;
+  }
+
+  /** Which slots are free, start first. */
+  get empty(): Slot[] {
+    return SLOTS.filter((s) => !this.slots[s].view && !this.slots[s].busy);
+  }
+
+  get busy(): boolean {
+    return SLOTS.some((s) => this.slots[s].busy !== null);
+  }
+
+  /** Identifies the frames Rust would send now (for "Try again"). */
+  get key(): string {
+    return SLOTS.map((s) => this.slots[s].view?.facts.sha256 ?? "").join("|");
+  }
+
+  async #fill(slot: Slot, busy: Busy, run: () => Promise<FrameView | null>): Promise<void> {
+    const seq = ++this.#seq[slot];
+    const state = this.slots[slot];
+    state.busy = busy;
+    try {
+      const view = await run();
+      if (seq !== this.#seq[slot]) return; // a newer preparation for this slot wins
+      state.busy = null;
+      if (view) {
+        state.view = view;
+        state.error = null;
+        if (slot === "start") this.onStartFilled?.(view);
+      }
+    } catch (e) {
+      if (seq !== this.#seq[slot]) return;
+      state.busy = null;
+      state.error = report(e);
+    }
+  }
+
+  dropPath(slot: Slot, path: string): Promise<void> {
+    return this.#fill(slot, "preparing", () => api.dropFrame(slot, path));
+  }
+
+  browse(slot: Slot): Promise<void> {
+    return this.#fill(slot, "browsing", () => api.browseFrame(slot));
+  }
+
+  paste(slot: Slot, bytes: Uint8Array): Promise<void> {
+    return this.#fill(slot, "preparing", () => api.pasteFrame(slot, bytes));
+  }
+
+  async clear(slot: Slot): Promise<void> {
+    this.#seq[slot]++;
+    const state = this.slots[slot];
+    state.busy = null;
+    state.error = null;
+    if (!state.view) return;
+    try {
+      await api.clearFrame(slot);
+      state.view = null;
+    } catch (e) {
+      state.error = report(e);
+    }
+  }
+
+  /** Forgets a refusal; the slot shows what it still holds. */
+  dismiss(slot: Slot): void {
+    this.slots[slot].error = null;
+  }
+
+  async swap(): Promise<void> {
+    if (this.busy) return;
+    try {
+      const [start, end] = await api.swapFrames();
+      const errors = [this.slots.start.error, this.slots.end.error];
+      this.slots.start.view = start ? { ...start, slot: "start" } : null;
+      this.slots.end.view = end ? { ...end, slot: "end" } : null;
+      this.slots.start.error = errors[1];
+      this.slots.end.error = errors[0];
+      if (start) this.onStartFilled?.(start);
+    } catch (e) {
+      this.slots.start.error = report(e);
+    }
+  }
+}
+
+export const frames = new FrameStore();

@@ -1,0 +1,103 @@
+// The window-level listeners: Tauri's native drag-drop (files from the file manager) and the
+// clipboard's paste. Both route images to the frame slots through the frame store.
+
+import type { Slot } from "./bindings/Slot";
+import { type Box, pasteTarget, planDrop, slotAt, toLogical } from "./drop";
+import type { FrameStore } from "./frames.svelte";
+
+/** The slot elements, for hit-testing drops; each carries `data-slot`. */
+function slotBoxes(): Partial<Record<Slot, Box>> {
+  const boxes: Partial<Record<Slot, Box>> = {};
+  for (const el of document.querySelectorAll<HTMLElement>("[data-slot]")) {
+    const slot = el.dataset.slot as Slot;
+    const r = el.getBoundingClientRect();
+    boxes[slot] = { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+  }
+  return boxes;
+}
+
+interface DragDropPayload {
+  type: "enter" | "over" | "drop" | "leave";
+  paths?: string[];
+  position?: { x: number; y: number };
+}
+
+/** Handles one drag-drop event (exported for tests). */
+export function handleDragDrop(frames: FrameStore, payload: DragDropPayload): void {
+  if (payload.type === "leave") {
+    frames.drag.active = false;
+    frames.drag.over = null;
+    frames.drag.targets = [];
+    return;
+  }
+  const point = payload.position
+    ? toLogical(payload.position, window.devicePixelRatio || 1)
+    : { x: -1, y: -1 };
+  const over = slotAt(point, slotBoxes());
+  if (payload.type === "enter" || payload.type === "over") {
+    if (payload.type === "enter") dragCount = payload.paths?.length ?? 1;
+    frames.drag.active = true;
+    frames.drag.over = over;
+    frames.drag.targets = planDrop(
+      Array.from({ length: dragCount }, () => ""),
+      over,
+      frames.empty,
+    ).map((p) => p.slot);
+    return;
+  }
+  // drop
+  frames.drag.active = false;
+  frames.drag.over = null;
+  frames.drag.targets = [];
+  for (const { slot, path } of planDrop(payload.paths ?? [], over, frames.empty)) {
+    void frames.dropPath(slot, path);
+  }
+}
+
+let dragCount = 1;
+
+/** Listens for native drag-drop; resolves with the function that stops listening. */
+export async function listenForDrops(frames: FrameStore): Promise<() => void> {
+  const internals = (window as { __TAURI_INTERNALS__?: { metadata?: unknown } })
+    .__TAURI_INTERNALS__;
+  if (!internals?.metadata) return () => {}; // not inside Tauri (e.g. a plain browser)
+  const { getCurrentWebview } = await import("@tauri-apps/api/webview");
+  const unlisten = await getCurrentWebview().onDragDropEvent((event) => {
+    handleDragDrop(frames, event.payload as DragDropPayload);
+  });
+  return unlisten;
+}
+
+function focusedSlot(): Slot | null {
+  const el = document.activeElement?.closest<HTMLElement>("[data-slot]");
+  return (el?.dataset.slot as Slot | undefined) ?? null;
+}
+
+function isTextField(el: Element | null): boolean {
+  if (!el) return false;
+  if (el instanceof HTMLTextAreaElement) return true;
+  if (el instanceof HTMLInputElement) return !["button", "checkbox", "radio"].includes(el.type);
+  return (el as HTMLElement).isContentEditable === true;
+}
+
+/** Handles one paste (exported for tests): an image goes to a slot; text is left alone. */
+export async function handlePaste(frames: FrameStore, event: ClipboardEvent): Promise<void> {
+  const data = event.clipboardData;
+  if (!data) return;
+  const hasText = Array.from(data.types).includes("text/plain");
+  // Pasting text into the prompt or the model name stays text.
+  if (hasText && isTextField(document.activeElement)) return;
+  const item = Array.from(data.items).find((i) => i.kind === "file" && i.type.startsWith("image/"));
+  const file = item?.getAsFile();
+  if (!file) return;
+  event.preventDefault();
+  const slot = pasteTarget(focusedSlot(), frames.hovered, frames.empty);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  await frames.paste(slot, bytes);
+}
+
+export function listenForPastes(frames: FrameStore): () => void {
+  const onPaste = (e: ClipboardEvent) => void handlePaste(frames, e);
+  window.addEventListener("paste", onPaste);
+  return () => window.removeEventListener("paste", onPaste);
+}

@@ -1,0 +1,19 @@
+import { mount } from "svelte";
+import App from "./App.svelte";
+import "./app.css";
+
+async function start() {
+  // Dev-only: scripted Rust commands for looking at the UI in a browser. `import.meta.env.DEV`
+  // is false in production builds, so this branch and the preview module are left out.
+  let preview: typeof import("./dev/preview") | null = null;
+  if (import.meta.env.DEV && import.meta.env.VITE_PREVIEW === "1") {
+    preview = await import("./dev/preview");
+    preview.install();
+  }
+  const target = document.getElementById("app");
+  if (!target) throw new Error("missing #app");
+  mount(App, { target });
+  await preview?.populate();
+}
+
+void start();

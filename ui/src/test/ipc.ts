@@ -1,0 +1,81 @@
+// Test helpers: Tauri's IPC mocked per test, with the job channels captured so tests can push
+// JobEvents through them the way Rust does (in order, with an index).
+
+import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import type { FrameView } from "../lib/bindings/FrameView";
+import type { JobEvent } from "../lib/bindings/JobEvent";
+import type { Shape } from "../lib/bindings/Shape";
+import type { Slot } from "../lib/bindings/Slot";
+
+type Handler = (args: Record<string, unknown>) => unknown;
+
+export interface Ipc {
+  calls: { cmd: string; args: Record<string, unknown> }[];
+  /** Pushes an event to the n-th started job (0 = first). */
+  push(job: number, event: JobEvent): void;
+  channels: { id: number }[];
+}
+
+export function installIpc(handlers: Record<string, Handler> = {}): Ipc {
+  const ipc: Ipc = {
+    calls: [],
+    channels: [],
+    push(job, event) {
+      const channel = this.channels[job];
+      const index = (indices.get(channel.id) ?? 0) + 1;
+      indices.set(channel.id, index);
+      const internals = (
+        window as unknown as {
+          __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void };
+        }
+      ).__TAURI_INTERNALS__;
+      internals.runCallback(channel.id, { index: index - 1, message: event });
+    },
+  };
+  const indices = new Map<number, number>();
+  mockWindows("main");
+  mockIPC((cmd, payload) => {
+    const args = (payload ?? {}) as Record<string, unknown>;
+    ipc.calls.push({ cmd, args });
+    if (cmd === "start_job") ipc.channels.push(args.onEvent as { id: number });
+    const handler = handlers[cmd];
+    if (handler) return handler(args);
+    if (cmd === "start_job") return `job-${ipc.channels.length}`;
+    return null;
+  });
+  return ipc;
+}
+
+export { clearMocks };
+
+export function frameView(slot: Slot, shape: Shape = "landscape", w = 1920, h = 1080): FrameView {
+  const [width, height] = shape === "portrait" && w > h ? [h, w] : [w, h];
+  return {
+    slot,
+    thumbnail: "data:image/jpeg;base64,AAAA",
+    facts: {
+      mime: "image/jpeg",
+      bytes: 421_888,
+      width,
+      height,
+      shape,
+      modelAspect: shape === "portrait" ? "portrait" : "landscape",
+      matchesModel: true,
+      sha256: `${slot}-${width}x${height}`,
+      source: {
+        origin: "path",
+        name: "photo.jpg",
+        format: "jpeg",
+        bytes: 6_000_000,
+        width: 6000,
+        height: 4000,
+        orientation: 1,
+      },
+      actions: ["resized"],
+      warnings: [],
+    },
+  };
+}
+
+/** Lets pending promises (IPC answers) settle. */
+export const flush = () => new Promise((r) => setTimeout(r, 0));

@@ -1,0 +1,44 @@
+import { createReadStream, existsSync } from "node:fs";
+import { join } from "node:path";
+import { svelte } from "@sveltejs/vite-plugin-svelte";
+import type { Plugin } from "vite";
+import { defineConfig } from "vitest/config";
+
+// Dev preview only (VITE_PREVIEW=1): serves sample videos from PREVIEW_MEDIA_DIR at
+// /preview-media/, so scripted jobs have something to play. Not part of any build.
+function previewMedia(): Plugin {
+  return {
+    name: "framecast-preview-media",
+    apply: "serve",
+    configureServer(server) {
+      const dir = process.env.PREVIEW_MEDIA_DIR;
+      if (!dir) return;
+      server.middlewares.use("/preview-media", (req, res, next) => {
+        const name = (req.url ?? "").split("?")[0].replace(/^\//, "");
+        const file = join(dir, name);
+        if (!/^[\w-]+\.(webm|mp4)$/.test(name) || !existsSync(file)) return next();
+        res.setHeader("Content-Type", name.endsWith(".webm") ? "video/webm" : "video/mp4");
+        createReadStream(file).pipe(res);
+      });
+    },
+  };
+}
+
+// Tauri serves the built files; `tauri dev` uses this dev server on a fixed port.
+export default defineConfig({
+  plugins: [svelte(), previewMedia()],
+  clearScreen: false,
+  server: { port: 1420, strictPort: true },
+  build: {
+    target: "safari15",
+    outDir: "dist",
+    emptyOutDir: true,
+    sourcemap: false,
+  },
+  resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.ts"],
+    setupFiles: ["src/test-setup.ts"],
+  },
+});
