@@ -10,6 +10,12 @@ async function start() {
     preview = await import("./dev/preview");
     preview.install();
   }
+  // The first paint already has the right theme (App keeps it in step afterwards).
+  const { settings } = await import("./lib/settings.svelte");
+  const dark =
+    settings.theme === "dark" ||
+    (settings.theme === "system" && matchMedia("(prefers-color-scheme: dark)").matches);
+  document.documentElement.dataset.theme = dark ? "dark" : "light";
   const target = document.getElementById("app");
   if (!target) throw new Error("missing #app");
   mount(App, { target });

@@ -11,6 +11,7 @@ import type { JobEvent } from "../lib/bindings/JobEvent";
 import type { Shape } from "../lib/bindings/Shape";
 import type { Slot } from "../lib/bindings/Slot";
 import type { StartJob } from "../lib/bindings/StartJob";
+import { settings } from "../lib/settings.svelte";
 
 const params = new URLSearchParams(location.search);
 const media = (name: string) => `/preview-media/${name}.webm`;
@@ -160,6 +161,10 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
 let pace = 1;
 
 export function install(): void {
+  const lang = params.get("lang");
+  if (lang === "en" || lang === "zh") settings.lang = lang;
+  const theme = params.get("theme");
+  if (theme === "light" || theme === "dark" || theme === "system") settings.theme = theme;
   mockWindows("main");
   mockIPC(
     async (cmd, args) => {
@@ -222,24 +227,21 @@ export function install(): void {
     },
     { shouldMockEvents: true },
   );
-  if (params.get("lang"))
-    localStorage.setItem("framecast.lang", JSON.stringify(params.get("lang")));
-  if (params.get("theme"))
-    localStorage.setItem("framecast.theme", JSON.stringify(params.get("theme")));
-  if (params.get("scene")) {
-    for (const key of ["prompt", "orientation", "orientationExplicit", "modelOverride", "count"])
-      localStorage.removeItem(`framecast.${key}`);
-  }
 }
 
 /** Puts the UI into the state a screenshot needs. */
 export async function populate(): Promise<void> {
   const scene = params.get("scene");
-  if (!scene || scene === "empty") return;
   const { frames } = await import("../lib/frames.svelte");
   const { jobs } = await import("../lib/jobs.svelte");
-  const { settings } = await import("../lib/settings.svelte");
   const { app } = await import("../lib/app.svelte");
+  if (!scene) return;
+  settings.prompt = "";
+  settings.orientation = "landscape";
+  settings.orientationExplicit = false;
+  settings.modelOverride = null;
+  settings.count = 1;
+  if (scene === "empty") return;
 
   settings.prompt =
     "A paper boat drifts down a rain-soaked street at dusk; slow dolly forward, neon reflections shimmering in the puddles, soft rain ambience.";
@@ -248,6 +250,19 @@ export async function populate(): Promise<void> {
     await frames.dropPath("end", "/home/me/Pictures/harbor-night-small.jpg");
     settings.count = 2;
   }
+  if (params.get("refuse") === "1") await frames.dropPath("end", "/home/me/Pictures/IMG_2041.HEIC");
+  if (params.get("drag") === "1") {
+    const { handleDragDrop } = await import("../lib/listeners");
+    const box = document.querySelector("[data-slot=end]")?.getBoundingClientRect();
+    const r = window.devicePixelRatio || 1;
+    if (box)
+      handleDragDrop(frames, {
+        type: "enter",
+        paths: ["/tmp/a.jpg"],
+        position: { x: (box.left + 40) * r, y: (box.top + 20) * r },
+      });
+  }
+  if (params.get("preparing") === "1") void frames.dropPath("start", "/home/me/slow.jpg");
   if (scene === "jobs" || scene === "all") {
     const job = (prompt: string, model: string, n: number, speed: number) => {
       pace = speed;

@@ -3,7 +3,7 @@ import { clearMocks, flush, frameView, installIpc } from "../test/ipc";
 import type { Slot } from "./bindings/Slot";
 import { pasteTarget, planDrop, slotAt, toLogical } from "./drop";
 import { FrameStore } from "./frames.svelte";
-import { handleDragDrop } from "./listeners";
+import { handleDragDrop, handlePaste } from "./listeners";
 
 const boxes = {
   start: { left: 20, top: 300, right: 380, bottom: 370 },
@@ -102,5 +102,53 @@ describe("native drag-drop events", () => {
     expect(frames.drag.over).toBe("start");
     handleDragDrop(frames, { type: "leave" });
     expect(frames.drag).toEqual({ active: false, over: null, targets: [] });
+  });
+});
+
+describe("pasting an image", () => {
+  afterEach(() => {
+    clearMocks();
+    document.body.innerHTML = "";
+  });
+
+  function pasteEvent(types: string[], file: File | null) {
+    let prevented = false;
+    const event = {
+      clipboardData: {
+        types,
+        items: file ? [{ kind: "file", type: file.type, getAsFile: () => file }] : [],
+      },
+      preventDefault: () => {
+        prevented = true;
+      },
+    } as unknown as ClipboardEvent;
+    return { event, prevented: () => prevented };
+  }
+
+  it("sends the image's bytes to the hovered slot", async () => {
+    const ipc = installIpc({ paste_frame: () => frameView("end") });
+    const frames = new FrameStore();
+    frames.hovered = "end";
+    // jsdom's Blob has no arrayBuffer(); WebKit's has.
+    const file = Object.assign(new File([], "x.png", { type: "image/png" }), {
+      arrayBuffer: async () => new Uint8Array([1, 2, 3]).buffer,
+    });
+    const { event, prevented } = pasteEvent(["Files"], file);
+    await handlePaste(frames, event);
+    expect(prevented()).toBe(true);
+    const call = ipc.calls.find((c) => c.cmd === "paste_frame");
+    expect(Array.from(call?.args as unknown as Uint8Array)).toEqual([1, 2, 3]);
+    expect(frames.end.view).not.toBeNull();
+  });
+
+  it("leaves text pasted into the prompt alone", async () => {
+    const ipc = installIpc();
+    document.body.innerHTML = "<textarea></textarea>";
+    document.querySelector("textarea")?.focus();
+    const file = new File([new Uint8Array([1])], "x.png", { type: "image/png" });
+    const { event, prevented } = pasteEvent(["text/plain", "Files"], file);
+    await handlePaste(new FrameStore(), event);
+    expect(prevented()).toBe(false);
+    expect(ipc.calls).toHaveLength(0);
   });
 });

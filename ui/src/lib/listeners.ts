@@ -22,6 +22,9 @@ interface DragDropPayload {
   position?: { x: number; y: number };
 }
 
+/** How many files the current drag carries (only `enter` says). */
+let dragCount = 1;
+
 /** Handles one drag-drop event (exported for tests). */
 export function handleDragDrop(frames: FrameStore, payload: DragDropPayload): void {
   if (payload.type === "leave") {
@@ -53,8 +56,6 @@ export function handleDragDrop(frames: FrameStore, payload: DragDropPayload): vo
     void frames.dropPath(slot, path);
   }
 }
-
-let dragCount = 1;
 
 /** Listens for native drag-drop; resolves with the function that stops listening. */
 export async function listenForDrops(frames: FrameStore): Promise<() => void> {
