@@ -246,7 +246,12 @@ export async function populate(): Promise<void> {
   settings.prompt =
     "A paper boat drifts down a rain-soaked street at dusk; slow dolly forward, neon reflections shimmering in the puddles, soft rain ambience.";
   if (scene === "form" || scene === "all") {
-    await frames.dropPath("start", "/home/me/Pictures/harbor-dawn.jpg");
+    await frames.dropPath(
+      "start",
+      params.get("portrait") === "1"
+        ? "/home/me/Pictures/portrait-pier.jpg"
+        : "/home/me/Pictures/harbor-dawn.jpg",
+    );
     await frames.dropPath("end", "/home/me/Pictures/harbor-night-small.jpg");
     settings.count = 2;
   }

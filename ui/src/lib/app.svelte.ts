@@ -75,6 +75,7 @@ export class AppState {
     });
     return disabledReason({
       ready: this.info !== null,
+      broken: this.infoError !== null,
       hasKey: this.info?.hasKey ?? false,
       prompt: settings.prompt,
       model: this.model,

@@ -14,6 +14,8 @@ export interface SlotSummary {
 export interface FormInput {
   /** `appInfo` has answered. */
   ready: boolean;
+  /** `appInfo` failed. */
+  broken?: boolean;
   hasKey: boolean;
   prompt: string;
   model: string;
@@ -34,6 +36,7 @@ export function charCount(text: string): number {
 }
 
 export function disabledReason(f: FormInput): Reason | null {
+  if (f.broken) return { key: "reasonNoInfo" };
   if (!f.ready) return { key: "reasonLoading" };
   if (!f.hasKey) return { key: "reasonNoKey" };
   for (const [slot, s] of [

@@ -84,6 +84,7 @@ const en = {
   estCostTitle:
     "Estimated: {price} per delivered video; you are charged only for videos that arrive.",
   reasonLoading: "Starting up…",
+  reasonNoInfo: "Framecast’s backend did not answer; restart the app.",
   reasonNoKey: "No API key is configured.",
   reasonNoInput: "Write a prompt or add a start frame.",
   reasonEndWithoutStart: "An end frame needs a start frame.",
@@ -98,6 +99,7 @@ const en = {
 
   jobs: "Jobs",
   jobsRunning: "{n} running",
+  titleRunning: "Framecast — {n} running",
   emptyTitle: "Your videos will appear here",
   emptyBody:
     "Write a prompt, optionally add a start and end frame, and press Generate. Jobs run side by side, and every delivered video is saved at once.",
@@ -239,6 +241,7 @@ const zh: Record<Key, string> = {
   estCost: "约 {cost}",
   estCostTitle: "估算：每个交付的视频 {price}；只对实际收到的视频计费。",
   reasonLoading: "正在启动……",
+  reasonNoInfo: "Framecast 后端没有响应；请重启应用。",
   reasonNoKey: "未配置 API 密钥。",
   reasonNoInput: "请输入提示词或添加首帧。",
   reasonEndWithoutStart: "尾帧需要搭配首帧。",
@@ -253,6 +256,7 @@ const zh: Record<Key, string> = {
 
   jobs: "任务",
   jobsRunning: "{n} 个进行中",
+  titleRunning: "Framecast — {n} 个进行中",
   emptyTitle: "生成的视频会显示在这里",
   emptyBody:
     "输入提示词，可选添加首帧和尾帧，然后点击生成。多个任务可同时进行，每个交付的视频都会立即保存。",
