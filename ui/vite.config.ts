@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import type { Plugin } from "vite";
@@ -17,8 +17,17 @@ function previewMedia(): Plugin {
         const name = (req.url ?? "").split("?")[0].replace(/^\//, "");
         const file = join(dir, name);
         if (!/^[\w-]+\.(webm|mp4)$/.test(name) || !existsSync(file)) return next();
+        // WebKit's media loader needs byte ranges.
+        const size = statSync(file).size;
+        const range = /bytes=(\d*)-(\d*)/.exec(req.headers.range ?? "");
+        const start = range?.[1] ? Number(range[1]) : 0;
+        const end = range?.[2] ? Number(range[2]) : size - 1;
+        res.statusCode = range ? 206 : 200;
         res.setHeader("Content-Type", name.endsWith(".webm") ? "video/webm" : "video/mp4");
-        createReadStream(file).pipe(res);
+        res.setHeader("Accept-Ranges", "bytes");
+        res.setHeader("Content-Length", String(end - start + 1));
+        if (range) res.setHeader("Content-Range", `bytes ${start}-${end}/${size}`);
+        createReadStream(file, { start, end }).pipe(res);
       });
     },
   };

@@ -1,6 +1,7 @@
 // Dev-only preview: runs the UI in a plain browser with scripted Rust commands, so it can be seen
-// and screenshot without the app. Loaded only when Vite serves with VITE_PREVIEW=1 (see main.ts);
-// production builds never include it.
+// and screenshot without the app. `npm run dev:preview` serves it (VITE_PREVIEW=1 from
+// .env.preview; see main.ts); production builds never include it. Sample videos are served from
+// PREVIEW_MEDIA_DIR (landscape.webm, portrait.webm) when that variable is set.
 //
 // URL parameters: `scene` = empty | form | jobs | all; `lang` = en | zh; `theme` = light | dark;
 // `nokey` = 1 (no API key). Prompts containing "fail" or "partial" script those outcomes.
