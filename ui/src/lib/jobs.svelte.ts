@@ -7,7 +7,7 @@ import type { ErrorReport } from "./bindings/ErrorReport";
 import type { JobEvent } from "./bindings/JobEvent";
 import type { Phase } from "./bindings/Phase";
 import type { StartJob } from "./bindings/StartJob";
-import { formatElapsed, type Lang, localMessage } from "./i18n";
+import { formatElapsed, type Lang, localMessage, translate } from "./i18n";
 import { formatUsd, type Orientation } from "./models";
 
 export type JobPhase = Phase | "done" | "failed" | "cancelled";
@@ -195,7 +195,8 @@ export function isPartial(job: Job): boolean {
 /** The error a card shows: the engine's report, else the gateway's own reason. */
 export function errorText(job: Job, lang: Lang): string | null {
   if (job.error && job.error.kind !== "cancelled") return localMessage(lang, job.error);
-  return job.jobFailure;
+  if (job.jobFailure) return job.jobFailure;
+  return job.phase === "failed" ? translate(lang, "noVideoDelivered") : null;
 }
 
 /** Ids of videos that are on disk (what "Save all" can copy). */

@@ -3,7 +3,7 @@
 
 import { type Key, type Lang, langFromLocale, type Params, translate } from "./i18n";
 import { DEFAULT_PRICES, type Orientation, type PriceTable, type Speed } from "./models";
-import { isBool, isString, isStringOrNull, load, oneOf, save } from "./storage";
+import { isString, isStringOrNull, load, oneOf, save } from "./storage";
 
 export type ThemePref = "system" | "light" | "dark";
 export type Count = 1 | 2 | 3 | 4;
@@ -41,7 +41,8 @@ class Settings {
     "landscape",
     oneOf<Orientation>("portrait", "landscape"),
   );
-  #orientationExplicit = persisted<boolean>("orientationExplicit", false, isBool);
+  // For this session only: a new run starts by following the start frame again.
+  #orientationExplicit = $state(false);
   #speed = persisted<Speed>("speed", "standard", oneOf<Speed>("standard", "fast"));
   #modelOverride = persisted<string | null>("modelOverride", null, isStringOrNull);
   #count = persisted<Count>("count", 1, oneOf<Count>(1, 2, 3, 4));
@@ -73,10 +74,10 @@ class Settings {
   }
   /** The person picked the orientation themselves: a start frame no longer switches it. */
   get orientationExplicit() {
-    return this.#orientationExplicit.value;
+    return this.#orientationExplicit;
   }
   set orientationExplicit(v: boolean) {
-    this.#orientationExplicit.value = v;
+    this.#orientationExplicit = v;
   }
   get speed() {
     return this.#speed.value;
