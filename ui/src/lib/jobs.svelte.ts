@@ -118,11 +118,12 @@ export function applyEvent(job: Job, event: JobEvent, now: number = Date.now()):
       if (event.text) job.status = event.text;
       else if (event.phase === "downloading") job.status = null;
       break;
+    // After a cancel the card keeps what it showed; only results (paid for) still land.
     case "status":
-      if (event.text) job.status = event.text;
+      if (event.text && !isFinal(job.phase)) job.status = event.text;
       break;
     case "progress":
-      job.percent = Math.max(0, Math.min(100, event.percent));
+      if (!isFinal(job.phase)) job.percent = Math.max(0, Math.min(100, event.percent));
       break;
     case "video": {
       const v = video(job, event.index);
