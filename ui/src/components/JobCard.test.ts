@@ -1,6 +1,7 @@
 import { cleanup, render, screen, within } from "@testing-library/svelte";
 import { flushSync } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
+import { app } from "../lib/app.svelte";
 import { jobs } from "../lib/jobs.svelte";
 import { settings } from "../lib/settings.svelte";
 import { clearMocks, flush, installIpc } from "../test/ipc";
@@ -76,6 +77,7 @@ describe("a job card", () => {
 
   it("shows a failure in the UI language with Try again (priced) and Copy details", async () => {
     settings.lang = "zh";
+    app.info = { version: "0.1.0", baseUrl: "", hasKey: true, demo: false, libraryDir: "" };
     const ipc = installIpc();
     jobs.start({
       request: { prompt: "a paper boat", model: "veo-3.1-fast", n: 2 },

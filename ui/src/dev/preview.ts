@@ -295,6 +295,20 @@ export async function populate(): Promise<void> {
     job("A dancer spins in a sunlit studio, hair flying; handheld, 35mm", "veo-3.1-fast", 3, 0.35);
     job(settings.prompt, app.model, 2, 1);
   }
+  if (scene === "quad") {
+    pace = 1;
+    for (const [model, orientation] of [
+      ["veo-3.1-landscape", "landscape"],
+      ["veo-3.1", "portrait"],
+    ] as const)
+      jobs.start({
+        request: { prompt: `Four ${orientation} takes of a koi pond in the rain`, model, n: 4 },
+        orientation,
+        price: 0.25,
+        frameKey: frames.key,
+        frames: { start: null, end: null },
+      });
+  }
   if (scene === "partial") {
     pace = 0;
     jobs.start({
