@@ -70,6 +70,21 @@ describe("the window", () => {
     expect(screen.getByTestId("generate").textContent).toContain("Generate 1 video");
   });
 
+  it("prices the button from the price table, which a settings screen may replace", async () => {
+    settings.prompt = "a cat";
+    setup();
+    await flush();
+    await fireEvent.click(screen.getByTestId("speed-fast"));
+    await fireEvent.click(screen.getByTestId("count-4"));
+    expect(generate().textContent).toContain("est. $0.60");
+    settings.prices = { standard: 0.3, fast: 0.2, models: {} };
+    flushSync();
+    expect(generate().textContent).toContain("est. $0.80");
+    settings.prices = null;
+    flushSync();
+    expect(generate().textContent).toContain("est. $0.60");
+  });
+
   it("needs an API key", async () => {
     hasKey = false;
     settings.prompt = "a cat";

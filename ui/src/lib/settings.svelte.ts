@@ -8,12 +8,12 @@ import { isString, isStringOrNull, load, oneOf, save } from "./storage";
 export type ThemePref = "system" | "light" | "dark";
 export type Count = 1 | 2 | 3 | 4;
 
-const isPrices = (v: unknown): v is PriceTable =>
-  typeof v === "object" &&
-  v !== null &&
-  typeof (v as PriceTable).standard === "number" &&
-  typeof (v as PriceTable).fast === "number" &&
-  typeof (v as PriceTable).models === "object";
+const isPrices = (v: unknown): v is PriceTable | null =>
+  v === null ||
+  (typeof v === "object" &&
+    typeof (v as PriceTable).standard === "number" &&
+    typeof (v as PriceTable).fast === "number" &&
+    typeof (v as PriceTable).models === "object");
 
 function persisted<T>(key: string, fallback: T, valid: (v: unknown) => v is T) {
   let value = $state(load(key, fallback, valid));
@@ -46,7 +46,8 @@ class Settings {
   #speed = persisted<Speed>("speed", "standard", oneOf<Speed>("standard", "fast"));
   #modelOverride = persisted<string | null>("modelOverride", null, isStringOrNull);
   #count = persisted<Count>("count", 1, oneOf<Count>(1, 2, 3, 4));
-  #prices = persisted<PriceTable>("prices", DEFAULT_PRICES, isPrices);
+  // Only an edited table is stored; until then the defaults (which may change) apply.
+  #prices = persisted<PriceTable | null>("prices", null, isPrices);
 
   get lang() {
     return this.#lang.value;
@@ -98,10 +99,11 @@ class Settings {
   set count(v: Count) {
     this.#count.value = v;
   }
-  get prices() {
-    return this.#prices.value;
+  /** USD per delivered video; a settings screen may replace it (`null` restores the defaults). */
+  get prices(): PriceTable {
+    return this.#prices.value ?? DEFAULT_PRICES;
   }
-  set prices(v: PriceTable) {
+  set prices(v: PriceTable | null) {
     this.#prices.value = v;
   }
 }
