@@ -65,8 +65,8 @@ pub fn parse(data: &str) -> Payload {
 
 #[derive(Deserialize)]
 struct RawChunk {
-    #[serde(default, deserialize_with = "container")]
-    choices: Option<Vec<RawChoice>>,
+    #[serde(default)]
+    choices: Choices,
     #[serde(default, deserialize_with = "lenient")]
     usage: Option<RawUsage>,
     #[serde(default)]
@@ -101,13 +101,11 @@ struct RawUsage {
 
 impl RawChunk {
     fn into_chunk(self) -> Chunk {
-        let mut chunk = Chunk::default();
-        for choice in self.choices.into_iter().flatten() {
-            for m in [choice.delta, choice.message].into_iter().flatten() {
-                chunk.content.push_str(&m.content.0);
-                chunk.reasoning.push_str(&m.reasoning_content.0);
-            }
-        }
+        let mut chunk = Chunk {
+            content: self.choices.content,
+            reasoning: self.choices.reasoning,
+            ..Chunk::default()
+        };
         chunk.usage = self.usage.map(|u| Usage {
             prompt_tokens: u.prompt_tokens.unwrap_or(0),
             completion_tokens: u.completion_tokens.unwrap_or(0),
@@ -115,6 +113,71 @@ impl RawChunk {
         });
         chunk.error = self.error.and_then(in_band_error);
         chunk
+    }
+}
+
+/// The text of all choices, gathered while the array is read (no intermediate `Vec`: this is the
+/// hot path). Anything but an array reads as no choices.
+#[derive(Default)]
+struct Choices {
+    content: String,
+    reasoning: String,
+}
+
+impl<'de> Deserialize<'de> for Choices {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Choices;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of choices")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Choices, A::Error> {
+                let mut all = Choices::default();
+                while let Some(choice) = seq.next_element::<RawChoice>()? {
+                    for m in [choice.delta, choice.message].into_iter().flatten() {
+                        append(&mut all.content, m.content.0);
+                        append(&mut all.reasoning, m.reasoning_content.0);
+                    }
+                }
+                Ok(all)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Choices, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Choices::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Choices, E> {
+                Ok(Choices::default())
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Choices, E> {
+                Ok(Choices::default())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Choices, E> {
+                Ok(Choices::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Choices, E> {
+                Ok(Choices::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Choices, E> {
+                Ok(Choices::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Choices, E> {
+                Ok(Choices::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Choices, E> {
+                Ok(Choices::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Appends `more` to `text`, taking it over when `text` is empty (the usual one-choice chunk).
+fn append(text: &mut String, more: String) {
+    if text.is_empty() {
+        *text = more;
+    } else {
+        text.push_str(&more);
     }
 }
 

@@ -4,8 +4,12 @@
 //! markers and emoji: `> ⌛️ 视频正在生成中`, `> 🏃 进度：36.0%`, `> ✅ 第1个视频生成成功，[点击这里](URL)`,
 //! `❌ … 失败`. This module turns one such line into a [`Line`]; it does not keep state (the
 //! tracker does). Matching is by meaning-bearing fragments, not exact sentences, so the variants
-//! other gateways send are understood too, and it is plain string searching rather than regular
-//! expressions because it runs on every line of every stream.
+//! other gateways send are understood too. Every line of every stream passes through here, so one
+//! Aho-Corasick pass finds all the fragments a line holds, and the slower parsing (URLs, numbers)
+//! runs only on the lines that need it.
+
+use aho_corasick::AhoCorasick;
+use std::sync::LazyLock;
 
 /// The meaning of one line.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,68 +35,107 @@ pub fn strip_decoration(line: &str) -> &str {
     line.trim().trim_start_matches(['>', ' ', '\t']).trim()
 }
 
+/// The fragments looked for, in groups; a line's features are the groups it matched.
+const FRAGMENTS: &[(&str, u32)] = &[
+    ("✅", SUCCESS),
+    ("成功", SUCCESS),
+    ("success", SUCCESS),
+    ("http://", URL),
+    ("https://", URL),
+    ("❌", FAILURE),
+    ("失败", FAILURE),
+    ("错误", FAILURE),
+    ("违规", FAILURE),
+    ("拒绝", FAILURE),
+    ("error", FAILURE),
+    ("fail", FAILURE),
+    ("filtered", FAILURE),
+    ("violat", FAILURE),
+    ("policy", FAILURE),
+    ("could not generate", FAILURE),
+    ("unable to generate", FAILURE),
+    ("rejected", FAILURE),
+    ("blocked", FAILURE),
+    ("unsafe", FAILURE),
+    ("进度", PROGRESS),
+    ("progress", PROGRESS),
+    ("🏃", RUNNER),
+    ("%", PERCENT),
+    ("队列", QUEUED),
+    ("排队", QUEUED),
+    ("queue", QUEUED),
+    ("⌛", WAITING),
+    ("生成中", WAITING),
+    ("请耐心等待", WAITING),
+    ("generating", WAITING),
+    ("processing", WAITING),
+    ("in progress", WAITING),
+];
+
+const SUCCESS: u32 = 1;
+const URL: u32 = 1 << 1;
+const FAILURE: u32 = 1 << 2;
+const PROGRESS: u32 = 1 << 3;
+const RUNNER: u32 = 1 << 4;
+const PERCENT: u32 = 1 << 5;
+const QUEUED: u32 = 1 << 6;
+const WAITING: u32 = 1 << 7;
+
+static MATCHER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(FRAGMENTS.iter().map(|(f, _)| f))
+        .ok()
+});
+
+/// The groups of fragments `line` holds, in one pass.
+fn features(line: &str) -> u32 {
+    let Some(matcher) = MATCHER.as_ref() else {
+        return 0;
+    };
+    matcher
+        .find_overlapping_iter(line)
+        .fold(0, |acc, m| acc | FRAGMENTS[m.pattern().as_usize()].1)
+}
+
 /// Classifies one line (without its line end).
 pub fn classify(raw: &str) -> Line {
     let line = strip_decoration(raw);
     if line.is_empty() {
         return Line::Blank;
     }
-    let success_mark = line.contains('✅') || line.contains("成功") || contains_ci(line, "success");
-    let urls = urls(line);
-    if (success_mark && !urls.is_empty() || urls.iter().any(|u| u.video))
-        && let Some(url) = pick_video(&urls, success_mark)
-    {
-        return Line::Video {
-            index: video_number(line),
-            url,
-        };
+    let f = features(line);
+    let has = |group: u32| f & group != 0;
+    if has(URL) {
+        let success_mark = has(SUCCESS);
+        let urls = urls(line);
+        if (success_mark && !urls.is_empty() || urls.iter().any(|u| u.video))
+            && let Some(url) = pick_video(&urls, success_mark)
+        {
+            return Line::Video {
+                index: video_number(line),
+                url,
+            };
+        }
     }
-    if is_failure(line) {
+    if has(FAILURE) {
         return Line::Failure {
             index: video_number(line),
             reason: line.to_owned(),
         };
     }
-    if let Some(p) = progress(line) {
+    if (has(PROGRESS) || has(RUNNER) && has(PERCENT))
+        && let Some(p) = progress(line)
+    {
         return Line::Progress(p);
     }
-    if ["队列", "排队", "queue"]
-        .iter()
-        .any(|w| contains_ci(line, w))
-    {
+    if has(QUEUED) {
         return Line::Queued;
     }
-    if line.contains('⌛')
-        || [
-            "生成中",
-            "请耐心等待",
-            "generating",
-            "processing",
-            "in progress",
-        ]
-        .iter()
-        .any(|w| contains_ci(line, w))
-    {
+    if has(WAITING) {
         return Line::Generating;
     }
     Line::Other
-}
-
-fn is_failure(line: &str) -> bool {
-    const MARKS: [&str; 5] = ["❌", "失败", "错误", "违规", "拒绝"];
-    const WORDS: [&str; 10] = [
-        "error",
-        "fail",
-        "filtered",
-        "violat",
-        "policy",
-        "could not generate",
-        "unable to generate",
-        "rejected",
-        "blocked",
-        "unsafe",
-    ];
-    MARKS.iter().any(|m| line.contains(m)) || WORDS.iter().any(|w| contains_ci(line, w))
 }
 
 /// The percentage after `进度` or `progress`: `进度：36.0%`, `生成进度: 12%`, `进度 76..`,
@@ -196,10 +239,6 @@ fn pick_video(urls: &[Found<'_>], success_line: bool) -> Option<String> {
         .find(|f| f.video)
         .or_else(|| success_line.then(|| urls.first()).flatten())
         .map(|f| f.url.to_owned())
-}
-
-fn contains_ci(hay: &str, needle_lower: &str) -> bool {
-    find_ci(hay, needle_lower).is_some()
 }
 
 /// Finds an ASCII-lowercase (or non-ASCII) needle in `hay`, ignoring ASCII case.

@@ -10,6 +10,7 @@ use std::fmt;
 
 /// What went wrong, as a stable identifier shared by the app, the CLI and their JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The request was refused before sending: no prompt, bad count, unreadable frame.
@@ -167,6 +168,7 @@ impl Text {
 
 /// What the gateway itself said about an error, kept verbatim.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct GatewaySaid {
     /// HTTP status, when the error came as one.
@@ -287,6 +289,7 @@ impl Error {
 
 /// The shape an error takes in JSON: `{ "kind", "message", "messageZh", "gateway" }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorReport {
     pub kind: ErrorKind,

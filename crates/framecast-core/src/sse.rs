@@ -41,10 +41,9 @@ pub struct SseDecoder {
     after_cr: bool,
     /// Still at the very start of the stream, where a BOM may stand.
     at_start: bool,
-    data: String,
+    /// The event being assembled; handed out by reference when dispatched, then reused.
+    current: SseEvent,
     has_data: bool,
-    event: Option<String>,
-    id: Option<String>,
     comments: u64,
 }
 
@@ -57,10 +56,12 @@ impl SseDecoder {
             partial: Vec::new(),
             after_cr: false,
             at_start: true,
-            data: String::new(),
+            current: SseEvent {
+                event: None,
+                data: String::new(),
+                id: None,
+            },
             has_data: false,
-            event: None,
-            id: None,
             comments: 0,
         }
     }
@@ -74,7 +75,7 @@ impl SseDecoder {
     pub fn feed(
         &mut self,
         mut input: &[u8],
-        emit: &mut impl FnMut(SseEvent),
+        emit: &mut impl FnMut(&SseEvent),
     ) -> Result<(), TooLarge> {
         if self.after_cr && !input.is_empty() {
             self.after_cr = false;
@@ -112,7 +113,7 @@ impl SseDecoder {
 
     /// Ends the stream: a last line without its line end, and an event without its blank line,
     /// are still delivered.
-    pub fn finish(&mut self, emit: &mut impl FnMut(SseEvent)) -> Result<(), TooLarge> {
+    pub fn finish(&mut self, emit: &mut impl FnMut(&SseEvent)) -> Result<(), TooLarge> {
         if !self.partial.is_empty() {
             let line = std::mem::take(&mut self.partial);
             self.line(&line, emit)?;
@@ -130,7 +131,7 @@ impl SseDecoder {
         Ok(())
     }
 
-    fn line(&mut self, mut line: &[u8], emit: &mut impl FnMut(SseEvent)) -> Result<(), TooLarge> {
+    fn line(&mut self, mut line: &[u8], emit: &mut impl FnMut(&SseEvent)) -> Result<(), TooLarge> {
         if self.at_start {
             self.at_start = false;
             line = line.strip_prefix(BOM).unwrap_or(line);
@@ -152,37 +153,37 @@ impl SseDecoder {
         };
         match field {
             b"data" => {
-                if self.data.len() + value.len() + 1 > self.max_event_bytes {
+                let data = &mut self.current.data;
+                if data.len() + value.len() + 1 > self.max_event_bytes {
                     return Err(TooLarge {
                         limit: self.max_event_bytes,
                     });
                 }
                 if self.has_data {
-                    self.data.push('\n');
+                    data.push('\n');
                 }
-                self.data.push_str(&String::from_utf8_lossy(value));
+                match std::str::from_utf8(value) {
+                    Ok(text) => data.push_str(text),
+                    Err(_) => data.push_str(&String::from_utf8_lossy(value)),
+                }
                 self.has_data = true;
             }
-            b"event" => self.event = Some(String::from_utf8_lossy(value).into_owned()),
+            b"event" => self.current.event = Some(String::from_utf8_lossy(value).into_owned()),
             b"id" if !value.contains(&0) => {
-                self.id = Some(String::from_utf8_lossy(value).into_owned())
+                self.current.id = Some(String::from_utf8_lossy(value).into_owned());
             }
             _ => {}
         }
         Ok(())
     }
 
-    fn dispatch(&mut self, emit: &mut impl FnMut(SseEvent)) {
-        let event = self.event.take();
-        if !self.has_data {
-            return;
+    fn dispatch(&mut self, emit: &mut impl FnMut(&SseEvent)) {
+        if self.has_data {
+            self.has_data = false;
+            emit(&self.current);
         }
-        self.has_data = false;
-        emit(SseEvent {
-            event,
-            data: std::mem::take(&mut self.data),
-            id: self.id.clone(),
-        });
+        self.current.event = None;
+        self.current.data.clear();
     }
 }
 
@@ -194,9 +195,9 @@ mod tests {
         let mut d = SseDecoder::new(1 << 20);
         let mut out = Vec::new();
         for c in chunks {
-            d.feed(c, &mut |e| out.push(e)).unwrap();
+            d.feed(c, &mut |e| out.push(e.clone())).unwrap();
         }
-        d.finish(&mut |e| out.push(e)).unwrap();
+        d.finish(&mut |e| out.push(e.clone())).unwrap();
         out
     }
 
@@ -227,7 +228,7 @@ mod tests {
         let mut d = SseDecoder::new(1024);
         let mut out = Vec::new();
         d.feed(b": PING\n\ndata: one\ndata:two\ndata\n\n", &mut |e| {
-            out.push(e)
+            out.push(e.clone())
         })
         .unwrap();
         assert_eq!(data(&out), ["one\ntwo\n"]);
@@ -278,7 +279,7 @@ mod tests {
     #[test]
     fn lines_and_events_are_bounded() {
         let mut d = SseDecoder::new(16);
-        let mut sink = |_| {};
+        let mut sink = |_: &SseEvent| {};
         assert!(d.feed(&[b'x'; 10], &mut sink).is_ok());
         assert_eq!(d.feed(&[b'x'; 10], &mut sink), Err(TooLarge { limit: 16 }));
 

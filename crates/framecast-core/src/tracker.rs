@@ -98,7 +98,7 @@ struct Lines {
 impl Lines {
     fn push(&mut self, text: &str, mut line: impl FnMut(&str)) {
         let mut rest = text;
-        while let Some(i) = rest.find('\n') {
+        while let Some(i) = memchr::memchr(b'\n', rest.as_bytes()) {
             if self.partial.is_empty() {
                 line(&rest[..i]);
             } else {
@@ -392,7 +392,7 @@ impl Follower {
         let tracker = &mut self.tracker;
         if self
             .decoder
-            .feed(bytes, &mut |ev| tracker.on_event(&ev, emit))
+            .feed(bytes, &mut |ev| tracker.on_event(ev, emit))
             .is_err()
         {
             return Some(End::Failed(too_large(self.max_event_bytes)));
@@ -405,7 +405,7 @@ impl Follower {
         let tracker = &mut self.tracker;
         if self
             .decoder
-            .finish(&mut |ev| tracker.on_event(&ev, emit))
+            .finish(&mut |ev| tracker.on_event(ev, emit))
             .is_err()
         {
             return End::Failed(too_large(self.max_event_bytes));
