@@ -132,6 +132,11 @@ impl SseDecoder {
     }
 
     fn line(&mut self, mut line: &[u8], emit: &mut impl FnMut(&SseEvent)) -> Result<(), TooLarge> {
+        if line.len() > self.max_event_bytes {
+            return Err(TooLarge {
+                limit: self.max_event_bytes,
+            });
+        }
         if self.at_start {
             self.at_start = false;
             line = line.strip_prefix(BOM).unwrap_or(line);
@@ -286,5 +291,9 @@ mod tests {
         let mut d = SseDecoder::new(16);
         assert!(d.feed(b"data: 0123456789\n", &mut sink).is_ok());
         assert!(d.feed(b"data: 0123456789\n", &mut sink).is_err());
+
+        // A long line is refused whether it arrives whole or in pieces.
+        let mut d = SseDecoder::new(16);
+        assert!(d.feed(b"event: 0123456789abcdef\n", &mut sink).is_err());
     }
 }

@@ -160,8 +160,11 @@ impl Tracker {
         self.done
     }
 
-    /// Takes one decoded SSE event.
+    /// Takes one decoded SSE event; after `[DONE]`, events are ignored.
     pub fn on_event(&mut self, event: &SseEvent, emit: &mut dyn FnMut(Event)) {
+        if self.done {
+            return;
+        }
         if event.event.as_deref() == Some("error") {
             let error = match chunk::parse(&event.data) {
                 Payload::Chunk(c) if c.error.is_some() => c.error,
@@ -656,6 +659,15 @@ mod tests {
         let o = t.finish(End::Done, &mut |e| events.push(e));
         assert_eq!(o.last_progress, Some(30.0));
         assert_eq!(o.videos[0].url, "https://h.example/p?id=1");
+    }
+
+    #[test]
+    fn nothing_after_done_counts_however_the_bytes_were_cut() {
+        let stream = b"data: [DONE]\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"https://h.example/late.mp4\\n\"}}]}\n\n";
+        let whole = replay([&stream[..]], 1, 1 << 20, &mut |_| {});
+        let cut = replay([&stream[..15], &stream[15..]], 1, 1 << 20, &mut |_| {});
+        assert_eq!(whole, cut);
+        assert!(whole.videos.is_empty());
     }
 
     #[test]
