@@ -282,6 +282,17 @@ fn transparency_is_kept_or_flattened_on_white() {
     assert_eq!(img.get_pixel(300, 150).0[3], 0);
     assert_eq!(img.get_pixel(100, 150).0[3], 255);
 
+    let small = FrameOptions {
+        size: FrameSize::LongSide(200),
+        ..FrameOptions::default()
+    };
+    let frame = frames::prepare_bytes(&bytes, &small).unwrap();
+    assert!(frame.facts.actions.contains(&Action::Resized));
+    let img = pixels(&frame).to_rgba8();
+    assert_eq!(img.dimensions(), (200, 150));
+    assert_eq!(img.get_pixel(150, 75).0[3], 0);
+    assert_eq!(img.get_pixel(50, 75).0, [10, 40, 200, 255]);
+
     let webp = FrameOptions {
         transparency: Transparency::Webp,
         ..FrameOptions::default()

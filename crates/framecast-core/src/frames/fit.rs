@@ -118,12 +118,48 @@ fn failed(e: impl std::fmt::Display) -> Error {
     )
 }
 
+/// [`resample`], consuming the raster: alpha is premultiplied in place rather than in a copy of
+/// the whole source, which keeps a large RGBA frame's peak memory near its decoded size.
+pub(crate) fn resample_owned(
+    raster: Raster,
+    region: Option<Rect>,
+    out: (u32, u32),
+    filter: fr::FilterType,
+) -> Result<Raster> {
+    if !raster.has_alpha() {
+        return resample(&raster, region, out, filter);
+    }
+    let (w, h) = (raster.width, raster.height);
+    let mul_div = fr::MulDiv::default();
+    let mut src =
+        fr::images::Image::from_vec_u8(w, h, raster.data, fr::PixelType::U8x4).map_err(failed)?;
+    mul_div.multiply_alpha_inplace(&mut src).map_err(failed)?;
+    let premultiplied = Raster::new(w, h, 4, src.into_vec());
+    let mut result = resize(&premultiplied, region, out, filter, false)?;
+    drop(premultiplied);
+    let mut dst = fr::images::Image::from_vec_u8(out.0, out.1, result.data, fr::PixelType::U8x4)
+        .map_err(failed)?;
+    mul_div.divide_alpha_inplace(&mut dst).map_err(failed)?;
+    result.data = dst.into_vec();
+    Ok(result)
+}
+
 /// Crops `region` (in the raster's pixels) and resamples it to `out`, with `filter`.
 pub(crate) fn resample(
     raster: &Raster,
     region: Option<Rect>,
     out: (u32, u32),
     filter: fr::FilterType,
+) -> Result<Raster> {
+    resize(raster, region, out, filter, true)
+}
+
+fn resize(
+    raster: &Raster,
+    region: Option<Rect>,
+    out: (u32, u32),
+    filter: fr::FilterType,
+    use_alpha: bool,
 ) -> Result<Raster> {
     let channels = raster.channels;
     let (fw, fh) = (f64::from(raster.width), f64::from(raster.height));
@@ -135,7 +171,9 @@ pub(crate) fn resample(
     )
     .map_err(failed)?;
     let mut dst = fr::images::Image::new(out.0, out.1, pixel_type(channels));
-    let mut options = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(filter));
+    let mut options = fr::ResizeOptions::new()
+        .resize_alg(fr::ResizeAlg::Convolution(filter))
+        .use_alpha(use_alpha);
     if let Some((l, t, w, h)) = region {
         let l = l.clamp(0.0, fw - 1.0);
         let t = t.clamp(0.0, fh - 1.0);

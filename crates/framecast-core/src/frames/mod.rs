@@ -515,8 +515,8 @@ fn run(
         if scaled || denom > 1 {
             let d = denom as f64;
             let region = plan.crop.map(|(l, t, w, h)| (l / d, t / d, w / d, h / d));
-            raster = fit::resample(
-                &raster,
+            raster = fit::resample_owned(
+                raster,
                 region,
                 plan.stored_out,
                 fast_image_resize::FilterType::Lanczos3,
