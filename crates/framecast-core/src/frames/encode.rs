@@ -32,12 +32,11 @@ pub(crate) const BACKGROUND: [u8; 3] = [255, 255, 255];
 pub(crate) struct Encoded {
     pub bytes: Vec<u8>,
     pub mime: &'static str,
-    /// The pixels that were encoded.
-    pub raster: Raster,
+    /// The smaller pixels that were encoded instead, when the size had to be lowered.
+    pub shrunk: Option<Raster>,
     /// The JPEG quality used, for JPEG.
     pub quality: Option<u8>,
     pub quality_lowered: bool,
-    pub size_lowered: bool,
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> Error {
@@ -79,7 +78,7 @@ fn encode_webp(r: &Raster) -> Result<Vec<u8>> {
 
 /// Encodes `raster` (already flattened when transparency is not kept) within `max_bytes`.
 pub(crate) fn encode_within(
-    mut raster: Raster,
+    raster: &Raster,
     transparency: Transparency,
     quality: u8,
     max_bytes: usize,
@@ -88,19 +87,20 @@ pub(crate) fn encode_within(
     let steps: Vec<u8> = std::iter::once(quality)
         .chain([80, 70, 60].into_iter().filter(|&q| q < quality))
         .collect();
-    let mut size_lowered = false;
+    let mut shrunk: Option<Raster> = None;
     loop {
-        let (bytes, mime, used) = if raster.has_alpha() {
+        let r = shrunk.as_ref().unwrap_or(raster);
+        let (bytes, mime, used) = if r.has_alpha() {
             let (bytes, mime) = match transparency {
-                Transparency::Webp => (encode_webp(&raster)?, "image/webp"),
-                _ => (encode_png(&raster)?, "image/png"),
+                Transparency::Webp => (encode_webp(r)?, "image/webp"),
+                _ => (encode_png(r)?, "image/png"),
             };
             (bytes, mime, None)
         } else {
             let mut last = Vec::new();
             let mut used = quality;
             for &q in &steps {
-                last = jpeg::encode(&raster, q)?;
+                last = jpeg::encode(r, q)?;
                 used = q;
                 if last.len() <= max_bytes {
                     break;
@@ -112,13 +112,12 @@ pub(crate) fn encode_within(
             return Ok(Encoded {
                 bytes,
                 mime,
-                raster,
+                shrunk,
                 quality: used,
                 quality_lowered: used.is_some_and(|q| q < quality),
-                size_lowered,
             });
         }
-        if raster.width.max(raster.height) <= 64 {
+        if r.width.max(r.height) <= 64 {
             return Err(Error::invalid_input(
                 format!("the frame cannot be made smaller than {max_bytes} bytes"),
                 format!("无法将图片压缩到 {max_bytes} 字节以内"),
@@ -126,11 +125,10 @@ pub(crate) fn encode_within(
         }
         let f = ((max_bytes as f64 / bytes.len() as f64).sqrt() * 0.95).clamp(0.5, 0.9);
         let out = (
-            ((f64::from(raster.width) * f).round() as u32).max(1),
-            ((f64::from(raster.height) * f).round() as u32).max(1),
+            ((f64::from(r.width) * f).round() as u32).max(1),
+            ((f64::from(r.height) * f).round() as u32).max(1),
         );
-        raster = fit::resample(&raster, None, out, FilterType::Lanczos3)?;
-        size_lowered = true;
+        shrunk = Some(fit::resample(r, None, out, FilterType::Lanczos3)?);
     }
 }
 

@@ -485,10 +485,17 @@ fn run(
         ));
     }
     check()?;
-    let (sent, mime, raster, quality) = if as_is {
+    let (sent, mime, (width, height), quality, thumbnail) = if as_is {
         actions.push(Action::SentAsIs);
         let mime = format.accepted_mime().unwrap_or("application/octet-stream");
-        (bytes.to_vec(), mime, decoded.raster, None)
+        let thumbnail = encode::thumbnail(&decoded.raster, opts.thumbnail_side)?;
+        (
+            bytes.to_vec(),
+            mime,
+            (probe.width, probe.height),
+            None,
+            thumbnail,
+        )
     } else {
         let mut raster = decoded.raster;
         if raster.has_alpha() && opts.transparency == Transparency::Flatten {
@@ -524,8 +531,23 @@ fn run(
         }
         let raster = probe.orientation.apply(raster)?;
         check()?;
-        let encoded =
-            encode::encode_within(raster, opts.transparency, opts.jpeg_quality, opts.max_bytes)?;
+        let (encoded, thumbnail) = std::thread::scope(|s| {
+            let thumbnail = s.spawn(|| encode::thumbnail(&raster, opts.thumbnail_side));
+            let encoded = encode::encode_within(
+                &raster,
+                opts.transparency,
+                opts.jpeg_quality,
+                opts.max_bytes,
+            );
+            (encoded, thumbnail.join())
+        });
+        let encoded = encoded?;
+        let size_lowered = encoded.shrunk.is_some();
+        let raster = encoded.shrunk.unwrap_or(raster);
+        let thumbnail = match thumbnail {
+            Ok(Ok(t)) if !size_lowered => t,
+            _ => encode::thumbnail(&raster, opts.thumbnail_side)?,
+        };
         if decoded.converted || format.accepted_mime() != Some(encoded.mime) {
             actions.push(Action::Converted);
         }
@@ -545,7 +567,7 @@ fn run(
                 ),
             ));
         }
-        if encoded.size_lowered {
+        if size_lowered {
             if !actions.contains(&Action::Resized) {
                 actions.push(Action::Resized);
             }
@@ -553,22 +575,22 @@ fn run(
                 WarningCode::SizeLowered,
                 format!(
                     "the frame was made smaller ({}×{}) to stay under {} bytes",
-                    encoded.raster.width, encoded.raster.height, opts.max_bytes
+                    raster.width, raster.height, opts.max_bytes
                 ),
                 format!(
                     "为保持在 {} 字节以内，图片已缩小至 {}×{}",
-                    opts.max_bytes, encoded.raster.width, encoded.raster.height
+                    opts.max_bytes, raster.width, raster.height
                 ),
             ));
         }
-        (encoded.bytes, encoded.mime, encoded.raster, encoded.quality)
+        (
+            encoded.bytes,
+            encoded.mime,
+            (raster.width, raster.height),
+            encoded.quality,
+            thumbnail,
+        )
     };
-    let (width, height) = if as_is {
-        (probe.width, probe.height)
-    } else {
-        (raster.width, raster.height)
-    };
-    let thumbnail = encode::thumbnail(&raster, opts.thumbnail_side)?;
     let shape = Shape::of(width, height);
     if shape != opts.model_aspect.shape() {
         let (s_en, s_zh) = shape.words();
