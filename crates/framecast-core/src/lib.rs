@@ -2,6 +2,7 @@
 //! Veo gateway's chat-completions API, with honest progress and without ever paying twice.
 //!
 //! The pieces, in the order a job meets them:
+//! - [`frames`]: start and end frames, from whatever was dropped to data URLs of the right pixels;
 //! - [`request`]: the request, its JSON body, the endpoint URL and the key;
 //! - [`client`]: the one POST and the reading of its answer, with timeouts and cancellation;
 //! - [`sse`]: the event-stream decoder (pure);
@@ -19,6 +20,7 @@ pub mod client;
 pub mod download;
 pub mod error;
 pub mod event;
+pub mod frames;
 pub mod http_error;
 pub mod job;
 pub mod naming;
