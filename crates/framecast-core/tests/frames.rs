@@ -311,6 +311,14 @@ fn transparency_is_kept_or_flattened_on_white() {
     let img = pixels(&frame).to_rgb8();
     assert!(near(img.get_pixel(300, 150).0, [255, 255, 255]));
     assert!(near(img.get_pixel(100, 150).0, [10, 40, 200]));
+
+    let original_flat = FrameOptions {
+        size: FrameSize::Original,
+        ..flat
+    };
+    let frame = frames::prepare_bytes(&bytes, &original_flat).unwrap();
+    assert_eq!(frame.facts.mime, "image/jpeg");
+    assert!(frame.facts.actions.contains(&Action::Flattened));
 }
 
 #[test]

@@ -391,6 +391,11 @@ fn not_as_is(
         ))
     } else if probe.animated {
         Some(("it is animated", "它是动图"))
+    } else if probe.alpha && opts.transparency == Transparency::Flatten {
+        Some((
+            "its transparency has to be flattened",
+            "需要将透明部分合成到白色背景上",
+        ))
     } else if !probe.orientation.is_normal() {
         Some((
             "its EXIF orientation has to be applied",
