@@ -870,3 +870,30 @@ fn rotated_frames_view_as_expected_pixel_by_pixel() {
     let mean = diff as f64 / f64::from(img.width() * img.height() * 3);
     assert!(mean < 3.0, "mean difference {mean}");
 }
+
+#[tokio::test]
+async fn pair_errors_say_which_frame() {
+    let cancel = CancellationToken::new();
+    let heic: &[u8] = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0";
+    let e = frames::prepare_pair(
+        FrameSource::Bytes(marked().into()),
+        Some(FrameSource::Bytes(heic.to_vec().into())),
+        &FrameOptions::default(),
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("end frame: this is a HEIC"), "{e}");
+    assert!(e.message(Lang::Zh).contains("结束帧"), "{e}");
+
+    let pair = frames::prepare_pair(
+        FrameSource::Bytes(marked().into()),
+        None,
+        &FrameOptions::default(),
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert!(pair.last.is_none() && pair.warnings.is_empty());
+}
