@@ -489,10 +489,9 @@ fn run(
     } else {
         plan.stored_out
     };
-    let denom = if probe.jpeg.is_some() {
-        jpeg::choose_scale(region.2, region.3, need.0, need.1)
-    } else {
-        1
+    let denom = match &probe.jpeg {
+        Some(header) if !header.lossless => jpeg::choose_scale(region.2, region.3, need.0, need.1),
+        _ => 1,
     };
     check()?;
     let decoded = decode::decode(bytes, &probe, denom, &opts.limits)?;
