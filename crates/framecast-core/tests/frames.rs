@@ -216,6 +216,64 @@ fn all_eight_exif_orientations_end_upright() {
 }
 
 #[test]
+fn png_exif_orientation_is_applied() {
+    let img = RgbImage::from_fn(64, 48, |x, y| {
+        Rgb(if x < 16 && y < 12 { RED } else { GREY })
+    });
+    let mut tiff = Vec::new();
+    tiff.extend_from_slice(b"II*\0");
+    tiff.extend_from_slice(&8u32.to_le_bytes());
+    tiff.extend_from_slice(&1u16.to_le_bytes());
+    tiff.extend_from_slice(&0x0112u16.to_le_bytes());
+    tiff.extend_from_slice(&3u16.to_le_bytes());
+    tiff.extend_from_slice(&1u32.to_le_bytes());
+    tiff.extend_from_slice(&6u16.to_le_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut bytes, 64, 48);
+        enc.set_color(png::ColorType::Rgb);
+        let mut writer = enc.write_header().unwrap();
+        writer
+            .write_chunk(png::chunk::ChunkType(*b"eXIf"), &tiff)
+            .unwrap();
+        writer.write_image_data(img.as_raw()).unwrap();
+    }
+    let frame = frames::prepare_bytes(&bytes, &FrameOptions::default()).unwrap();
+    assert_eq!(frame.facts.source.orientation.exif(), 6);
+    assert!(frame.facts.actions.contains(&Action::Rotated));
+    let out = pixels(&frame).to_rgb8();
+    assert_eq!(out.dimensions(), (48, 64));
+    assert!(
+        near(out.get_pixel(44, 4).0, RED),
+        "{:?}",
+        out.get_pixel(44, 4)
+    );
+}
+
+#[test]
+fn lossless_jpeg_is_read_at_full_scale() {
+    let rgb = photo(320, 240);
+    let mut c = turbojpeg::Compressor::new().unwrap();
+    c.set_lossless(true).unwrap();
+    let image = turbojpeg::Image {
+        pixels: rgb.as_slice(),
+        width: 320,
+        pitch: 320 * 3,
+        height: 240,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    let bytes = c.compress_to_vec(image).unwrap();
+    let small = FrameOptions {
+        size: FrameSize::LongSide(80),
+        ..FrameOptions::default()
+    };
+    let frame = frames::prepare_bytes(&bytes, &small).unwrap();
+    assert_eq!((frame.facts.width, frame.facts.height), (80, 60));
+    pixels(&frame);
+}
+
+#[test]
 fn cmyk_jpeg_becomes_rgb() {
     let (w, h) = (64u16, 48u16);
     let cmyk: Vec<u8> = (0..usize::from(w) * usize::from(h))
@@ -311,6 +369,14 @@ fn transparency_is_kept_or_flattened_on_white() {
     let img = pixels(&frame).to_rgb8();
     assert!(near(img.get_pixel(300, 150).0, [255, 255, 255]));
     assert!(near(img.get_pixel(100, 150).0, [10, 40, 200]));
+
+    let original_flat = FrameOptions {
+        size: FrameSize::Original,
+        ..flat
+    };
+    let frame = frames::prepare_bytes(&bytes, &original_flat).unwrap();
+    assert_eq!(frame.facts.mime, "image/jpeg");
+    assert!(frame.facts.actions.contains(&Action::Flattened));
 }
 
 #[test]
@@ -861,4 +927,31 @@ fn rotated_frames_view_as_expected_pixel_by_pixel() {
         .sum();
     let mean = diff as f64 / f64::from(img.width() * img.height() * 3);
     assert!(mean < 3.0, "mean difference {mean}");
+}
+
+#[tokio::test]
+async fn pair_errors_say_which_frame() {
+    let cancel = CancellationToken::new();
+    let heic: &[u8] = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0";
+    let e = frames::prepare_pair(
+        FrameSource::Bytes(marked().into()),
+        Some(FrameSource::Bytes(heic.to_vec().into())),
+        &FrameOptions::default(),
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("end frame: this is a HEIC"), "{e}");
+    assert!(e.message(Lang::Zh).contains("结束帧"), "{e}");
+
+    let pair = frames::prepare_pair(
+        FrameSource::Bytes(marked().into()),
+        None,
+        &FrameOptions::default(),
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert!(pair.last.is_none() && pair.warnings.is_empty());
 }

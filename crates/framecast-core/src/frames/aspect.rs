@@ -32,6 +32,7 @@ impl ModelAspect {
         }
     }
 
+    /// The shape frames should have for this video.
     pub fn shape(self) -> Shape {
         match self {
             Self::Landscape => Shape::Landscape,
@@ -50,6 +51,7 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// The shape of a `width`×`height` frame.
     pub fn of(width: u32, height: u32) -> Self {
         let r = f64::from(width) / f64::from(height.max(1));
         if r > 1.02 {

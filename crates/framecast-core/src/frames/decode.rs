@@ -102,6 +102,8 @@ pub(crate) struct Probe {
     pub unusual_colour: bool,
     /// Animated GIF, PNG or WebP: only the first frame is used.
     pub animated: bool,
+    /// The colour model has an alpha channel (whether or not any pixel uses it).
+    pub alpha: bool,
     pub jpeg: Option<JpegHeader>,
 }
 
@@ -191,6 +193,7 @@ pub(crate) fn probe(bytes: &[u8], format: SourceFormat, limits: &DecodeLimits) -
             orientation,
             unusual_colour: !matches!(header.components, 1 | 3),
             animated: false,
+            alpha: false,
             jpeg: Some(header),
         });
     }
@@ -206,6 +209,7 @@ pub(crate) fn probe(bytes: &[u8], format: SourceFormat, limits: &DecodeLimits) -
         .orientation()
         .map(Orientation::from_image)
         .unwrap_or_default();
+    let alpha = decoder.color_type().has_alpha();
     let unusual_colour = !matches!(
         decoder.color_type(),
         ColorType::L8 | ColorType::La8 | ColorType::Rgb8 | ColorType::Rgba8
@@ -217,6 +221,7 @@ pub(crate) fn probe(bytes: &[u8], format: SourceFormat, limits: &DecodeLimits) -
         orientation,
         unusual_colour,
         animated: is_animated(bytes, format),
+        alpha,
         jpeg: None,
     })
 }

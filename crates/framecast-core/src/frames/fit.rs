@@ -154,6 +154,9 @@ pub(crate) fn resample(
     resize(raster, region, out, filter, true)
 }
 
+/// Frames at least this many output pixels are resampled in two bands, one per core.
+const BANDED_PIXELS: u64 = 1 << 20;
+
 fn resize(
     raster: &Raster,
     region: Option<Rect>,
@@ -161,28 +164,75 @@ fn resize(
     filter: fr::FilterType,
     use_alpha: bool,
 ) -> Result<Raster> {
+    let bands = if u64::from(out.0) * u64::from(out.1) >= BANDED_PIXELS && out.1 >= 64 {
+        2
+    } else {
+        1
+    };
+    resize_in_bands(raster, region, out, filter, use_alpha, bands)
+}
+
+/// Resamples into `bands` horizontal bands of the output, each on its own thread. Each band
+/// crops the source to the rows it maps to; the resampler still reads the neighbouring rows
+/// outside that crop (its kernels are bounded by the whole image), so the bands join seamlessly.
+fn resize_in_bands(
+    raster: &Raster,
+    region: Option<Rect>,
+    out: (u32, u32),
+    filter: fr::FilterType,
+    use_alpha: bool,
+    bands: u32,
+) -> Result<Raster> {
     let channels = raster.channels;
+    let pt = pixel_type(channels);
     let (fw, fh) = (f64::from(raster.width), f64::from(raster.height));
-    let src = fr::images::ImageRef::new(
-        raster.width,
-        raster.height,
-        &raster.data,
-        pixel_type(channels),
-    )
-    .map_err(failed)?;
-    let mut dst = fr::images::Image::new(out.0, out.1, pixel_type(channels));
-    let mut options = fr::ResizeOptions::new()
-        .resize_alg(fr::ResizeAlg::Convolution(filter))
-        .use_alpha(use_alpha);
-    if let Some((l, t, w, h)) = region {
-        let l = l.clamp(0.0, fw - 1.0);
-        let t = t.clamp(0.0, fh - 1.0);
-        options = options.crop(l, t, w.min(fw - l).max(1.0), h.min(fh - t).max(1.0));
-    }
-    fr::Resizer::new()
-        .resize(&src, &mut dst, &options)
-        .map_err(failed)?;
-    Ok(Raster::new(out.0, out.1, channels, dst.into_vec()))
+    let src =
+        fr::images::ImageRef::new(raster.width, raster.height, &raster.data, pt).map_err(failed)?;
+    let (l, t, w, h) = match region {
+        Some((l, t, w, h)) => {
+            let l = l.clamp(0.0, fw - 1.0);
+            let t = t.clamp(0.0, fh - 1.0);
+            (l, t, w.min(fw - l).max(1.0), h.min(fh - t).max(1.0))
+        }
+        None => (0.0, 0.0, fw, fh),
+    };
+    let row = out.0 as usize * usize::from(channels);
+    let mut data = vec![0u8; row * out.1 as usize];
+    let rows_per_band = out.1.div_ceil(bands.max(1));
+    let scale = h / f64::from(out.1);
+    let band = |y0: u32, buf: &mut [u8]| -> Result<()> {
+        let rows = (buf.len() / row) as u32;
+        let mut dst = fr::images::Image::from_slice_u8(out.0, rows, buf, pt).map_err(failed)?;
+        let options = fr::ResizeOptions::new()
+            .resize_alg(fr::ResizeAlg::Convolution(filter))
+            .use_alpha(use_alpha)
+            .crop(l, t + f64::from(y0) * scale, w, f64::from(rows) * scale);
+        fr::Resizer::new()
+            .resize(&src, &mut dst, &options)
+            .map_err(failed)
+    };
+    let chunks: Vec<(u32, &mut [u8])> = data
+        .chunks_mut(row * rows_per_band as usize)
+        .enumerate()
+        .map(|(i, c)| (i as u32 * rows_per_band, c))
+        .collect();
+    std::thread::scope(|s| {
+        let mut chunks = chunks.into_iter();
+        let first = chunks.next();
+        let others: Vec<_> = chunks
+            .map(|(y0, buf)| s.spawn(move || band(y0, buf)))
+            .collect();
+        if let Some((y0, buf)) = first {
+            band(y0, buf)?;
+        }
+        for handle in others {
+            handle
+                .join()
+                .map_err(|_| failed("a resampling thread stopped"))??;
+        }
+        Ok::<(), Error>(())
+    })?;
+    Ok(Raster::new(out.0, out.1, channels, data))
 }
 
 /// A copy at most `long` pixels on its longer side (never larger than `raster`).
@@ -236,6 +286,26 @@ mod tests {
         assert_eq!(p.out, (720, 1280));
         assert_eq!(p.stored_out, (1280, 720));
         assert_eq!(p.crop, Some((0.0, 375.0, 4000.0, 2250.0)));
+    }
+
+    #[test]
+    fn bands_join_seamlessly() {
+        let (w, h) = (900u32, 700u32);
+        let data: Vec<u8> = (0..w * h * 3)
+            .map(|i| ((u64::from(i) * 7919) % 251) as u8 ^ ((i / (w * 3)) as u8))
+            .collect();
+        let raster = Raster::new(w, h, 3, data);
+        let region = Some((10.5, 20.25, 850.0, 600.0));
+        let filter = fr::FilterType::Lanczos3;
+        let whole = resize_in_bands(&raster, region, (517, 365), filter, true, 1).unwrap();
+        let banded = resize_in_bands(&raster, region, (517, 365), filter, true, 2).unwrap();
+        let worst = whole
+            .data
+            .iter()
+            .zip(&banded.data)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max();
+        assert!(worst.is_some_and(|d| d <= 1), "worst difference {worst:?}");
     }
 
     #[test]

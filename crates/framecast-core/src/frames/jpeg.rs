@@ -21,6 +21,8 @@ pub(crate) struct JpegHeader {
     pub adobe: bool,
     /// An end-of-image marker follows the first scan.
     pub complete: bool,
+    /// Lossless JPEG, which cannot be decoded at a reduced scale.
+    pub lossless: bool,
 }
 
 impl JpegHeader {
@@ -87,6 +89,7 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<JpegHeader> {
                 header.height = u32::from(u16::from_be_bytes([body[1], body[2]]));
                 header.width = u32::from(u16::from_be_bytes([body[3], body[4]]));
                 header.components = body[5];
+                header.lossless = matches!(marker, 0xC3 | 0xC7 | 0xCB | 0xCF);
                 frame_seen = true;
             }
             0xDA => {

@@ -137,7 +137,9 @@ pub enum WarningCode {
 #[serde(rename_all = "camelCase")]
 pub struct Warning {
     pub code: WarningCode,
+    /// In English.
     pub message: String,
+    /// In Chinese.
     pub message_zh: String,
 }
 
@@ -155,11 +157,14 @@ impl Warning {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceFacts {
+    /// A path, bytes, a link or a data URL.
     pub origin: Origin,
     /// The file name or the link, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The format recognised from the content.
     pub format: SourceFormat,
+    /// The size of the file, download or decoded data URL.
     pub bytes: u64,
     /// Size as shown (after EXIF orientation).
     pub width: u32,
@@ -172,12 +177,15 @@ pub struct SourceFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FrameFacts {
+    /// `image/jpeg`, `image/png` or `image/webp`.
     pub mime: String,
     /// Encoded bytes sent (before base64).
     pub bytes: usize,
+    /// The size sent, as shown.
     pub width: u32,
     pub height: u32,
     pub shape: Shape,
+    /// The shape of the video the frame was prepared for.
     pub model_aspect: ModelAspect,
     /// The frame's shape is the model's.
     pub matches_model: bool,
@@ -186,7 +194,9 @@ pub struct FrameFacts {
     /// JPEG quality, when re-encoded as JPEG.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<u8>,
+    /// What the frame was before.
     pub source: SourceFacts,
+    /// What was done to it, in order.
     pub actions: Vec<Action>,
     pub warnings: Vec<Warning>,
 }
@@ -198,6 +208,7 @@ pub struct PreparedFrame {
     pub data_url: String,
     /// A JPEG at most [`FrameOptions::thumbnail_side`] pixels on its longer side.
     pub thumbnail: Vec<u8>,
+    /// Everything about the frame but its data.
     pub facts: FrameFacts,
 }
 
@@ -211,8 +222,11 @@ impl PreparedFrame {
 /// The start frame, the end frame, and what differs between them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedPair {
+    /// The start frame.
     pub first: PreparedFrame,
+    /// The end frame, when one was given.
     pub last: Option<PreparedFrame>,
+    /// How the two differ (size, aspect ratio).
     pub warnings: Vec<Warning>,
 }
 
@@ -391,6 +405,11 @@ fn not_as_is(
         ))
     } else if probe.animated {
         Some(("it is animated", "它是动图"))
+    } else if probe.alpha && opts.transparency == Transparency::Flatten {
+        Some((
+            "its transparency has to be flattened",
+            "需要将透明部分合成到白色背景上",
+        ))
     } else if !probe.orientation.is_normal() {
         Some((
             "its EXIF orientation has to be applied",
@@ -470,10 +489,9 @@ fn run(
     } else {
         plan.stored_out
     };
-    let denom = if probe.jpeg.is_some() {
-        jpeg::choose_scale(region.2, region.3, need.0, need.1)
-    } else {
-        1
+    let denom = match &probe.jpeg {
+        Some(header) if !header.lossless => jpeg::choose_scale(region.2, region.3, need.0, need.1),
+        _ => 1,
     };
     check()?;
     let decoded = decode::decode(bytes, &probe, denom, &opts.limits)?;

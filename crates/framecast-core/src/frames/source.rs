@@ -216,7 +216,7 @@ async fn read_file(path: &Path, max: u64) -> Result<bytes::Bytes> {
     check_size(size, max, &head, Came::File)?;
     let mut bytes = head;
     bytes.reserve_exact((size as usize).saturating_sub(bytes.len()));
-    file.take(max + 1 - bytes.len() as u64)
+    file.take((max + 1).saturating_sub(bytes.len() as u64))
         .read_to_end(&mut bytes)
         .await
         .map_err(io)?;
