@@ -1,35 +1,102 @@
-//! Reading `--first` / `--last` into data URLs.
+//! `--first` / `--last`: any image argument (path, link, data URL) through the engine's frame
+//! pipeline, before anything is sent.
 
+use framecast_core::frames::{
+    self, FrameFacts, FrameOptions, FrameSize, FrameSource, ModelAspect, PreparedFrame, Warning,
+};
 use framecast_core::{CancellationToken, Error};
 use serde::Serialize;
 
-/// A frame ready to send.
+/// A frame ready to send, with what the CLI prints about it.
 pub struct Frame {
     pub data_url: String,
     pub sha256: String,
+    /// `{"role": "start"|"end", ...facts}` for the JSON line.
+    pub facts: FrameLine,
+    /// One line for people.
     pub summary: String,
-    pub facts: serde_json::Value,
 }
 
 #[derive(Serialize)]
-struct Facts<'a> {
-    role: &'a str,
+pub struct FrameLine {
+    role: &'static str,
+    #[serde(flatten)]
+    facts: FrameFacts,
+    /// How the start and end frames differ (on the end frame's line).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pair_warnings: Vec<Warning>,
 }
 
-pub async fn load(
-    first: Option<&str>,
-    last: Option<&str>,
-    _cancel: &CancellationToken,
-) -> Result<Vec<Frame>, Error> {
-    let mut out = Vec::new();
-    for (role, arg) in [("start", first), ("end", last)] {
-        let Some(arg) = arg else { continue };
-        let _ = Facts { role };
-        return Err(Error::invalid_input(
-            format!("frames are not supported yet: {arg}"),
-            format!("暂不支持图片：{arg}"),
-        ));
+/// How frames are prepared, from the command line.
+pub struct FrameArgs<'a> {
+    pub first: Option<&'a str>,
+    pub last: Option<&'a str>,
+    /// `original`, or the longest side in pixels.
+    pub size: &'a str,
+    pub crop: bool,
+    pub fit_end: bool,
+    pub model: &'a str,
+}
+
+/// Prepares the start and end frames (in parallel); none when no start frame was given.
+pub async fn load(args: &FrameArgs<'_>, cancel: &CancellationToken) -> Result<Vec<Frame>, Error> {
+    let Some(first) = args.first else {
+        return Ok(Vec::new());
+    };
+    let size = match args.size.trim() {
+        "original" => FrameSize::Original,
+        px => px.parse().ok().filter(|&p| (64..=8192).contains(&p)).map(FrameSize::LongSide).ok_or_else(|| {
+            Error::invalid_input(
+                format!("--frame-size must be “original” or a size in pixels from 64 to 8192, not “{px}”"),
+                format!("--frame-size 必须是 “original” 或 64 到 8192 之间的像素值，而不是“{px}”"),
+            )
+        })?,
+    };
+    let options = FrameOptions {
+        size,
+        model_aspect: if args.model.contains("landscape") {
+            ModelAspect::Landscape
+        } else {
+            ModelAspect::Portrait
+        },
+        crop_to_model: args.crop,
+        fit_end_to_start: args.fit_end,
+        ..FrameOptions::default()
+    };
+    let last = args.last.map(FrameSource::parse_arg).transpose()?;
+    let pair = frames::prepare_pair(FrameSource::parse_arg(first)?, last, &options, cancel).await?;
+    let mut out = vec![frame("start", pair.first, Vec::new())];
+    if let Some(last) = pair.last {
+        out.push(frame("end", last, pair.warnings));
     }
-    let _ = &mut out;
     Ok(out)
+}
+
+fn frame(role: &'static str, prepared: PreparedFrame, pair_warnings: Vec<Warning>) -> Frame {
+    let f = &prepared.facts;
+    let kib = |b: u64| b.div_ceil(1024);
+    let mut summary = format!(
+        "{role} {}×{} {} {} KB → {}×{} {} {} KB",
+        f.source.width,
+        f.source.height,
+        f.source.format.as_str().to_uppercase(),
+        kib(f.source.bytes),
+        f.width,
+        f.height,
+        f.mime.trim_start_matches("image/").to_uppercase(),
+        kib(f.bytes as u64),
+    );
+    for w in f.warnings.iter().chain(&pair_warnings) {
+        summary.push_str(&format!("; {}", w.message));
+    }
+    Frame {
+        sha256: f.sha256.clone(),
+        summary,
+        facts: FrameLine {
+            role,
+            facts: prepared.facts.clone(),
+            pair_warnings,
+        },
+        data_url: prepared.data_url,
+    }
 }

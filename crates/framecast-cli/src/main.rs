@@ -56,6 +56,16 @@ struct GenerateArgs {
     /// End frame (needs --first).
     #[arg(long, value_name = "IMAGE")]
     last: Option<String>,
+    /// Longest side of a sent frame in pixels, or "original" to send the file as it is when the
+    /// gateway accepts it.
+    #[arg(long, value_name = "PX|original", default_value = "1920")]
+    frame_size: String,
+    /// Crop frames (centred) to the model's aspect ratio.
+    #[arg(long)]
+    crop: bool,
+    /// Crop and resize the end frame to the start frame's size.
+    #[arg(long)]
+    fit_end: bool,
     /// The gateway's base URL.
     #[arg(long, env = "FRAMECAST_BASE_URL", default_value = DEFAULT_BASE_URL)]
     base_url: String,
@@ -174,7 +184,18 @@ async fn prepare(
         stream: !args.no_stream,
     };
     request.validate()?;
-    let frames = frames::load(args.first.as_deref(), args.last.as_deref(), cancel).await?;
+    let frames = frames::load(
+        &frames::FrameArgs {
+            first: args.first.as_deref(),
+            last: args.last.as_deref(),
+            size: &args.frame_size,
+            crop: args.crop,
+            fit_end: args.fit_end,
+            model: &request.model,
+        },
+        cancel,
+    )
+    .await?;
     let mut frames_sha256 = Vec::new();
     for frame in &frames {
         out.frame(frame);

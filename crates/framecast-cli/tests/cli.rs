@@ -385,3 +385,96 @@ async fn an_interrupt_cancels_at_once_and_still_reports() {
     assert_eq!(last["error"]["kind"], "cancelled");
     assert_eq!(mock.generation_posts().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_are_prepared_reported_and_sent_before_anything_else() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let start = dir.path().join("start.jpg");
+    let end = dir.path().join("end.png");
+    image::RgbImage::from_fn(3000, 2000, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    })
+    .save(&start)
+    .unwrap();
+    image::RgbaImage::from_fn(640, 360, |x, _| {
+        image::Rgba([200, 100, (x % 256) as u8, 128])
+    })
+    .save(&end)
+    .unwrap();
+    let model = "veo-3.1-landscape-fast-fl";
+    let (first, last) = (
+        start.to_string_lossy().into_owned(),
+        end.to_string_lossy().into_owned(),
+    );
+    let r = generate(
+        &mock.base_url(),
+        dir.path(),
+        &["--model", model, "--first", &first, "--last", &last],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+
+    // The frame lines come first, with the facts but never the data.
+    assert_eq!(r.lines[0]["type"], "frame");
+    assert_eq!(r.lines[1]["type"], "frame");
+    let (s, e) = (&r.lines[0], &r.lines[1]);
+    assert_eq!(s["role"], "start");
+    assert_eq!(
+        (s["width"].as_u64(), s["height"].as_u64()),
+        (Some(1920), Some(1280))
+    );
+    assert_eq!(s["source"]["format"], "jpeg");
+    assert!(s["actions"].as_array().unwrap().contains(&"resized".into()));
+    assert_eq!(e["role"], "end");
+    assert!(
+        !r.stdout.contains("base64"),
+        "frame data must not be printed"
+    );
+
+    // The request carries them as data URLs, start then end, and their hashes match.
+    let body = mock.generation_posts()[0].body.clone().unwrap();
+    let parts = body["messages"][0]["content"].as_array().unwrap().clone();
+    assert_eq!(parts.len(), 3);
+    assert!(
+        parts[1]["image_url"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/jpeg;base64,")
+    );
+    assert!(
+        parts[2]["image_url"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/")
+    );
+    let saved = r.of_type("saved")[0]["path"].as_str().unwrap().to_owned();
+    let sidecar: Value =
+        serde_json::from_slice(&std::fs::read(Path::new(&saved).with_extension("json")).unwrap())
+            .unwrap();
+    assert_eq!(sidecar["framesSha256"][0], s["sha256"]);
+    assert_eq!(sidecar["framesSha256"][1], e["sha256"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_is_not_an_image_is_named_for_what_it_is() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("photo.jpg");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><body>not a photo</body></html>",
+    )
+    .unwrap();
+    let r = generate(
+        &mock.base_url(),
+        dir.path(),
+        &["--first", &page.to_string_lossy()],
+    )
+    .await;
+    assert_eq!(r.code, 2);
+    let message = r.result()["error"]["message"].as_str().unwrap();
+    assert!(message.contains("start frame"), "{message}");
+    assert!(message.to_lowercase().contains("html"), "{message}");
+    assert!(mock.requests().is_empty());
+}

@@ -35,6 +35,19 @@ pub fn strip_decoration(line: &str) -> &str {
     line.trim().trim_start_matches(['>', ' ', '\t']).trim()
 }
 
+/// The words of a line as a person reads them: without quote markers and without the leading
+/// emoji (`> ⌛️ 视频正在生成中` becomes `视频正在生成中`), which not every system can draw.
+pub fn display_text(line: &str) -> &str {
+    strip_decoration(line)
+        .trim_start_matches(|c: char| c.is_whitespace() || is_pictograph(c))
+        .trim()
+}
+
+/// Emoji, dingbats and the joiners and variation selectors that build them; not CJK.
+fn is_pictograph(c: char) -> bool {
+    matches!(u32::from(c), 0x2190..=0x2BFF | 0x1F000..=0x1FAFF | 0xFE0F | 0x200D)
+}
+
 /// The fragments looked for, in groups; a line's features are the groups it matched.
 const FRAGMENTS: &[(&str, u32)] = &[
     ("✅", SUCCESS),
@@ -121,7 +134,7 @@ pub fn classify(raw: &str) -> Line {
     if has(FAILURE) {
         return Line::Failure {
             index: video_number(line),
-            reason: line.to_owned(),
+            reason: display_text(line).to_owned(),
         };
     }
     if (has(PROGRESS) || has(RUNNER) && has(PERCENT))
@@ -349,7 +362,7 @@ mod tests {
                 classify(line),
                 Line::Failure {
                     index,
-                    reason: strip_decoration(line).to_owned()
+                    reason: display_text(line).to_owned()
                 },
                 "{line}"
             );
@@ -362,6 +375,21 @@ mod tests {
             classify("✅ 第1个视频生成成功 (no errors) [link](https://a.example/v.mp4)"),
             video(Some(1), "https://a.example/v.mp4")
         );
+    }
+
+    #[test]
+    fn display_text_drops_decoration_but_keeps_the_words() {
+        assert_eq!(
+            display_text("> ⌛️ 视频正在生成中，请耐心等待..."),
+            "视频正在生成中，请耐心等待..."
+        );
+        assert_eq!(
+            display_text("> ❌ 视频生成失败：AUDIO_FILTERED"),
+            "视频生成失败：AUDIO_FILTERED"
+        );
+        assert_eq!(display_text("🏃‍♂️ 进度 5%"), "进度 5%");
+        assert_eq!(display_text("<video src='x'>"), "<video src='x'>");
+        assert_eq!(display_text("「排队中」"), "「排队中」");
     }
 
     #[test]

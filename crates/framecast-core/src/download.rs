@@ -378,8 +378,8 @@ fn unreachable(e: &reqwest::Error) -> Error {
     )
 }
 
-/// A failure to write: a full disk and a missing permission say so.
-pub(crate) fn write_error(e: &io::Error, path: &Path) -> Error {
+/// A failure to write a file: a full disk and a missing permission say so.
+pub fn write_error(e: &io::Error, path: &Path) -> Error {
     let shown = path.display();
     let (en, zh) = match e.kind() {
         io::ErrorKind::StorageFull => (

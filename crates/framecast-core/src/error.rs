@@ -173,15 +173,19 @@ impl Text {
 pub struct GatewaySaid {
     /// HTTP status, when the error came as one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub status: Option<u16>,
     /// The gateway's message, without its request-id suffix.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub message: Option<String>,
     /// The gateway's error code (`insufficient_user_quota`, `model_not_found`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub code: Option<String>,
     /// The request id, to quote when asking the gateway's support.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub request_id: Option<String>,
 }
 
@@ -296,6 +300,7 @@ pub struct ErrorReport {
     pub message: String,
     pub message_zh: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub gateway: Option<GatewaySaid>,
 }
 

@@ -105,6 +105,7 @@ impl MockGateway {
             .route("/s/{scenario}/v1/chat/completions", post(chat_in_scenario))
             .route("/videos/{name}", get(videos::video))
             .route("/redirect/{name}", get(videos::redirect))
+            .route("/big/{megabytes}/{name}", get(videos::big))
             .route("/__mock/requests", get(list_requests))
             .route(
                 "/__mock/scenarios",

@@ -235,6 +235,15 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
             s.writes.extend((0..32).map(|_| (Duration::ZERO, blob.clone())));
             s
         }
+        "long-stream" => {
+            let mut s = sse(ask, head_only(ask), Style { done: false, finish: false, ..Style::default() });
+            let fast = Ask { tick: Duration::ZERO, ..*ask };
+            let progress: Vec<String> = (0..100_000).map(|i| format!("> 🏃 进度：{:.1}%\n\n", f64::from(i % 1000) / 10.0)).collect();
+            let rest = sse(&fast, progress.into_iter().chain(success_only(ask, VideoLinks::Plain)).collect(), Style::default());
+            s.writes.extend(rest.writes.into_iter().skip(1));
+            s
+        }
+        "big-video" => sse(ask, lines(VideoLinks::Big), Style::default()),
         "download-flaky" => sse(ask, lines(VideoLinks::Query("fail_after=60000")), Style::default()),
         "download-redirect" => sse(ask, lines(VideoLinks::Redirect), Style::default()),
         "download-expired" => sse(ask, lines(VideoLinks::Query("status=403")), Style::default()),
@@ -259,6 +268,8 @@ enum VideoLinks {
     Plain,
     Query(&'static str),
     Redirect,
+    /// A 256 MB video.
+    Big,
 }
 
 #[derive(Clone, Copy)]
@@ -326,6 +337,7 @@ fn success_only(ask: &Ask<'_>, links: VideoLinks) -> Vec<String> {
                 VideoLinks::Plain => video_url(ask, i, ""),
                 VideoLinks::Query(q) => video_url(ask, i, q),
                 VideoLinks::Redirect => format!("{}/redirect/job{}-{i}.mp4", ask.base, ask.job),
+                VideoLinks::Big => format!("{}/big/256/job{}-{i}.mp4", ask.base, ask.job),
             };
             format!("> ✅ 第{i}个视频生成成功，[点击这里]({url}) 查看视频~~~\n\n")
         })

@@ -110,6 +110,29 @@ pub(crate) async fn video(
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
+/// A large video (the sample's `ftyp` box, then zeros) streamed in 64 KiB pieces, for measuring
+/// that downloads keep memory flat whatever the size.
+pub(crate) async fn big(Path((megabytes, _name)): Path<(u64, String)>) -> Response {
+    let total = megabytes.min(4096) << 20;
+    let head = Bytes::from_static(&SAMPLE_MP4[..32]);
+    let zeros = Bytes::from(vec![0u8; 64 * 1024]);
+    let mut left = total.saturating_sub(head.len() as u64);
+    let pieces = std::iter::once(head).chain(std::iter::from_fn(move || {
+        (left > 0).then(|| {
+            let n = left.min(zeros.len() as u64) as usize;
+            left -= n as u64;
+            zeros.slice(..n)
+        })
+    }));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "video/mp4")
+        .header(header::CONTENT_LENGTH, total)
+        .body(Body::from_stream(stream::iter(
+            pieces.map(Ok::<_, std::io::Error>),
+        )))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
 /// `bytes=a-b`, `bytes=a-`, `bytes=-n` for a body of `len` bytes; `None` if unsatisfiable.
 fn parse_range(header: &str, len: usize) -> Option<(usize, usize)> {
     let spec = header

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The shape of the video the model will render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ModelAspect {
     /// 16:9, 1280×720.
@@ -43,6 +44,7 @@ impl ModelAspect {
 
 /// Whether a frame is wider than tall, taller than wide, or (within 2%) square.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Shape {
     Landscape,

@@ -90,6 +90,7 @@ impl Default for FrameOptions {
 
 /// One thing done to a frame on its way out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Turned or flipped upright, as its EXIF orientation asked.
@@ -110,6 +111,7 @@ pub enum Action {
 
 /// Something the person may want to know or act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum WarningCode {
     /// The frame's shape is not the model's; it will be cropped or letterboxed.
@@ -134,6 +136,7 @@ pub enum WarningCode {
 
 /// A warning, in English and Chinese.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Warning {
     pub code: WarningCode,
@@ -155,12 +158,14 @@ impl Warning {
 
 /// What the frame was before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SourceFacts {
     /// A path, bytes, a link or a data URL.
     pub origin: Origin,
     /// The file name or the link, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub name: Option<String>,
     /// The format recognised from the content.
     pub format: SourceFormat,
@@ -170,11 +175,13 @@ pub struct SourceFacts {
     pub width: u32,
     pub height: u32,
     /// The EXIF orientation, 1–8.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub orientation: Orientation,
 }
 
 /// Everything about a prepared frame except its data: for the CLI's JSON line and the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct FrameFacts {
     /// `image/jpeg`, `image/png` or `image/webp`.
@@ -193,6 +200,7 @@ pub struct FrameFacts {
     pub sha256: String,
     /// JPEG quality, when re-encoded as JPEG.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub quality: Option<u8>,
     /// What the frame was before.
     pub source: SourceFacts,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// An image format the pipeline reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SourceFormat {
     Jpeg,

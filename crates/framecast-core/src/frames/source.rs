@@ -29,6 +29,7 @@ pub enum FrameSource {
 
 /// The kind of [`FrameSource`], as reported in the frame's facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     Path,
