@@ -21,7 +21,6 @@ describe("a job card", () => {
       request: { prompt: "a paper boat", model: "veo-3.1-landscape", n: 2 },
       orientation: "landscape",
       price: 0.25,
-      frameKey: "|",
       frames: { start: null, end: null },
     });
     render(JobCard, { props: { job: jobs.jobs[0] } });
@@ -40,26 +39,26 @@ describe("a job card", () => {
     expect(bar.dataset.percent).toBe("37");
     expect(within(card).getByTestId("job-status").textContent).toContain("Rendering frames (37%)");
 
-    ipc.push(0, { type: "video", index: 0, videoId: "job-1-0", url: "https://gw/a.mp4" });
-    ipc.push(0, { type: "video", index: 1, videoId: "job-1-1", url: "https://gw/b.mp4" });
+    ipc.push(0, { type: "video", index: 1, videoId: "job-1-1", url: "https://gw/a.mp4" });
+    ipc.push(0, { type: "video", index: 2, videoId: "job-1-2", url: "https://gw/b.mp4" });
     flushSync();
     const videos = within(card).getAllByTestId("video") as HTMLVideoElement[];
     expect(videos).toHaveLength(2);
-    expect(videos.map((v) => v.dataset.index)).toEqual(["0", "1"]);
+    expect(videos.map((v) => v.dataset.index)).toEqual(["1", "2"]);
     expect(videos[0].getAttribute("src")).toBe("https://gw/a.mp4");
     expect(videos[0].controls).toBe(true);
     expect(videos[0].dataset.local).toBeUndefined();
     // Side by side: one grid row of two columns.
     expect(videos[0].closest<HTMLElement>(".videos")?.style.getPropertyValue("--cols")).toBe("2");
 
-    ipc.push(0, { type: "download", index: 0, bytes: 250, total: 1000 });
+    ipc.push(0, { type: "download", index: 1, bytes: 250, total: 1000 });
     flushSync();
     expect(card.textContent).toContain("Saving 25%");
 
     ipc.push(0, {
       type: "saved",
-      index: 0,
-      videoId: "job-1-0",
+      index: 1,
+      videoId: "job-1-1",
       mediaUrl: "http://127.0.0.1:4123/media/a.mp4",
       fileName: "a.mp4",
       bytes: 1000,
@@ -83,7 +82,6 @@ describe("a job card", () => {
       request: { prompt: "a paper boat", model: "veo-3.1-fast", n: 2 },
       orientation: "portrait",
       price: 0.15,
-      frameKey: "|",
       frames: { start: null, end: null },
     });
     render(JobCard, { props: { job: jobs.jobs[0] } });

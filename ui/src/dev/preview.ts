@@ -118,8 +118,8 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
     send({ type: "status", text: `Rendering frames (${p}%)` });
   }
   if (hang) return;
-  for (let i = 0; i < request.n; i++) {
-    if (partial && i === request.n - 1) {
+  for (let i = 1; i <= request.n; i++) {
+    if (partial && i === request.n) {
       send({ type: "videoFailed", index: i, reason: "Content policy: the output was filtered" });
       continue;
     }
@@ -129,7 +129,7 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
   send({ type: "phase", phase: "downloading", text: null });
   const delivered = partial ? request.n - 1 : request.n;
   const total = 3_400_000;
-  for (let i = 0; i < delivered; i++) {
+  for (let i = 1; i <= delivered; i++) {
     for (const b of [0.2, 0.55, 0.9]) {
       await step(500);
       send({ type: "download", index: i, bytes: Math.round(total * b), total });
@@ -139,7 +139,7 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
       index: i,
       videoId: `${id}-${i}`,
       mediaUrl: `${media(file)}?local=${i}`,
-      fileName: `framecast-${id}-${i + 1}.mp4`,
+      fileName: `framecast-${id}-${i}.mp4`,
       bytes: total,
     });
   }
@@ -276,7 +276,6 @@ export async function populate(): Promise<void> {
         request: { prompt, model, n },
         orientation: model.includes("landscape") ? "landscape" : "portrait",
         price: model.includes("fast") ? 0.15 : 0.25,
-        frameKey: frames.key,
         frames: { start: null, end: null },
       });
     };
@@ -305,7 +304,6 @@ export async function populate(): Promise<void> {
         request: { prompt: `Four ${orientation} takes of a koi pond in the rain`, model, n: 4 },
         orientation,
         price: 0.25,
-        frameKey: frames.key,
         frames: { start: null, end: null },
       });
   }
@@ -319,7 +317,6 @@ export async function populate(): Promise<void> {
       },
       orientation: "landscape",
       price: 0.25,
-      frameKey: frames.key,
       frames: { start: null, end: null },
     });
   }

@@ -120,7 +120,6 @@ export class AppState {
       request: { prompt: settings.prompt.trim(), model, n: settings.count },
       orientation: this.orientation,
       price: pricePerVideo(model, settings.prices),
-      frameKey: frames.key,
       frames: { start: describe(frames.start.view), end: describe(frames.end.view) },
     });
   }

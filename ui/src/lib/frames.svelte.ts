@@ -60,11 +60,6 @@ export class FrameStore {
     return SLOTS.some((s) => this.slots[s].busy !== null);
   }
 
-  /** Identifies the frames Rust would send now (for "Try again"). */
-  get key(): string {
-    return SLOTS.map((s) => this.slots[s].view?.facts.sha256 ?? "").join("|");
-  }
-
   async #fill(slot: Slot, busy: Busy, run: () => Promise<FrameView | null>): Promise<void> {
     const seq = ++this.#seq[slot];
     const state = this.slots[slot];

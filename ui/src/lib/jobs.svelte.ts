@@ -38,8 +38,6 @@ export interface JobInput {
   orientation: Orientation;
   /** USD per delivered video, from the price table when the job started. */
   price: number;
-  /** The frames Rust held when the job started (their sha256s, "start|end"). */
-  frameKey: string;
   frames: { start: string | null; end: string | null };
 }
 
@@ -88,7 +86,7 @@ export function createJob(key: string, input: JobInput, now: number): Job {
     status: null,
     startedAt: now,
     endedAt: null,
-    videos: Array.from({ length: input.request.n }, (_, i) => emptyVideo(i)),
+    videos: Array.from({ length: input.request.n }, (_, i) => emptyVideo(i + 1)),
     jobFailure: null,
     error: null,
     requested: input.request.n,
@@ -103,9 +101,11 @@ export function isFinal(phase: JobPhase): boolean {
   return FINAL_PHASES.includes(phase);
 }
 
+/** The tile of video number `index` (1-based, as the engine and the gateway count). */
 function video(job: Job, index: number): VideoState {
-  while (job.videos.length <= index) job.videos.push(emptyVideo(job.videos.length));
-  return job.videos[index];
+  const at = Math.max(0, index - 1);
+  while (job.videos.length <= at) job.videos.push(emptyVideo(job.videos.length + 1));
+  return job.videos[at];
 }
 
 /** Applies one event to a job (mutating it: the store's jobs are reactive proxies). */
@@ -225,8 +225,8 @@ export function jobDetails(job: Job, version: string, now: number = Date.now()):
   }
   if (job.jobFailure) lines.push(`Gateway said: ${job.jobFailure}`);
   for (const v of job.videos) {
-    if (v.status === "failed") lines.push(`Video ${v.index + 1} failed: ${v.reason ?? ""}`);
-    if (v.downloadError) lines.push(`Video ${v.index + 1} not saved: ${v.downloadError.message}`);
+    if (v.status === "failed") lines.push(`Video ${v.index} failed: ${v.reason ?? ""}`);
+    if (v.downloadError) lines.push(`Video ${v.index} not saved: ${v.downloadError.message}`);
   }
   if (job.transcript.length > 0) {
     lines.push("", "Transcript:", ...job.transcript);

@@ -16,7 +16,6 @@ const input = (n: number): JobInput => ({
   request: { prompt: "a paper boat", model: "veo-3.1-landscape", n },
   orientation: "landscape",
   price: 0.25,
-  frameKey: "|",
   frames: { start: null, end: null },
 });
 
@@ -59,20 +58,20 @@ describe("a job's events", () => {
     expect(job.percent).toBe(42.5);
     expect(job.status).toBe("Rendering 42%");
 
-    applyEvent(job, video(0));
     applyEvent(job, video(1));
+    applyEvent(job, video(2));
     expect(job.videos.map((v) => v.status)).toEqual(["ready", "ready"]);
-    expect(job.videos[1].url).toBe("https://gw/v1.mp4");
+    expect(job.videos[1].url).toBe("https://gw/v2.mp4");
 
     applyEvent(job, { type: "phase", phase: "downloading", text: null });
-    applyEvent(job, { type: "download", index: 0, bytes: 500, total: 1000 });
+    applyEvent(job, { type: "download", index: 1, bytes: 500, total: 1000 });
     expect(job.videos[0].downloaded).toBe(500);
     expect(job.status).toBeNull();
 
-    applyEvent(job, saved(0));
     applyEvent(job, saved(1));
-    expect(job.videos[0].mediaUrl).toBe("http://127.0.0.1:4000/v0.mp4");
-    expect(savedIds(job)).toEqual(["j-0", "j-1"]);
+    applyEvent(job, saved(2));
+    expect(job.videos[0].mediaUrl).toBe("http://127.0.0.1:4000/v1.mp4");
+    expect(savedIds(job)).toEqual(["j-1", "j-2"]);
 
     applyEvent(
       job,
@@ -88,11 +87,11 @@ describe("a job's events", () => {
 
   it("deliver part: the arrived videos stay, the failed one says why", () => {
     const job = run(3, [
-      video(0),
       video(1),
-      { type: "videoFailed", index: 2, reason: "filtered by policy" },
-      saved(0),
+      video(2),
+      { type: "videoFailed", index: 3, reason: "filtered by policy" },
       saved(1),
+      saved(2),
       {
         type: "finished",
         ok: false,

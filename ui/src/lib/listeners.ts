@@ -1,6 +1,7 @@
 // The window-level listeners: Tauri's native drag-drop (files from the file manager) and the
 // clipboard's paste. Both route images to the frame slots through the frame store.
 
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { Slot } from "./bindings/Slot";
 import { type Box, pasteTarget, planDrop, slotAt, toLogical } from "./drop";
 import type { FrameStore } from "./frames.svelte";
@@ -62,7 +63,6 @@ export async function listenForDrops(frames: FrameStore): Promise<() => void> {
   const internals = (window as { __TAURI_INTERNALS__?: { metadata?: unknown } })
     .__TAURI_INTERNALS__;
   if (!internals?.metadata) return () => {}; // not inside Tauri (e.g. a plain browser)
-  const { getCurrentWebview } = await import("@tauri-apps/api/webview");
   const unlisten = await getCurrentWebview().onDragDropEvent((event) => {
     handleDragDrop(frames, event.payload as DragDropPayload);
   });

@@ -2,4 +2,7 @@
 import type { ErrorKind } from "./ErrorKind";
 import type { GatewaySaid } from "./GatewaySaid";
 
+/**
+ * The shape an error takes in JSON: `{ "kind", "message", "messageZh", "gateway" }`.
+ */
 export type ErrorReport = { kind: ErrorKind, message: string, messageZh: string, gateway?: GatewaySaid, };

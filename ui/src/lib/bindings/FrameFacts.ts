@@ -5,4 +5,43 @@ import type { Shape } from "./Shape";
 import type { SourceFacts } from "./SourceFacts";
 import type { Warning } from "./Warning";
 
-export type FrameFacts = { mime: string, bytes: number, width: number, height: number, shape: Shape, modelAspect: ModelAspect, matchesModel: boolean, sha256: string, quality?: number, source: SourceFacts, actions: Array<Action>, warnings: Array<Warning>, };
+/**
+ * Everything about a prepared frame except its data: for the CLI's JSON line and the UI.
+ */
+export type FrameFacts = { 
+/**
+ * `image/jpeg`, `image/png` or `image/webp`.
+ */
+mime: string, 
+/**
+ * Encoded bytes sent (before base64).
+ */
+bytes: number, 
+/**
+ * The size sent, as shown.
+ */
+width: number, height: number, shape: Shape, 
+/**
+ * The shape of the video the frame was prepared for.
+ */
+modelAspect: ModelAspect, 
+/**
+ * The frame's shape is the model's.
+ */
+matchesModel: boolean, 
+/**
+ * SHA-256 of the encoded bytes sent, lowercase hex.
+ */
+sha256: string, 
+/**
+ * JPEG quality, when re-encoded as JPEG.
+ */
+quality?: number, 
+/**
+ * What the frame was before.
+ */
+source: SourceFacts, 
+/**
+ * What was done to it, in order.
+ */
+actions: Array<Action>, warnings: Array<Warning>, };

@@ -2,4 +2,11 @@
 import type { FrameFacts } from "./FrameFacts";
 import type { Slot } from "./Slot";
 
-export type FrameView = { slot: Slot, thumbnail: string, facts: FrameFacts, };
+/**
+ * A prepared frame as its slot shows it.
+ */
+export type FrameView = { slot: Slot, 
+/**
+ * A small JPEG as a `data:` URL.
+ */
+thumbnail: string, facts: FrameFacts, };

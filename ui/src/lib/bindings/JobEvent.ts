@@ -2,4 +2,11 @@
 import type { ErrorReport } from "./ErrorReport";
 import type { Phase } from "./Phase";
 
-export type JobEvent = { "type": "phase", phase: Phase, text: string | null, } | { "type": "status", text: string, } | { "type": "progress", percent: number, } | { "type": "video", index: number, videoId: string, url: string, } | { "type": "videoFailed", index: number | null, reason: string, } | { "type": "download", index: number, bytes: number, total: number | null, } | { "type": "saved", index: number, videoId: string, mediaUrl: string, fileName: string, bytes: number, } | { "type": "downloadFailed", index: number, error: ErrorReport, } | { "type": "finished", ok: boolean, requested: number, delivered: number, error: ErrorReport | null, transcript: Array<string>, };
+/**
+ * What a job tells its card.
+ */
+export type JobEvent = { "type": "phase", phase: Phase, text: string | null, } | { "type": "status", text: string, } | { "type": "progress", percent: number, } | { "type": "video", index: number, videoId: string, url: string, } | { "type": "videoFailed", index: number | null, reason: string, } | { "type": "download", index: number, bytes: number, total: number | null, } | { "type": "saved", index: number, videoId: string, mediaUrl: string, fileName: string, bytes: number, } | { "type": "downloadFailed", index: number, error: ErrorReport, } | { "type": "finished", ok: boolean, requested: number, delivered: number, error: ErrorReport | null, 
+/**
+ * The gateway's text, for "Copy details" (the key is never in it).
+ */
+transcript: Array<string>, };

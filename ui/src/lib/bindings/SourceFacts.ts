@@ -2,4 +2,31 @@
 import type { Origin } from "./Origin";
 import type { SourceFormat } from "./SourceFormat";
 
-export type SourceFacts = { origin: Origin, name?: string, format: SourceFormat, bytes: number, width: number, height: number, orientation: number, };
+/**
+ * What the frame was before.
+ */
+export type SourceFacts = { 
+/**
+ * A path, bytes, a link or a data URL.
+ */
+origin: Origin, 
+/**
+ * The file name or the link, when there is one.
+ */
+name?: string, 
+/**
+ * The format recognised from the content.
+ */
+format: SourceFormat, 
+/**
+ * The size of the file, download or decoded data URL.
+ */
+bytes: number, 
+/**
+ * Size as shown (after EXIF orientation).
+ */
+width: number, height: number, 
+/**
+ * The EXIF orientation, 1–8.
+ */
+orientation: number, };

@@ -1,0 +1,5 @@
+fn main() {
+    if let Err(e) = tauri::Builder::default().run(tauri::generate_context!()) {
+        eprintln!("{e}");
+    }
+}

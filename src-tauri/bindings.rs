@@ -1,0 +1,20 @@
+//! The TypeScript types of everything that crosses IPC, generated from the Rust types with ts-rs
+//! into `ui/src/lib/bindings/`. `scripts/test` regenerates them and fails if the committed files
+//! differ, so the UI can never drift from the commands it calls.
+
+use crate::commands::app::AppInfo;
+use crate::commands::frames::FrameView;
+use crate::commands::jobs::{JobEvent, StartJob};
+use std::path::Path;
+use ts_rs::{Config, TS};
+
+#[test]
+fn export_bindings() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/bindings");
+    // Byte counts and sizes fit a JavaScript number; bigint would not survive JSON.
+    let cfg = Config::new().with_large_int("number").with_out_dir(&dir);
+    AppInfo::export_all(&cfg).unwrap();
+    FrameView::export_all(&cfg).unwrap();
+    JobEvent::export_all(&cfg).unwrap();
+    StartJob::export_all(&cfg).unwrap();
+}

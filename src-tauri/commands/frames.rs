@@ -1,0 +1,157 @@
+//! The start and end frame slots: fill one from a dropped path, the file dialog or the clipboard,
+//! clear one, swap them. Rust reads and prepares the image; the web side gets a thumbnail and the
+//! facts, never the file, and names files only by the paths a drop gave it.
+
+use crate::dialogs;
+use crate::error::IpcResult;
+use crate::state::{Frames, Slot};
+use framecast_core::frames::{self, FrameFacts, FrameOptions, FrameSource, PreparedFrame};
+use framecast_core::{CancellationToken, Error};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tauri::ipc::{InvokeBody, Request};
+use tauri::{AppHandle, State};
+
+/// A prepared frame as its slot shows it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct FrameView {
+    pub slot: Slot,
+    /// A small JPEG as a `data:` URL.
+    pub thumbnail: String,
+    pub facts: FrameFacts,
+}
+
+impl FrameView {
+    fn of(slot: Slot, frame: &PreparedFrame) -> Self {
+        Self {
+            slot,
+            thumbnail: frame.thumbnail_data_url(),
+            facts: frame.facts.clone(),
+        }
+    }
+}
+
+/// Prepares `source` for `slot`; a newer preparation for the same slot wins.
+async fn fill(frames: &Frames, slot: Slot, source: FrameSource) -> IpcResult<FrameView> {
+    let ticket = frames.ticket(slot);
+    let frame =
+        frames::prepare(source, &FrameOptions::default(), &CancellationToken::new()).await?;
+    let view = FrameView::of(slot, &frame);
+    frames.put(slot, ticket, Arc::new(frame));
+    Ok(view)
+}
+
+/// A file dropped on the window (Tauri's drag-drop event gives its path).
+#[tauri::command]
+pub async fn drop_frame(
+    slot: Slot,
+    path: String,
+    frames: State<'_, Frames>,
+) -> IpcResult<FrameView> {
+    let path = PathBuf::from(path);
+    if !path.is_absolute() {
+        return Err(Error::invalid_input(
+            "a dropped file must have an absolute path",
+            "拖入的文件必须是绝对路径",
+        )
+        .into());
+    }
+    fill(&frames, slot, FrameSource::Path(path)).await
+}
+
+/// Opens the file dialog; `None` if the person closed it.
+#[tauri::command]
+pub async fn browse_frame(
+    slot: Slot,
+    app: AppHandle,
+    frames: State<'_, Frames>,
+) -> IpcResult<Option<FrameView>> {
+    match dialogs::image(&app).await {
+        Some(path) => fill(&frames, slot, FrameSource::Path(path)).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// An image pasted from the clipboard: the raw bytes as the body, the slot in the `slot` header.
+#[tauri::command]
+pub async fn paste_frame(request: Request<'_>, frames: State<'_, Frames>) -> IpcResult<FrameView> {
+    let slot = match request.headers().get("slot").and_then(|v| v.to_str().ok()) {
+        Some("end") => Slot::End,
+        _ => Slot::Start,
+    };
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(Error::invalid_input("the clipboard held no image", "剪贴板中没有图片").into());
+    };
+    fill(&frames, slot, FrameSource::Bytes(bytes.clone().into())).await
+}
+
+#[tauri::command]
+pub fn clear_frame(slot: Slot, frames: State<'_, Frames>) {
+    frames.clear(slot);
+}
+
+/// Swaps the start and end frames; returns what each slot now holds.
+#[tauri::command]
+pub fn swap_frames(frames: State<'_, Frames>) -> [Option<FrameView>; 2] {
+    frames.swap();
+    [Slot::Start, Slot::End].map(|s| frames.get(s).map(|f| FrameView::of(s, &f)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tauri::Manager;
+    use tauri::test::{mock_builder, mock_context, noop_assets};
+
+    #[tokio::test]
+    async fn a_dropped_file_becomes_a_slot_view_or_a_clear_refusal() {
+        let app = mock_builder()
+            .manage(Frames::default())
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let photo = dir.path().join("photo.png");
+        image::RgbImage::from_fn(2400, 1350, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 7])
+        })
+        .save(&photo)
+        .unwrap();
+        let view = drop_frame(Slot::Start, photo.display().to_string(), app.state())
+            .await
+            .unwrap();
+        assert_eq!(view.slot, Slot::Start);
+        assert!(view.thumbnail.starts_with("data:image/jpeg;base64,"));
+        assert_eq!((view.facts.width, view.facts.height), (1920, 1080));
+        assert!(app.state::<Frames>().get(Slot::Start).is_some());
+
+        let notes = dir.path().join("notes.png");
+        std::fs::write(&notes, "just text").unwrap();
+        for (path, words) in [
+            (notes.display().to_string(), "text"),
+            ("relative.png".to_owned(), "absolute"),
+        ] {
+            let e = drop_frame(Slot::End, path, app.state()).await.unwrap_err();
+            let shape = serde_json::to_value(&e).unwrap();
+            assert_eq!(shape["kind"], "invalid_input");
+            assert!(
+                shape["message"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+                    .contains(words),
+                "{shape}"
+            );
+            assert!(!shape["messageZh"].as_str().unwrap().is_empty());
+        }
+        assert!(
+            app.state::<Frames>().get(Slot::End).is_none(),
+            "a refused file changes nothing"
+        );
+
+        let [start, end] = swap_frames(app.state());
+        assert!(start.is_none() && end.is_some());
+    }
+}

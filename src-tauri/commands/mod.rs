@@ -1,0 +1,8 @@
+//! The commands the web side may invoke, one module per area. Each fetches state, calls the core,
+//! and maps the error; arguments are validated here, on the Rust side.
+
+pub mod app;
+pub mod frames;
+pub mod jobs;
+pub mod test_hooks;
+pub mod videos;

@@ -1,0 +1,71 @@
+//! Native dialogs, opened from Rust so that every path the app writes to was chosen by the person
+//! in a dialog, never supplied by the web side.
+//!
+//! Test builds (`--features test-hooks`) answer them from `FRAMECAST_TEST_SAVE_DIR` and
+//! `FRAMECAST_TEST_PICK_IMAGE` instead, so the end-to-end test can save without a person.
+
+use std::path::PathBuf;
+use tauri::AppHandle;
+use tauri_plugin_dialog::{DialogExt, FilePath};
+use tokio::sync::oneshot;
+
+/// Image formats offered when browsing for a frame.
+const IMAGE_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "avif",
+];
+
+/// Asks where to save a video, suggesting `suggested` as the name.
+pub async fn save_path(app: &AppHandle, suggested: &str) -> Option<PathBuf> {
+    if let Some(dir) = test_answer("FRAMECAST_TEST_SAVE_DIR") {
+        return Some(dir.join(suggested));
+    }
+    let (tx, rx) = oneshot::channel();
+    app.dialog()
+        .file()
+        .set_file_name(suggested)
+        .add_filter("MP4 video", &["mp4"])
+        .save_file(move |p| {
+            let _ = tx.send(p);
+        });
+    into_path(rx.await.ok().flatten())
+}
+
+/// Asks for a folder to save several videos in.
+pub async fn folder(app: &AppHandle) -> Option<PathBuf> {
+    if let Some(dir) = test_answer("FRAMECAST_TEST_SAVE_DIR") {
+        return Some(dir);
+    }
+    let (tx, rx) = oneshot::channel();
+    app.dialog().file().pick_folder(move |p| {
+        let _ = tx.send(p);
+    });
+    into_path(rx.await.ok().flatten())
+}
+
+/// Asks for an image to use as a frame.
+pub async fn image(app: &AppHandle) -> Option<PathBuf> {
+    if let Some(file) = test_answer("FRAMECAST_TEST_PICK_IMAGE") {
+        return Some(file);
+    }
+    let (tx, rx) = oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter("Images", IMAGE_EXTENSIONS)
+        .pick_file(move |p| {
+            let _ = tx.send(p);
+        });
+    into_path(rx.await.ok().flatten())
+}
+
+fn into_path(p: Option<FilePath>) -> Option<PathBuf> {
+    p.and_then(|p| p.into_path().ok())
+}
+
+/// The test build's answer to a dialog, from the environment.
+fn test_answer(var: &str) -> Option<PathBuf> {
+    if cfg!(feature = "test-hooks") {
+        std::env::var_os(var).map(PathBuf::from)
+    } else {
+        None
+    }
+}

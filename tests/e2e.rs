@@ -1,0 +1,473 @@
+//! End to end: the real Framecast binary in a real WebKitGTK window under Xvfb, driven through
+//! WebDriver (Debian's WebKitWebDriver), talking to the mock gateway over loopback.
+//!
+//! It drops two frames through Tauri's drag-drop event, generates n = 2, watches the progress
+//! move, plays both videos from local files, saves one through the (test-answered) save dialog,
+//! cancels a slow job, and reads the 401 message in English and Chinese. It also takes the
+//! screenshots the README shows.
+//!
+//! Needs `Xvfb` and `WebKitWebDriver` (scripts/setup installs both); build with
+//! `--features test-hooks`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use framecast_mock::{MockConfig, MockGateway};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const KEY: &str = "sk-framecast-e2e";
+
+/// A child process stopped with SIGTERM when dropped (a SIGKILLed driver can leave its port held).
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts Xvfb on a free display number.
+fn xvfb() -> (Process, String) {
+    for n in 90..140 {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        {
+            continue;
+        }
+        let child = Command::new("Xvfb")
+            .args([
+                &format!(":{n}"),
+                "-screen",
+                "0",
+                "1400x900x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is not installed (scripts/setup installs it)");
+        let process = Process(child);
+        for _ in 0..100 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (process, format!(":{n}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!("could not start Xvfb");
+}
+
+/// Writes a test frame: a gradient with a marker, `w`×`h`.
+fn frame(dir: &Path, name: &str, w: u32, h: u32, hue: u8) -> PathBuf {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let r = (x * 255 / w) as u8;
+        let g = (y * 255 / h) as u8;
+        image::Rgb([r, g, hue])
+    });
+    let path = dir.join(name);
+    img.save(&path).unwrap();
+    path
+}
+
+struct App {
+    client: Client,
+    _driver: Process,
+    _xvfb: Process,
+}
+
+async fn launch(base_url: &str, library: &Path, saves: &Path) -> App {
+    let (xvfb, display) = xvfb();
+    let port = free_port();
+    let driver = Command::new("WebKitWebDriver")
+        .arg(format!("--port={port}"))
+        .env("DISPLAY", &display)
+        .env("TAURI_WEBVIEW_AUTOMATION", "true")
+        .env("GSETTINGS_BACKEND", "memory")
+        .env("NO_AT_BRIDGE", "1")
+        .env("FRAMECAST_BASE_URL", base_url)
+        .env("FRAMECAST_API_KEY", KEY)
+        .env("FRAMECAST_LIBRARY_DIR", library)
+        .env("FRAMECAST_TEST_SAVE_DIR", saves)
+        .env("LANG", "en_US.UTF-8")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("WebKitWebDriver is not installed (scripts/setup installs webkit2gtk-driver)");
+    let driver = Process(driver);
+    let caps = json!({
+        "webkitgtk:browserOptions": {
+            "binary": env!("CARGO_BIN_EXE_framecast"),
+            "args": [],
+        }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    let mut last_error = None;
+    for _ in 0..100 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => {
+                return App {
+                    client,
+                    _driver: driver,
+                    _xvfb: xvfb,
+                };
+            }
+            Err(e) => {
+                last_error = Some(e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("could not start a WebDriver session: {last_error:?}");
+}
+
+impl App {
+    /// Waits for an element; errors while the page is still loading are retried.
+    async fn find(&self, testid: &str) -> Element {
+        let css = format!("[data-testid='{testid}']");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.client.find(Locator::Css(&css)).await {
+                Ok(e) => return e,
+                Err(e) if Instant::now() > deadline => panic!("no [data-testid={testid}]: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Polls `script` until it returns something truthy.
+    async fn until(&self, what: &str, secs: u64, script: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let v = self.js(script, vec![]).await;
+            if !(v.is_null() || v == json!(false) || v == json!(0) || v == json!("")) {
+                return v;
+            }
+            if Instant::now() > deadline {
+                let text = self.js("return document.body.innerText", vec![]).await;
+                panic!("timed out waiting for {what}; the page says:\n{text}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn screenshot(&self, path: &Path) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+
+    async fn set_prompt(&self, text: &str) {
+        let prompt = self.find("prompt").await;
+        prompt.clear().await.unwrap();
+        prompt.send_keys(text).await.unwrap();
+    }
+
+    /// The newest job card's key (stable, unlike its id, which arrives from Rust) once it
+    /// reaches one of `phases`.
+    async fn newest_job_in(&self, phases: &[&str], secs: u64) -> String {
+        let list = serde_json::to_string(phases).unwrap();
+        let script = format!(
+            "const c = document.querySelector(\"[data-testid='job-card']\");
+             return c && {list}.includes(c.dataset.phase) ? c.dataset.jobKey : null;"
+        );
+        self.until(&format!("the newest job to be {phases:?}"), secs, &script)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+fn card(job: &str) -> String {
+    format!("document.querySelector(\"[data-testid='job-card'][data-job-key='{job}']\")")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
+    let mock = MockGateway::start(MockConfig {
+        api_key: Some(KEY.to_owned()),
+        tick: Duration::from_millis(250),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let (library, saves) = (temp.path().join("library"), temp.path().join("saves"));
+    std::fs::create_dir_all(&saves).unwrap();
+    let start = frame(temp.path(), "start.png", 1600, 900, 40);
+    let end = frame(temp.path(), "end.jpg", 1600, 900, 200);
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+
+    let app = launch(&mock.base_url(), &library, &saves).await;
+    app.find("prompt").await;
+
+    // Drop two files at once through Tauri's drag-drop event: start, then end. The drop is
+    // repeated only if the UI had not registered its listener yet (nothing started preparing).
+    let paths = json!([start, end]);
+    let drop =
+        format!("window.__TAURI_INTERNALS__.invoke('test_drop', {{ paths: {paths}, x: 5, y: 5 }})");
+    let thumbs = "return document.querySelectorAll(\"[data-testid='slot-thumb']\").length";
+    for attempt in 0.. {
+        app.js(&drop, vec![]).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let busy = app
+            .js(
+                "return document.body.innerText.includes('Preparing')",
+                vec![],
+            )
+            .await;
+        if busy == json!(true) || app.js(thumbs, vec![]).await != json!(0) || attempt == 10 {
+            break;
+        }
+    }
+    app.until("both frames to be prepared", 60, &format!("{thumbs} === 2"))
+        .await;
+    let start_thumb = app.js(
+        "return document.querySelector(\"[data-testid='slot-start'] [data-testid='slot-thumb']\") !== null",
+        vec![],
+    );
+    assert_eq!(start_thumb.await, json!(true));
+    let model = app
+        .find("model-name")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        model.ends_with("-fl"),
+        "frames-to-video is chosen with a start frame: {model}"
+    );
+    assert!(
+        model.contains("landscape"),
+        "16:9 frames suggest landscape: {model}"
+    );
+
+    // Generate n = 2 and watch the progress move.
+    app.set_prompt("A paper boat drifts from the first frame to the last")
+        .await;
+    app.find("count-2").await.click().await.unwrap();
+    app.find("generate").await.click().await.unwrap();
+    let job = app
+        .newest_job_in(
+            &["sending", "queued", "generating", "downloading", "done"],
+            10,
+        )
+        .await;
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let p = app
+            .js(&format!("const p = {c}?.querySelector(\"[data-testid='job-progress']\"); return p ? Number(p.dataset.percent || 0) : 0;", c = card(&job)), vec![])
+            .await
+            .as_f64()
+            .unwrap_or(0.0);
+        if seen.last() != Some(&p) {
+            seen.push(p);
+        }
+        if p >= 90.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        seen.iter().filter(|&&p| p > 0.0).count() >= 3,
+        "progress did not move: {seen:?}"
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0] <= w[1]),
+        "progress went back: {seen:?}"
+    );
+
+    // Both videos arrive, download, and play from local files.
+    app.until(
+        "the job to be done",
+        30,
+        &format!("return {}?.dataset.phase === 'done'", card(&job)),
+    )
+    .await;
+    app.until(
+        "two local videos",
+        15,
+        &format!(
+            "return {}.querySelectorAll(\"[data-testid='video'][data-local='true']\").length === 2",
+            card(&job)
+        ),
+    )
+    .await;
+    let played = app
+        .js_async(
+            &format!(
+                "const done = arguments[arguments.length - 1];
+                 const videos = [...{}.querySelectorAll(\"[data-testid='video']\")];
+                 Promise.all(videos.map(async v => {{
+                     v.muted = true;
+                     await v.play();
+                     await new Promise(r => setTimeout(r, 700));
+                     return {{ src: v.currentSrc, duration: v.duration, time: v.currentTime,
+                               paused: v.paused, error: v.error && v.error.code }};
+                 }})).then(done, e => done({{ failed: String(e) }}));",
+                card(&job)
+            ),
+            vec![],
+        )
+        .await;
+    let played = played
+        .as_array()
+        .unwrap_or_else(|| panic!("playback failed: {played}"));
+    assert_eq!(played.len(), 2);
+    for v in played {
+        assert!(
+            v["src"].as_str().unwrap().starts_with("http://127.0.0.1"),
+            "{v}"
+        );
+        assert!(v["error"].is_null(), "media error: {v}");
+        let duration = v["duration"].as_f64().unwrap();
+        assert!(
+            (3.5..4.5).contains(&duration),
+            "duration of the 4 s sample: {v}"
+        );
+        assert!(v["time"].as_f64().unwrap() > 0.1, "it did not play: {v}");
+    }
+    let files: Vec<_> = std::fs::read_dir(&library)
+        .unwrap()
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| f.path().extension() == Some("mp4".as_ref()))
+            .count(),
+        2
+    );
+    app.screenshot(&shots.join("framecast.png")).await;
+
+    // Save one through the save dialog (answered by the test hook).
+    app.js(
+        &format!(
+            "{}.querySelector(\"[data-testid='save-video']\").click()",
+            card(&job)
+        ),
+        vec![],
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let saved = loop {
+        let found: Vec<_> = std::fs::read_dir(&saves)
+            .unwrap()
+            .filter_map(Result::ok)
+            .collect();
+        if let Some(f) = found.first() {
+            break f.path();
+        }
+        assert!(Instant::now() < deadline, "the video was not saved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let bytes = std::fs::read(&saved).unwrap();
+    assert_eq!(&bytes[4..8], b"ftyp");
+    assert_eq!(bytes, framecast_mock::SAMPLE_MP4);
+
+    // A slow job is cancelled at once.
+    app.set_prompt("A very slow sunrise #slow").await;
+    app.find("count-1").await.click().await.unwrap();
+    let before = mock.generation_posts().len();
+    app.find("generate").await.click().await.unwrap();
+    let slow = app.newest_job_in(&["queued", "generating"], 15).await;
+    assert_ne!(slow, job);
+    let cancelled_at = Instant::now();
+    app.js(
+        &format!(
+            "{}.querySelector(\"[data-testid='job-cancel']\").click()",
+            card(&slow)
+        ),
+        vec![],
+    )
+    .await;
+    app.until(
+        "the slow job to be cancelled",
+        5,
+        &format!("return {}?.dataset.phase === 'cancelled'", card(&slow)),
+    )
+    .await;
+    assert!(cancelled_at.elapsed() < Duration::from_secs(3));
+    assert_eq!(
+        mock.generation_posts().len(),
+        before + 1,
+        "cancel must not re-send"
+    );
+
+    // A refused key reads as such, in both languages.
+    app.set_prompt("A refused request #http-401").await;
+    app.find("generate").await.click().await.unwrap();
+    let refused = app.newest_job_in(&["failed"], 15).await;
+    let message = app
+        .js(
+            &format!(
+                "return {}.querySelector(\"[data-testid='job-error']\").innerText",
+                card(&refused)
+            ),
+            vec![],
+        )
+        .await;
+    let message = message.as_str().unwrap();
+    assert!(message.contains("refused the API key"), "{message}");
+    assert!(
+        message.contains("无效的令牌"),
+        "the gateway's own words: {message}"
+    );
+    assert!(!message.contains(KEY));
+    app.find("lang-toggle").await.click().await.unwrap();
+    app.until("the Chinese message", 5, &format!(
+        "return {}.querySelector(\"[data-testid='job-error']\").innerText.includes('网关拒绝了 API 密钥')",
+        card(&refused)
+    ))
+    .await;
+    app.screenshot(&shots.join("framecast-zh.png")).await;
+
+    app.client.close().await.unwrap();
+    assert_eq!(
+        mock.generation_posts().len(),
+        before + 2,
+        "one POST per job, never more"
+    );
+}
