@@ -99,6 +99,7 @@ struct App {
 async fn launch(base_url: &str, library: &Path, saves: &Path) -> App {
     let (xvfb, display) = xvfb();
     let port = free_port();
+    let profile = library.with_file_name("profile");
     let driver = Command::new("WebKitWebDriver")
         .arg(format!("--port={port}"))
         .env("DISPLAY", &display)
@@ -110,6 +111,10 @@ async fn launch(base_url: &str, library: &Path, saves: &Path) -> App {
         .env("FRAMECAST_LIBRARY_DIR", library)
         .env("FRAMECAST_TEST_SAVE_DIR", saves)
         .env("LANG", "en_US.UTF-8")
+        // A profile of its own: no settings (language, theme) left by an earlier run.
+        .env("XDG_DATA_HOME", profile.join("data"))
+        .env("XDG_CONFIG_HOME", profile.join("config"))
+        .env("XDG_CACHE_HOME", profile.join("cache"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -463,6 +468,17 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     ))
     .await;
     app.screenshot(&shots.join("framecast-zh.png")).await;
+
+    // The same screen in dark (the theme toggle cycles System → Light → Dark).
+    let is_dark = "return document.documentElement.dataset.theme === 'dark'";
+    for _ in 0..3 {
+        if app.js(is_dark, vec![]).await == json!(true) {
+            break;
+        }
+        app.find("theme-toggle").await.click().await.unwrap();
+    }
+    app.until("the dark theme", 5, is_dark).await;
+    app.screenshot(&shots.join("framecast-zh-dark.png")).await;
 
     app.client.close().await.unwrap();
     assert_eq!(
