@@ -1,6 +1,7 @@
-//! How fast the pure engine follows a gateway's stream: SSE decoding, chunk reading and line
-//! classification together, on a large recorded stream, against a bare newline scan of the same
-//! bytes (the least any line-based reader must do) measured in the same run.
+//! How fast the pure engine follows a gateway's stream, on a large recorded stream: the SSE
+//! framing alone, and everything together (SSE decoding, chunk JSON, line classification, events),
+//! against a bare newline scan of the same bytes (the least any line-based reader must do)
+//! measured in the same run.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use framecast_core::tracker::replay;
@@ -52,6 +53,16 @@ fn bench(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("baseline: newline scan", |b| {
         b.iter(|| memchr::memchr_iter(b'\n', black_box(&stream)).count())
+    });
+    group.bench_function("SSE framing alone", |b| {
+        b.iter(|| {
+            let mut decoder = framecast_core::sse::SseDecoder::new(1 << 20);
+            let mut events = 0usize;
+            for piece in black_box(&pieces) {
+                let _ = decoder.feed(piece, &mut |_| events += 1);
+            }
+            events
+        })
     });
     group.bench_function("decode + classify", |b| {
         b.iter(|| {

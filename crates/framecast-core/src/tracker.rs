@@ -250,7 +250,7 @@ impl Tracker {
         }
         self.record(raw.to_owned());
         let text = classify::strip_decoration(raw);
-        let words = classify::display_text(raw);
+        let words = || classify::display_text(raw);
         if let Some(block) = &mut self.fence {
             if text.starts_with("```") {
                 let block = self.fence.take().unwrap_or_default();
@@ -267,8 +267,8 @@ impl Tracker {
         }
         match classify::classify(raw) {
             Line::Blank => {}
-            Line::Queued => self.set_phase(Phase::Queued, words, emit),
-            Line::Generating => self.set_phase(Phase::Generating, words, emit),
+            Line::Queued => self.set_phase(Phase::Queued, words(), emit),
+            Line::Generating => self.set_phase(Phase::Generating, words(), emit),
             Line::Progress(percent) => {
                 self.set_phase(Phase::Generating, "", emit);
                 self.last_progress = Some(percent);
@@ -284,7 +284,7 @@ impl Tracker {
             }
             Line::Other => emit(Event::Status {
                 phase: None,
-                text: Some(words.to_owned()),
+                text: Some(words().to_owned()),
             }),
         }
     }
