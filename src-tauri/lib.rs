@@ -36,6 +36,10 @@ pub fn run() {
             app.manage(Arc::new(Jobs::default()));
             app.manage(Arc::new(Videos::default()));
             app.manage(Frames::default());
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window("main") {
+                software_rendering(&window);
+            }
             Ok(())
         })
         .invoke_handler(handlers());
@@ -43,6 +47,19 @@ pub fn run() {
         eprintln!("Framecast could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// Renders the page without WebKitGTK's accelerated compositing. The UI is a form and a few video
+/// tiles; compositing layers cost about 100 MB of memory at idle here (docs/benchmarks.md), and
+/// they are also what fails on some Linux GPU drivers (a blank window). Video still plays.
+#[cfg(target_os = "linux")]
+fn software_rendering(window: &tauri::WebviewWindow) {
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    let _ = window.with_webview(|webview| {
+        if let Some(settings) = webview.inner().settings() {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    });
 }
 
 fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {

@@ -149,8 +149,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     subprocess.run(["npm", "--prefix", "ui", "run", "build", "--silent"], cwd=ROOT, check=True)
-    subprocess.run(["cargo", "build", "--quiet", "--release", "--bin", "framecast",
-                    "--bin", "framecast-mock"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "framecast",
+                    "-p", "framecast-mock"], cwd=ROOT, check=True)
     subprocess.run(["cargo", "build", "--quiet", "--release", "--manifest-path",
                     EMPTY_DIR / "Cargo.toml"], cwd=ROOT, check=True,
                    env={**os.environ, "CARGO_TARGET_DIR": str(ROOT / "target/empty-window")})

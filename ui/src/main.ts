@@ -1,6 +1,7 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";
+import { settings } from "./lib/settings.svelte";
 
 async function start() {
   // Dev-only: scripted Rust commands for looking at the UI in a browser. `import.meta.env.DEV`
@@ -11,7 +12,6 @@ async function start() {
     preview.install();
   }
   // The first paint already has the right theme (App keeps it in step afterwards).
-  const { settings } = await import("./lib/settings.svelte");
   const dark =
     settings.theme === "dark" ||
     (settings.theme === "system" && matchMedia("(prefers-color-scheme: dark)").matches);
