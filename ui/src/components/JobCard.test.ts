@@ -118,4 +118,35 @@ describe("a job card", () => {
     expect(ipc.calls.filter((c) => c.cmd === "start_job")).toHaveLength(2);
     settings.lang = "en";
   });
+
+  it("says a cancelled job was stopped, not what the gateway last said", async () => {
+    settings.lang = "en";
+    const ipc = installIpc();
+    jobs.start({
+      request: { prompt: "a slow sunrise", model: "veo-3.1-landscape", n: 1 },
+      orientation: "landscape",
+      price: 0.25,
+      frames: { start: null, end: null },
+    });
+    render(JobCard, { props: { job: jobs.jobs[0] } });
+    await flush();
+    ipc.push(0, { type: "phase", phase: "queued", text: "Waiting in the queue" });
+    flushSync();
+    const card = screen.getByTestId("job-card");
+    expect(within(card).getByTestId("job-status").textContent).toContain("Waiting in the queue");
+
+    ipc.push(0, {
+      type: "finished",
+      ok: false,
+      requested: 1,
+      delivered: 0,
+      error: { kind: "cancelled", message: "Cancelled.", messageZh: "已取消。" },
+      transcript: [],
+    });
+    flushSync();
+    expect(card.dataset.phase).toBe("cancelled");
+    const status = within(card).getByTestId("job-status").textContent ?? "";
+    expect(status).toContain("Stopped at your request");
+    expect(status).not.toContain("queue");
+  });
 });
