@@ -26,8 +26,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "target/release/framecast"
-MOCK = ROOT / "target/release/framecast-mock"
+RELEASE = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release"
+APP = RELEASE / "framecast"
+MOCK = RELEASE / "framecast-mock"
 EMPTY_DIR = ROOT / "scripts/bench/empty-window"
 EMPTY = ROOT / "target/empty-window/release/empty-window"
 

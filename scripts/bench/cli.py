@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ROOT / "target/release/framecast-cli"
-MOCK = ROOT / "target/release/framecast-mock"
+RELEASE = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release"
+CLI = RELEASE / "framecast-cli"
+MOCK = RELEASE / "framecast-mock"
 KEY = "sk-bench"
 
 
