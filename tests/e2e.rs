@@ -479,6 +479,14 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     }
     app.until("the dark theme", 5, is_dark).await;
     app.screenshot(&shots.join("framecast-zh-dark.png")).await;
+    app.find("lang-toggle").await.click().await.unwrap();
+    app.until(
+        "English again",
+        5,
+        "return document.documentElement.lang === 'en'",
+    )
+    .await;
+    app.screenshot(&shots.join("framecast-dark.png")).await;
 
     app.client.close().await.unwrap();
     assert_eq!(

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatElapsed, KEYS, langFromLocale, localMessage, translate } from "./i18n";
+import {
+  countKey,
+  formatBytes,
+  formatElapsed,
+  KEYS,
+  langFromLocale,
+  localMessage,
+  translate,
+} from "./i18n";
 
 describe("i18n", () => {
   it("translates with parameters in both languages", () => {
@@ -14,6 +22,13 @@ describe("i18n", () => {
       expect(translate("zh", key), key).not.toBe("");
       expect(names(translate("zh", key)), key).toEqual(names(translate("en", key)));
     }
+  });
+
+  it("says one video, not one videos", () => {
+    const count = (n: number) => translate("en", countKey("countLabel", n), { n });
+    expect([count(1), count(2)]).toEqual(["1 video", "2 videos"]);
+    expect(translate("zh", countKey("countLabel", 1), { n: 1 })).toBe("1 个视频");
+    expect(countKey("videoN", 1)).toBe("videoN"); // no one-form: the key itself
   });
 
   it("picks the language from the locale", () => {

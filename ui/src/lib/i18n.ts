@@ -18,6 +18,7 @@ const en = {
   promptPlaceholder:
     "Describe the shot: subject, action, camera, light, sound…\ne.g. A paper boat drifts down a rain-soaked street at dusk, slow dolly, neon reflections",
   promptCount: "{n} characters",
+  promptCountOne: "1 character",
   promptCountOver: "{n} / {max} characters",
   toGenerate: "to generate",
 
@@ -76,6 +77,7 @@ const en = {
 
   count: "Videos",
   countLabel: "{n} videos",
+  countLabelOne: "1 video",
 
   generate: "Generate",
   generateOne: "Generate 1 video",
@@ -177,6 +179,7 @@ const zh: Record<Key, string> = {
   promptPlaceholder:
     "描述镜头：主体、动作、运镜、光线、声音……\n例如：黄昏时分，一只纸船顺着被雨水浸湿的街道漂流，缓慢推镜，霓虹倒影",
   promptCount: "{n} 个字符",
+  promptCountOne: "1 个字符",
   promptCountOver: "{n} / {max} 个字符",
   toGenerate: "生成",
 
@@ -234,6 +237,7 @@ const zh: Record<Key, string> = {
 
   count: "数量",
   countLabel: "{n} 个视频",
+  countLabelOne: "1 个视频",
 
   generate: "生成",
   generateOne: "生成 1 个视频",
@@ -330,6 +334,12 @@ export function translate(lang: Lang, key: Key, params?: Params): string {
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole,
   );
+}
+
+/** The string for a count of `n`: `key`, or its `…One` form where one needs its own words. */
+export function countKey(key: Key, n: number): Key {
+  const one = `${key}One`;
+  return n === 1 && one in en ? (one as Key) : key;
 }
 
 /** The UI language a browser locale suggests: Chinese for any `zh*`, otherwise English. */
