@@ -58,6 +58,15 @@ impl Raster {
         self.channels == 4
     }
 
+    /// The pixel layout, as the `image` crate's encoders name it.
+    pub fn colour_type(&self) -> image::ExtendedColorType {
+        if self.has_alpha() {
+            image::ExtendedColorType::Rgba8
+        } else {
+            image::ExtendedColorType::Rgb8
+        }
+    }
+
     /// Drops an alpha channel that is fully opaque everywhere.
     pub fn drop_opaque_alpha(self) -> Self {
         if self.channels == 4 && self.data.chunks_exact(4).all(|p| p[3] == 255) {

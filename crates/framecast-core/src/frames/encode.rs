@@ -48,30 +48,20 @@ fn failed(what: &str, e: impl std::fmt::Display) -> Error {
 
 fn encode_png(r: &Raster) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    let colour = if r.has_alpha() {
-        image::ExtendedColorType::Rgba8
-    } else {
-        image::ExtendedColorType::Rgb8
-    };
     image::codecs::png::PngEncoder::new_with_quality(
         &mut out,
         image::codecs::png::CompressionType::Fast,
         image::codecs::png::FilterType::Adaptive,
     )
-    .write_image(&r.data, r.width, r.height, colour)
+    .write_image(&r.data, r.width, r.height, r.colour_type())
     .map_err(|e| failed("PNG", e))?;
     Ok(out)
 }
 
 fn encode_webp(r: &Raster) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    let colour = if r.has_alpha() {
-        image::ExtendedColorType::Rgba8
-    } else {
-        image::ExtendedColorType::Rgb8
-    };
     image::codecs::webp::WebPEncoder::new_lossless(&mut out)
-        .write_image(&r.data, r.width, r.height, colour)
+        .write_image(&r.data, r.width, r.height, r.colour_type())
         .map_err(|e| failed("WebP", e))?;
     Ok(out)
 }
