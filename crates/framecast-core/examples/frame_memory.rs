@@ -9,28 +9,12 @@
 use framecast_core::frames::{self, FrameOptions};
 use image::ImageEncoder;
 
+#[path = "../benches/support/photo.rs"]
+mod photo;
+use photo::photo;
+
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
-
-fn photo(w: u32, h: u32) -> Vec<u8> {
-    let mut v = Vec::with_capacity((w * h * 3) as usize);
-    let mut s: u32 = 0x1234_5678;
-    for y in 0..h {
-        for x in 0..w {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            let n = s & 15;
-            let t = (x / 7 + y / 5) % 9 * 3;
-            v.extend([
-                (40 + x * 180 / w + t + n).min(255) as u8,
-                (50 + y * 160 / h + n).min(255) as u8,
-                (30 + (x + y) * 90 / (w + h) + t + n).min(255) as u8,
-            ]);
-        }
-    }
-    v
-}
 
 fn inputs() -> Vec<(String, Vec<u8>)> {
     let (w, h) = (6000u32, 4000u32);
