@@ -1,7 +1,7 @@
 //! Starting and cancelling generation jobs. Each job reports over its own `Channel`: ordered,
 //! fast, and gone with the window — if a send fails, nobody is watching, and the job is cancelled.
 
-use crate::error::{IpcError, IpcResult};
+use crate::error::IpcResult;
 use crate::media::Media;
 use crate::state::{Downloads, Frames, Jobs, Settings, Slot, Videos};
 use framecast_core::{
@@ -12,9 +12,6 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tauri::State;
 use tauri::ipc::Channel;
-
-/// Longest prompt accepted, in characters.
-const MAX_PROMPT_CHARS: usize = 10_000;
 
 /// What the form sends. The frames are the ones prepared in their slots, or, to try a job again,
 /// the ones that job sent (`retryOf` names it), whatever the slots hold now.
@@ -126,7 +123,7 @@ pub async fn start_job(
             .collect(),
         save_dir: Some(settings.library_dir.clone()),
     };
-    check(&spec.request)?;
+    spec.request.validate()?;
     let credentials = settings.credentials.clone().ok_or_else(|| {
         Error::with(
             ErrorKind::Auth,
@@ -158,30 +155,6 @@ pub async fn start_job(
 #[tauri::command]
 pub fn cancel_job(id: String, jobs: State<'_, Arc<Jobs>>) {
     jobs.cancel(&id);
-}
-
-/// Refuses what is malformed before it reaches the engine's own validation.
-fn check(request: &GenerationRequest) -> Result<(), IpcError> {
-    if request.prompt.chars().count() > MAX_PROMPT_CHARS {
-        return Err(Error::invalid_input(
-            format!("the prompt is longer than {MAX_PROMPT_CHARS} characters"),
-            format!("提示词超过 {MAX_PROMPT_CHARS} 个字符"),
-        )
-        .into());
-    }
-    if request.model.len() > 128
-        || request
-            .model
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(Error::invalid_input(
-            "the model name may not contain spaces",
-            "模型名称不能包含空格",
-        )
-        .into());
-    }
-    request.validate().map_err(IpcError::from)
 }
 
 /// One running job's link to its card.
@@ -510,25 +483,6 @@ mod tests {
         while jobs.cancel(&id) {
             assert!(Instant::now() < deadline, "the job outlived its window");
             tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    #[test]
-    fn malformed_requests_are_refused_with_invalid_input() {
-        let ok = GenerationRequest::text("a cat");
-        assert!(check(&ok).is_ok());
-        for bad in [
-            GenerationRequest {
-                prompt: "x".repeat(MAX_PROMPT_CHARS + 1),
-                ..ok.clone()
-            },
-            GenerationRequest {
-                model: "veo 3".into(),
-                ..ok.clone()
-            },
-            GenerationRequest { n: 9, ..ok.clone() },
-        ] {
-            assert_eq!(check(&bad).unwrap_err().0.kind, ErrorKind::InvalidInput);
         }
     }
 }

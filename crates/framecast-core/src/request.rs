@@ -17,6 +17,12 @@ pub const DEFAULT_MODEL: &str = "veo-3.1-fast";
 /// How many videos one request may ask for.
 pub const MAX_COUNT: u8 = 4;
 
+/// The longest prompt accepted, in characters.
+pub const MAX_PROMPT_CHARS: usize = 10_000;
+
+/// The longest model name accepted, in bytes.
+const MAX_MODEL_BYTES: usize = 128;
+
 /// One generation: the prompt, the model, how many takes, and the frames as data URLs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -57,8 +63,23 @@ impl GenerationRequest {
                 format!("视频数量必须在 1 到 4 之间，而不是 {}", self.n),
             ));
         }
-        if self.model.trim().is_empty() {
+        let model = self.model.trim();
+        if model.is_empty() {
             return Err(Error::invalid_input("choose a model", "请选择模型"));
+        }
+        if model.len() > MAX_MODEL_BYTES
+            || model.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(Error::invalid_input(
+                "the model name may not contain spaces",
+                "模型名称不能包含空格",
+            ));
+        }
+        if self.prompt.chars().count() > MAX_PROMPT_CHARS {
+            return Err(Error::invalid_input(
+                format!("the prompt is longer than {MAX_PROMPT_CHARS} characters"),
+                format!("提示词超过 {MAX_PROMPT_CHARS} 个字符"),
+            ));
         }
         if self.last_frame.is_some() && self.first_frame.is_none() {
             return Err(Error::invalid_input(
@@ -271,6 +292,18 @@ mod tests {
                 model: "".into(),
                 ..ok.clone()
             },
+            GenerationRequest {
+                model: "veo 3".into(),
+                ..ok.clone()
+            },
+            GenerationRequest {
+                model: "v".repeat(MAX_MODEL_BYTES + 1),
+                ..ok.clone()
+            },
+            GenerationRequest {
+                prompt: "猫".repeat(MAX_PROMPT_CHARS + 1),
+                ..ok.clone()
+            },
         ] {
             assert_eq!(
                 bad.validate().unwrap_err().kind(),
@@ -283,6 +316,12 @@ mod tests {
             ..ok
         };
         assert!(frame_only.validate().is_ok());
+        let longest = GenerationRequest {
+            prompt: "猫".repeat(MAX_PROMPT_CHARS),
+            model: " veo-3.1-fast ".into(),
+            ..frame_only
+        };
+        assert!(longest.validate().is_ok());
     }
 
     #[test]
