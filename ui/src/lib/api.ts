@@ -19,6 +19,13 @@ export class CommandError extends Error {
   }
 }
 
+/** What went wrong, as a report: a command's own, or any other error's text in both languages. */
+export function errorReport(e: unknown): ErrorReport {
+  if (e instanceof CommandError) return e.report;
+  const text = e instanceof Error ? e.message : String(e);
+  return { kind: "invalid_input", message: text, messageZh: text };
+}
+
 function isReport(e: unknown): e is ErrorReport {
   return typeof e === "object" && e !== null && "kind" in e && "message" in e;
 }

@@ -1,7 +1,7 @@
 // The form as a whole: what Rust said at start, the model name the choices compose, the
 // orientation suggested by the start frame, and whether Generate may run.
 
-import { api } from "./api";
+import { api, errorReport } from "./api";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { FrameView } from "./bindings/FrameView";
@@ -31,11 +31,7 @@ export class AppState {
     try {
       this.info = await api.appInfo();
     } catch (e) {
-      const text = e instanceof Error ? e.message : String(e);
-      this.infoError =
-        e && typeof e === "object" && "report" in e
-          ? (e as { report: ErrorReport }).report
-          : { kind: "invalid_input", message: text, messageZh: text };
+      this.infoError = errorReport(e);
     }
   }
 

@@ -2,7 +2,7 @@
 // what each slot holds, whether it is busy, and the last refusal. A refused file changes nothing
 // else: the slot keeps (and Rust still holds) its previous image, with the error shown on top.
 
-import { api, CommandError } from "./api";
+import { api, errorReport } from "./api";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { FrameView } from "./bindings/FrameView";
 import type { Slot } from "./bindings/Slot";
@@ -16,12 +16,6 @@ export interface SlotState {
 }
 
 export const SLOTS: readonly Slot[] = ["start", "end"];
-
-function report(e: unknown): ErrorReport {
-  if (e instanceof CommandError) return e.report;
-  const text = e instanceof Error ? e.message : String(e);
-  return { kind: "invalid_input", message: text, messageZh: text };
-}
 
 export interface DragState {
   active: boolean;
@@ -76,7 +70,7 @@ export class FrameStore {
     } catch (e) {
       if (seq !== this.#seq[slot]) return;
       state.busy = null;
-      state.error = report(e);
+      state.error = errorReport(e);
     }
   }
 
@@ -102,7 +96,7 @@ export class FrameStore {
       await api.clearFrame(slot);
       state.view = null;
     } catch (e) {
-      state.error = report(e);
+      state.error = errorReport(e);
     }
   }
 
@@ -122,7 +116,7 @@ export class FrameStore {
       this.slots.end.error = errors[0];
       if (start) this.onStartFilled?.(start);
     } catch (e) {
-      this.slots.start.error = report(e);
+      this.slots.start.error = errorReport(e);
     }
   }
 }

@@ -2,7 +2,7 @@
 // object, so it is tested without components); `JobStore` starts, cancels and retries jobs and
 // keeps the ticking clock for elapsed times.
 
-import { api, CommandError } from "./api";
+import { api, errorReport } from "./api";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { JobEvent } from "./bindings/JobEvent";
 import type { Phase } from "./bindings/Phase";
@@ -234,12 +234,6 @@ export function jobDetails(job: Job, version: string, now: number = Date.now()):
   return lines.join("\n");
 }
 
-function report(e: unknown): ErrorReport {
-  if (e instanceof CommandError) return e.report;
-  const text = e instanceof Error ? e.message : String(e);
-  return { kind: "invalid_input", message: text, messageZh: text };
-}
-
 export class JobStore {
   jobs: Job[] = $state([]);
   /** The clock for elapsed times; ticks once a second while a job runs. */
@@ -272,7 +266,7 @@ export class JobStore {
         if (job.cancelRequested && !job.finished) void api.cancelJob(id).catch(() => {});
       })
       .catch((e: unknown) => {
-        failBeforeStart(job, report(e));
+        failBeforeStart(job, errorReport(e));
         this.#settle();
       });
     return key;

@@ -1,6 +1,6 @@
 // Short confirmations and errors from actions (copied, saved to…, could not save).
 
-import { CommandError } from "./api";
+import { errorReport } from "./api";
 import { localMessage } from "./i18n";
 import { settings } from "./settings.svelte";
 
@@ -27,13 +27,7 @@ class Toasts {
 
   /** Shows a failed command's message in the UI language. */
   error(e: unknown): void {
-    const text =
-      e instanceof CommandError
-        ? localMessage(settings.lang, e.report)
-        : e instanceof Error
-          ? e.message
-          : String(e);
-    this.show(text, "error");
+    this.show(localMessage(settings.lang, errorReport(e)), "error");
   }
 }
 
