@@ -37,8 +37,12 @@ pub enum ErrorKind {
     Protocol,
     /// A delivered video could not be saved; its link is kept.
     Download,
+    /// A video's link was refused or has expired (403, 404, 410, a web page); its URL is kept.
+    Expired,
     /// The person cancelled the job.
     Cancelled,
+    /// Something failed that should not have: a panicked task, the library, the clipboard.
+    Internal,
 }
 
 impl ErrorKind {
@@ -57,7 +61,9 @@ impl ErrorKind {
             Self::Timeout => "timeout",
             Self::Protocol => "protocol",
             Self::Download => "download",
+            Self::Expired => "expired",
             Self::Cancelled => "cancelled",
+            Self::Internal => "internal",
         }
     }
 
@@ -97,7 +103,12 @@ impl ErrorKind {
                 "A video could not be saved; its link is kept",
                 "视频保存失败，已保留视频链接",
             ),
+            Self::Expired => (
+                "The video's link no longer works; its URL is kept",
+                "视频链接已失效，已保留视频链接",
+            ),
             Self::Cancelled => ("Cancelled", "已取消"),
+            Self::Internal => ("Something went wrong in Framecast", "Framecast 内部出错"),
         };
         Text::new(en, zh)
     }

@@ -12,6 +12,7 @@
 //! - [`http_error`]: refusals to error kinds;
 //! - [`download`], [`naming`], [`sidecar`]: saving each video with a good name and a note;
 //! - [`job`]: all of it at once, downloads starting while the stream goes on;
+//! - [`id`]: the job id, minted once and used everywhere;
 //! - [`error`], [`event`]: what the app and the CLI are told.
 
 pub mod chunk;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod event;
 pub mod frames;
 pub mod http_error;
+pub mod id;
 pub mod job;
 pub mod naming;
 pub mod request;
@@ -33,7 +35,8 @@ pub use client::{Gateway, Limits};
 pub use download::{DownloadPolicy, Downloader};
 pub use error::{Error, ErrorKind, ErrorReport, Lang, Result, Text};
 pub use event::{Event, Phase};
-pub use job::{JobResult, JobSpec, VideoResult};
+pub use id::JobId;
+pub use job::{Controls, JobResult, JobSpec, VideoResult};
 pub use request::{AuthScheme, Credentials, GenerationRequest};
 pub use tokio_util::sync::CancellationToken;
 pub use tracker::{Outcome, Video};

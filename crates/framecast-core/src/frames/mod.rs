@@ -238,7 +238,8 @@ pub struct PreparedPair {
     pub warnings: Vec<Warning>,
 }
 
-fn data_url(mime: &str, bytes: &[u8]) -> String {
+/// `data:<mime>;base64,<bytes>`.
+pub fn data_url(mime: &str, bytes: &[u8]) -> String {
     let mut s = String::with_capacity(mime.len() + 13 + bytes.len().div_ceil(3) * 4);
     s.push_str("data:");
     s.push_str(mime);
