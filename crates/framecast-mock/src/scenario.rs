@@ -95,6 +95,18 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "download-5xx",
         "success; video links answer 503 twice, then the file",
     ),
+    (
+        "download-slow",
+        "success; video links are slow (16 KiB every 40 ms)",
+    ),
+    (
+        "download-tiny",
+        "success; video links send their bytes three at a time",
+    ),
+    (
+        "deliver-then-stall",
+        "the first video is delivered, then silence with the connection held open",
+    ),
 ];
 
 /// The scenario names a prompt may select with `#name` (for the demo and the end-to-end tests).
@@ -249,6 +261,15 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
         "download-expired" => sse(ask, lines(VideoLinks::Query("status=403")), Style::default()),
         "download-html" => sse(ask, lines(VideoLinks::Query("html=1")), Style::default()),
         "download-5xx" => sse(ask, lines(VideoLinks::Query("status=503&times=2")), Style::default()),
+        "download-slow" => sse(ask, lines(VideoLinks::Query("pace_ms=40")), Style::default()),
+        "download-tiny" => sse(ask, lines(VideoLinks::Query("chunk=3")), Style::default()),
+        "deliver-then-stall" => {
+            let mut l = text_head(ask);
+            l.extend(success_only(ask, VideoLinks::Plain).into_iter().take(1));
+            let mut s = sse(ask, l, Style { done: false, finish: false, ..Style::default() });
+            s.ending = Ending::Hang;
+            s
+        }
         _ => return None,
     };
     Some(
