@@ -26,6 +26,7 @@ pub mod http_error;
 pub mod id;
 pub mod job;
 pub mod naming;
+pub mod price;
 pub mod request;
 pub mod sidecar;
 pub mod sse;

@@ -123,6 +123,7 @@ impl GenerationRequest {
 
 /// How the key goes into the `Authorization` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum AuthScheme {
     /// `Authorization: sk-...`, as the gateway document shows.
@@ -145,6 +146,11 @@ impl Credentials {
             key: SecretString::from(key.into().trim().to_owned()),
             scheme,
         }
+    }
+
+    /// How the key is presented.
+    pub fn scheme(&self) -> AuthScheme {
+        self.scheme
     }
 
     /// The header value. The only place the key is exposed.
