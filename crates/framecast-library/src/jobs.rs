@@ -63,7 +63,7 @@ impl JobState {
 
 /// Which front end started a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "JobOrigin"))]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
     App,

@@ -42,9 +42,11 @@ impl Lease {
     /// Whether the process holding `owner`'s lease is still running. A lease found dead has its
     /// file removed.
     pub fn alive(&self, dir: &Path, owner: &str) -> bool {
-        if owner == self.session {
-            return true;
-        }
+        owner == self.session || Self::probe(dir, owner)
+    }
+
+    /// Whether some process holds `owner`'s lease.
+    pub fn probe(dir: &Path, owner: &str) -> bool {
         if !is_session(owner) {
             return false;
         }

@@ -49,14 +49,16 @@ pub const DATABASE: &str = "library.sqlite3";
 pub struct Library {
     conn: Mutex<Connection>,
     dir: PathBuf,
-    lease: Lease,
+    session: String,
+    /// `None` once released: this process no longer owns its jobs.
+    lease: Mutex<Option<Lease>>,
 }
 
 impl std::fmt::Debug for Library {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Library")
             .field("dir", &self.dir)
-            .field("session", &self.lease.session())
+            .field("session", &self.session)
             .finish()
     }
 }
@@ -77,7 +79,8 @@ impl Library {
         Ok(Self {
             conn: Mutex::new(conn),
             dir: dir.to_owned(),
-            lease,
+            session: lease.session().to_owned(),
+            lease: Mutex::new(Some(lease)),
         })
     }
 
@@ -88,7 +91,29 @@ impl Library {
 
     /// This process's lease id: the `owner` of the jobs it works on.
     pub fn session(&self) -> &str {
-        self.lease.session()
+        &self.session
+    }
+
+    /// Gives up this process's ownership of its jobs, as its end would: whatever it leaves
+    /// unfinished is for the next process to recover. For a quit that carries downloads over
+    /// while the process may take a moment to end.
+    pub fn release(&self) {
+        self.lease
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+    }
+
+    /// Whether the process with lease `owner` still runs (this one, until it releases).
+    pub(crate) fn owner_alive(&self, owner: &str) -> bool {
+        let lease = self
+            .lease
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match lease.as_ref() {
+            Some(mine) => mine.alive(&self.dir, owner),
+            None => owner != self.session && Lease::probe(&self.dir, owner),
+        }
     }
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {

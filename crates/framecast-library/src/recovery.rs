@@ -48,10 +48,7 @@ impl Library {
         };
         let mut recovered = Vec::new();
         for (id, owner, state) in candidates {
-            if owner
-                .as_deref()
-                .is_some_and(|o| self.lease.alive(&self.dir, o))
-            {
+            if owner.as_deref().is_some_and(|o| self.owner_alive(o)) {
                 continue;
             }
             if !self.take_over(&id, owner.as_deref())? {

@@ -19,4 +19,12 @@ demo: boolean,
 /**
  * Where delivered videos are saved at once.
  */
-libraryDir: string, };
+videosDir: string, 
+/**
+ * Where the library (its database and stored frames) lives.
+ */
+dataDir: string, 
+/**
+ * Saved videos play from `<mediaBase>/<video id>`.
+ */
+mediaBase: string, };
