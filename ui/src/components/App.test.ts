@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { flushSync } from "svelte";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import { app } from "../lib/app.svelte";
+import { app, REST_MS } from "../lib/app.svelte";
 import type { Slot } from "../lib/bindings/Slot";
 import { frames } from "../lib/frames.svelte";
 import { jobs } from "../lib/jobs.svelte";
@@ -18,7 +18,9 @@ function setup() {
       baseUrl: "http://127.0.0.1:9/v1",
       hasKey,
       demo: true,
-      libraryDir: "/videos",
+      videosDir: "/videos",
+      dataDir: "/data",
+      mediaBase: "http://127.0.0.1:9/media/t",
     }),
     drop_frame: (a) =>
       frameView(a.slot as Slot, String(a.path).includes("tall") ? "portrait" : "landscape"),
@@ -149,12 +151,23 @@ describe("the window", () => {
     await fireEvent.keyDown(screen.getByTestId("prompt"), { key: "Enter", ctrlKey: true });
     expect(screen.getAllByTestId("job-card")).toHaveLength(1);
     expect(ipc.calls.find((c) => c.cmd === "start_job")?.args.request).toEqual({
+      id: jobs.jobs[0].id,
       prompt: "",
       model: "veo-3.1-landscape-fl",
       n: 3,
+      priceUsd: 0.25,
     });
-    // The form stays usable: a second job runs beside the first.
+    // A double click or a repeated shortcut starts one job: Generate rests a moment.
+    await fireEvent.click(generate());
+    await fireEvent.keyDown(screen.getByTestId("prompt"), { key: "Enter", ctrlKey: true });
+    expect(screen.getAllByTestId("job-card")).toHaveLength(1);
+    expect(generate().disabled).toBe(true);
+    expect(generate().textContent).toContain("Started");
+    // Then the form is usable again: a second job runs beside the first.
+    await new Promise((r) => setTimeout(r, REST_MS + 50));
+    flushSync();
     await fireEvent.click(generate());
     expect(screen.getAllByTestId("job-card")).toHaveLength(2);
+    expect(new Set(jobs.jobs.map((j) => j.id)).size).toBe(2);
   });
 });

@@ -3,9 +3,13 @@
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { Busy } from "./bindings/Busy";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { FrameView } from "./bindings/FrameView";
 import type { JobEvent } from "./bindings/JobEvent";
+import type { JobRecord } from "./bindings/JobRecord";
+import type { JobUpdate } from "./bindings/JobUpdate";
+import type { QuitChoice } from "./bindings/QuitChoice";
 import type { Slot } from "./bindings/Slot";
 import type { StartJob } from "./bindings/StartJob";
 
@@ -60,13 +64,32 @@ export const api = {
   /** Swaps start and end; returns what each slot holds now. */
   swapFrames: () => call<[FrameView | null, FrameView | null]>("swap_frames"),
 
-  /** Starts a job; its events arrive on `onEvent`. Resolves with the job's id at once. */
+  /**
+   * Starts the job `request.id` names (minted by the caller, once); its events arrive on
+   * `onEvent`. Rejects a second start of the same id.
+   */
   startJob: (request: StartJob, onEvent: (event: JobEvent) => void) => {
     const channel = new Channel<JobEvent>();
     channel.onmessage = onEvent;
-    return call<string>("start_job", { request, onEvent: channel });
+    return call<void>("start_job", { request, onEvent: channel });
   },
+  /** Stops the generation; delivered videos go on downloading. */
   cancelJob: (id: string) => call<void>("cancel_job", { id }),
+  /** Stops and forgets a job's unfinished downloads. */
+  discardDownloads: (id: string) => call<void>("discard_downloads", { id }),
+  /** The library's newest jobs, older than `before` (a job id) when given. */
+  recentJobs: (limit: number, before?: string) =>
+    call<JobRecord[]>("recent_jobs", { limit, before: before ?? null }),
+  /** Continues what a stopped Framecast left unfinished; resolves with how many videos. */
+  resumeDownloads: (onUpdate: (update: JobUpdate) => void) => {
+    const channel = new Channel<JobUpdate>();
+    channel.onmessage = onUpdate;
+    return call<number>("resume_downloads", { onUpdate: channel });
+  },
+  /** What is still generating or downloading. */
+  busy: () => call<Busy>("busy"),
+  /** The answer to "quit while work is running?". */
+  quit: (choice: QuitChoice) => call<void>("quit", { choice }),
 
   /** Save dialog (opened by Rust); resolves with the saved path or `null`. */
   saveVideo: (id: string) => call<string | null>("save_video", { id }),

@@ -17,11 +17,17 @@ import {
 } from "./models";
 import { settings } from "./settings.svelte";
 
+/** How long Generate rests after starting a job. */
+export const REST_MS = 1200;
+
 export class AppState {
   info: AppInfo | null = $state(null);
   infoError: ErrorReport | null = $state(null);
   /** The orientation was switched to match the start frame (said once, under the picker). */
   autoSwitched: Orientation | null = $state(null);
+  /** A job was just started: Generate rests a moment, so a double click starts one job. */
+  justStarted = $state(false);
+  #rest: ReturnType<typeof setTimeout> | null = null;
 
   constructor() {
     frames.onStartFilled = (view) => this.startFilled(view);
@@ -30,6 +36,12 @@ export class AppState {
   async load(): Promise<void> {
     try {
       this.info = await api.appInfo();
+    } catch (e) {
+      this.infoError = errorReport(e);
+      return;
+    }
+    try {
+      await jobs.load(this.info.mediaBase);
     } catch (e) {
       this.infoError = errorReport(e);
     }
@@ -106,9 +118,18 @@ export class AppState {
     }
   }
 
-  /** Starts a job from the form; returns the card's key, or null if the form is not ready. */
+  /**
+   * Starts a job from the form; returns its id, or null if the form is not ready or a job was
+   * started a moment ago (a double click, a repeated shortcut).
+   */
   generate(): string | null {
-    if (this.reason) return null;
+    if (this.reason || this.justStarted) return null;
+    this.justStarted = true;
+    if (this.#rest !== null) clearTimeout(this.#rest);
+    this.#rest = setTimeout(() => {
+      this.justStarted = false;
+      this.#rest = null;
+    }, REST_MS);
     const model = this.model.trim();
     const describe = (v: FrameView | null) =>
       v ? `${v.facts.width}×${v.facts.height} ${v.facts.mime}` : null;
