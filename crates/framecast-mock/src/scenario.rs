@@ -100,6 +100,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "success; video links are slow (16 KiB every 40 ms)",
     ),
     (
+        "download-crawl",
+        "success; video links crawl (8 KiB every 150 ms, about 3 s a video)",
+    ),
+    (
         "download-tiny",
         "success; video links send their bytes three at a time",
     ),
@@ -262,6 +266,7 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
         "download-html" => sse(ask, lines(VideoLinks::Query("html=1")), Style::default()),
         "download-5xx" => sse(ask, lines(VideoLinks::Query("status=503&times=2")), Style::default()),
         "download-slow" => sse(ask, lines(VideoLinks::Query("pace_ms=40")), Style::default()),
+        "download-crawl" => sse(ask, lines(VideoLinks::Query("chunk=8192&pace_ms=150")), Style::default()),
         "download-tiny" => sse(ask, lines(VideoLinks::Query("chunk=3")), Style::default()),
         "deliver-then-stall" => {
             let mut l = text_head(ask);
