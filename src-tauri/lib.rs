@@ -14,9 +14,9 @@ mod bindings;
 use commands::jobs::Recovered;
 use framecast_library::Library;
 use media::Media;
-use state::{Downloads, Frames, Jobs, Settings};
+use state::{Downloads, Drops, Frames, Jobs, Settings};
 use std::sync::Arc;
-use tauri::{Emitter, Manager, WindowEvent};
+use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 
 /// Starts the app.
 pub fn run() {
@@ -46,16 +46,21 @@ pub fn run() {
             app.manage(Downloads::new()?);
             app.manage(Arc::new(Jobs::default()));
             app.manage(Frames::default());
+            app.manage(Drops::default());
             #[cfg(target_os = "linux")]
             if let Some(window) = app.get_webview_window("main") {
                 software_rendering(&window);
             }
             Ok(())
         })
-        .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                ask_before_quitting(window, api);
+        .on_window_event(|window, event| match event {
+            WindowEvent::CloseRequested { api, .. } => ask_before_quitting(window, api),
+            WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
+                if let Some(drops) = window.try_state::<Drops>() {
+                    drops.dropped(paths);
+                }
             }
+            _ => {}
         })
         .invoke_handler(handlers());
     if let Err(e) = app.run(tauri::generate_context!()) {

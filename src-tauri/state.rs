@@ -176,6 +176,29 @@ impl Drop for JobGuard {
     }
 }
 
+/// The files dropped on the window, as the OS reported them to Rust: the only paths
+/// `drop_frame` accepts from the web side, so a page cannot name any other file on the disk.
+#[derive(Default)]
+pub struct Drops {
+    paths: Mutex<Vec<PathBuf>>,
+}
+
+impl Drops {
+    /// The most recent drops remembered.
+    const KEEP: usize = 32;
+
+    pub fn dropped(&self, paths: &[PathBuf]) {
+        let mut kept = lock(&self.paths);
+        kept.extend(paths.iter().cloned());
+        let excess = kept.len().saturating_sub(Self::KEEP);
+        kept.drain(..excess);
+    }
+
+    pub fn was_dropped(&self, path: &std::path::Path) -> bool {
+        lock(&self.paths).iter().any(|p| p == path)
+    }
+}
+
 /// Which frame slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]

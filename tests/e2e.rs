@@ -426,8 +426,14 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     assert_eq!(bytes, framecast_mock::SAMPLE_MP4);
     let note: Value =
         serde_json::from_slice(&std::fs::read(saved.with_extension("json")).unwrap()).unwrap();
-    assert_eq!(note["file"], saved.file_name().unwrap().to_string_lossy().as_ref());
-    assert_eq!(note["prompt"], "A paper boat drifts from the first frame to the last");
+    assert_eq!(
+        note["file"],
+        saved.file_name().unwrap().to_string_lossy().as_ref()
+    );
+    assert_eq!(
+        note["prompt"],
+        "A paper boat drifts from the first frame to the last"
+    );
     assert_eq!(note["jobId"], job.as_str());
 
     // A slow job is cancelled at once.
@@ -507,7 +513,8 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     app.screenshot(&shots.join("framecast-dark.png")).await;
 
     // Cancel after a delivery: the stream stops, and the paid video is still saved.
-    app.set_prompt("One arrives, then silence #deliver-then-stall").await;
+    app.set_prompt("One arrives, then silence #deliver-then-stall")
+        .await;
     app.find("count-2").await.click().await.unwrap();
     app.generate().await;
     let stalled = app
@@ -557,11 +564,8 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     .await;
     let posts = mock.generation_posts().len();
     assert_eq!(posts, before + 4, "one POST per job, never more");
-    app.js(
-        "window.__TAURI_INTERNALS__.invoke('test_close')",
-        vec![],
-    )
-    .await;
+    app.js("window.__TAURI_INTERNALS__.invoke('test_close')", vec![])
+        .await;
     app.until(
         "the question before quitting",
         10,
@@ -583,7 +587,10 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
         .filter_map(Result::ok)
         .filter(|f| f.file_name().to_string_lossy().ends_with(".part"))
         .count();
-    assert_eq!(parts, 1, "the unfinished download is kept for the next start");
+    assert_eq!(
+        parts, 1,
+        "the unfinished download is kept for the next start"
+    );
 
     let app = launch(&mock.base_url(), &library, &saves).await;
     app.until(
@@ -609,9 +616,14 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
         )
         .await;
     assert!(played["error"].is_null(), "media error: {played}");
-    assert!(played["time"].as_f64().unwrap_or(0.0) > 0.1, "it did not play: {played}");
     assert!(
-        app.js(&format!("return {} !== null", card(&refused)), vec![]).await == json!(true),
+        played["time"].as_f64().unwrap_or(0.0) > 0.1,
+        "it did not play: {played}"
+    );
+    assert!(
+        app.js(&format!("return {} !== null", card(&refused)), vec![])
+            .await
+            == json!(true),
         "earlier jobs are listed again"
     );
     app.client.close().await.unwrap();

@@ -2,7 +2,9 @@
 //! event, so the end-to-end test exercises the same listener a person's drag reaches, and close
 //! the window as its close button would. In other builds the commands refuse.
 
+use crate::state::Drops;
 use serde_json::json;
+use std::path::PathBuf;
 use tauri::{AppHandle, Emitter, Manager};
 
 #[tauri::command]
@@ -10,6 +12,8 @@ pub fn test_drop(paths: Vec<String>, x: f64, y: f64, app: AppHandle) -> Result<(
     if !cfg!(feature = "test-hooks") {
         return Err("test hooks are not built in".to_owned());
     }
+    let dropped: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+    app.state::<Drops>().dropped(&dropped);
     app.emit(
         "tauri://drag-drop",
         json!({ "paths": paths, "position": { "x": x, "y": y } }),
