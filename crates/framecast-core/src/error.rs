@@ -39,6 +39,9 @@ pub enum ErrorKind {
     Download,
     /// The person cancelled the job.
     Cancelled,
+    /// Something failed inside Framecast that no input explains: a panicked task, a clipboard or
+    /// file opener that did not work. The cause chain is kept in the message.
+    Internal,
 }
 
 impl ErrorKind {
@@ -58,6 +61,7 @@ impl ErrorKind {
             Self::Protocol => "protocol",
             Self::Download => "download",
             Self::Cancelled => "cancelled",
+            Self::Internal => "internal",
         }
     }
 
@@ -98,6 +102,10 @@ impl ErrorKind {
                 "视频保存失败，已保留视频链接",
             ),
             Self::Cancelled => ("Cancelled", "已取消"),
+            Self::Internal => (
+                "Something went wrong inside Framecast. Copy the details when you report it",
+                "Framecast 内部出错，反馈时请附上复制的详细信息",
+            ),
         };
         Text::new(en, zh)
     }
@@ -223,6 +231,26 @@ impl Error {
         Self::new(ErrorKind::Cancelled)
     }
 
+    /// An unexpected failure: what was being done, then `cause` and every `source()` under it,
+    /// outermost first, so "Copy details" shows the whole chain.
+    pub fn internal(context: Text, cause: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = vec![cause.to_string()];
+        let mut next = cause.source();
+        while let Some(e) = next {
+            let text = e.to_string();
+            if chain.last() != Some(&text) {
+                chain.push(text);
+            }
+            next = e.source();
+        }
+        let chain_en = chain.join("; caused by: ");
+        let chain_zh = chain.join("；原因：");
+        Self::new(ErrorKind::Internal).detail(Text::new(
+            format!("{} ({chain_en})", context.en),
+            format!("{}（{chain_zh}）", context.zh),
+        ))
+    }
+
     #[must_use]
     pub fn detail(mut self, detail: Text) -> Self {
         self.0.detail = Some(detail);
@@ -343,6 +371,30 @@ mod tests {
         let zh = e.message(Lang::Zh);
         assert!(zh.starts_with("网关拒绝了 API 密钥"), "{zh}");
         assert!(zh.contains("请求 ID：2025110312345"), "{zh}");
+    }
+
+    #[test]
+    fn internal_errors_keep_the_whole_cause_chain() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("clipboard unavailable")]
+        struct Outer(#[source] std::io::Error);
+        let cause = Outer(std::io::Error::other("no display"));
+        let e = Error::internal(Text::new("copying the link", "复制链接"), &cause);
+        assert_eq!(e.kind(), ErrorKind::Internal);
+        assert_eq!(ErrorKind::Internal.as_str(), "internal");
+        assert_eq!(
+            e.message(Lang::En),
+            "Something went wrong inside Framecast. Copy the details when you report it: \
+             copying the link (clipboard unavailable; caused by: no display)"
+        );
+        let zh = e.message(Lang::Zh);
+        assert!(zh.starts_with("Framecast 内部出错"), "{zh}");
+        assert!(
+            zh.ends_with("复制链接（clipboard unavailable；原因：no display）"),
+            "{zh}"
+        );
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["kind"], "internal");
     }
 
     #[test]
