@@ -2,8 +2,14 @@
 //!
 //! Guarantees:
 //! - The POST is sent at most once. Nothing here retries it: not after a drop, a timeout or a
-//!   missing `[DONE]`. The connection pool keeps no idle connections, so no stale-connection retry
-//!   can happen underneath either, and redirects are not followed (a 307 would re-send the body).
+//!   missing `[DONE]`. The HTTP client is built so that nothing underneath can either:
+//!   - HTTP/1 only: no HTTP/2 connection whose refused streams a client may replay;
+//!   - no idle pooled connections: every POST opens a fresh connection, so the "stale pooled
+//!     connection" retry of hyper's client never applies;
+//!   - no redirects: a 307 or 308 would re-send the body.
+//!
+//!   A connection that closes before the answer, or mid-answer, ends the job as a network error
+//!   that says the request was not re-sent.
 //! - The HTTP status is checked before any decoding; refusals become errors with the gateway's words.
 //! - Every await races the cancel token, the idle timeout (silence between bytes) and the overall
 //!   deadline. Returning drops the response, which closes the connection.
@@ -60,6 +66,7 @@ impl Gateway {
     pub fn new(base_url: &str, credentials: Credentials, limits: Limits) -> Result<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(limits.connect)
+            .http1_only()
             .pool_max_idle_per_host(0)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Framecast/", env!("CARGO_PKG_VERSION")))

@@ -292,6 +292,20 @@ async fn refused_connections_are_network_errors() {
 }
 
 #[tokio::test]
+async fn a_connection_closed_without_an_answer_is_a_network_error_and_not_resent() {
+    let mock = mock().await;
+    for stream in [true, false] {
+        let mut req = request(1);
+        req.stream = stream;
+        let (o, _) = generate(&mock.scenario_url("hang-up"), &req, Limits::default()).await;
+        let e = o.error.unwrap();
+        assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+        assert!(o.videos.is_empty());
+    }
+    assert_eq!(mock.generation_posts().len(), 2);
+}
+
+#[tokio::test]
 async fn invalid_input_sends_nothing() {
     let mock = mock().await;
     let mut req = request(5);

@@ -30,6 +30,7 @@ fn recorded(scenario: &str, n: u8) -> Vec<u8> {
         base: "https://cdn.example",
         job: 7,
         tick: Duration::ZERO,
+        authorization: None,
     };
     script(scenario, &ask)
         .unwrap()

@@ -76,6 +76,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "a 2 MiB line that never ends, to test the line bound",
     ),
     (
+        "hang-up",
+        "the request is read, then the connection is closed without any answer",
+    ),
+    (
         "download-flaky",
         "success; each video download drops half-way once (resume by Range)",
     ),
@@ -115,12 +119,15 @@ pub enum Ending {
     Hang,
     /// The connection is cut.
     Cut,
+    /// The request is read, then the connection is closed with no answer at all.
+    HangUp,
 }
 
 /// An answer: status, content type, timed writes, and how it ends.
 #[derive(Debug, Clone)]
 pub struct Script {
     pub status: u16,
+    /// The `Content-Type` header; empty for none.
     pub content_type: &'static str,
     pub writes: Vec<(Duration, Bytes)>,
     pub ending: Ending,
@@ -138,6 +145,8 @@ pub struct Ask<'a> {
     pub job: u64,
     /// The pause between two status lines.
     pub tick: Duration,
+    /// The request's `Authorization` header, for scenarios that quote the key back.
+    pub authorization: Option<&'a str>,
 }
 
 /// Builds the answer for `scenario`; `None` if there is no such scenario.
@@ -235,6 +244,12 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
             s.writes.extend((0..32).map(|_| (Duration::ZERO, blob.clone())));
             s
         }
+        "hang-up" => Script {
+            status: 200,
+            content_type: "",
+            writes: Vec::new(),
+            ending: Ending::HangUp,
+        },
         "long-stream" => {
             let mut s = sse(ask, head_only(ask), Style { done: false, finish: false, ..Style::default() });
             let fast = Ask { tick: Duration::ZERO, ..*ask };
@@ -252,13 +267,16 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
         _ => return None,
     };
     Some(
-        if ask.stream || scenario.starts_with("http-") || scenario == "not-sse" {
+        if ask.stream || scenario.starts_with("http-") || VERBATIM.contains(&scenario) {
             s
         } else {
             non_streaming(s, ask, scenario)
         },
     )
 }
+
+/// Scenarios answered as scripted whether or not a stream was asked for.
+const VERBATIM: &[&str] = &["not-sse", "hang-up"];
 
 /// A line that goes out as a raw `data:` payload, not wrapped in a chunk.
 const RAW_PREFIX: &str = "\u{0}raw:";
