@@ -288,15 +288,22 @@ fn pick_video(line: &str, success_line: bool) -> Option<&str> {
     first.filter(|_| success_line)
 }
 
-/// Every link in a line that points at a video, in order (repeats included): links to video
-/// files and links in `<video>` or `<source>` tags, and on a success line (`✅`, `成功`) every
-/// link. Linear in the line's length.
+/// Every link in a line that a video could be behind, in order: the links to video files and
+/// the links in `<video>` or `<source>` tags; on a success line (`✅`, `成功`) with none of those,
+/// its first link, as [`classify`] would pick it. A plain link beside a video link (the "watch"
+/// page next to the download) is not one. Linear in the line's length.
 pub fn video_links(raw: &str) -> impl Iterator<Item = &str> {
     let line = strip_decoration(raw);
     let success_line = features(line) & SUCCESS != 0;
+    let fallback = if success_line && !urls(line).any(|f| f.video) {
+        urls(line).next().map(|f| f.url)
+    } else {
+        None
+    };
     urls(line)
-        .filter(move |f| f.video || success_line)
+        .filter(|f| f.video)
         .map(|f| f.url)
+        .chain(fallback)
 }
 
 /// Finds an ASCII-lowercase (or non-ASCII) needle in `hay`, ignoring ASCII case.
@@ -446,7 +453,13 @@ mod tests {
         );
         assert_eq!(
             links("> ✅ 成功 https://a.example/1 https://a.example/2"),
-            ["https://a.example/1", "https://a.example/2"]
+            ["https://a.example/1"]
+        );
+        assert_eq!(
+            links(
+                "✅ [watch](https://a.example/w/9) | [get](https://a.example/9.mp4) https://a.example/8.webm"
+            ),
+            ["https://a.example/9.mp4", "https://a.example/8.webm"]
         );
         assert_eq!(
             links("<p>https://a.example/p</p><video><source src='https://a.example/s'></video>"),
@@ -468,7 +481,11 @@ mod tests {
         }
         line.push_str("https://h.example/last.mp4");
         assert_eq!(classify(&line), video(None, "https://h.example/last.mp4"));
-        assert_eq!(video_links(&line).count(), count + 1);
+        assert_eq!(video_links(&line).count(), 1);
+        let files: String = (0..count)
+            .map(|i| format!("https://h.example/{i}.mp4 "))
+            .collect();
+        assert_eq!(video_links(&files).count(), count);
         let tagged = format!(
             "<video src='https://h.example/v'>{}",
             "https://h.example/q ".repeat(count)
