@@ -288,6 +288,11 @@ fn pick_video(line: &str, success_line: bool) -> Option<&str> {
     first.filter(|_| success_line)
 }
 
+/// Every `http(s)://` link in a text, in order. Linear in the text's length.
+pub fn links(text: &str) -> impl Iterator<Item = &str> {
+    urls(text).map(|f| f.url)
+}
+
 /// Every link in a line that a video could be behind, in order: the links to video files and
 /// the links in `<video>` or `<source>` tags; on a success line (`✅`, `成功`) with none of those,
 /// its first link, as [`classify`] would pick it. A plain link beside a video link (the "watch"

@@ -156,7 +156,8 @@ impl Gateway {
             .unwrap_or("")
             .to_ascii_lowercase();
         let mut body = response.bytes_stream();
-        let mut follower = Follower::new(request.n, self.limits.max_event_bytes);
+        let mut follower =
+            Follower::new(request.n, self.limits.max_event_bytes).with_prompt(&request.prompt);
         let end = self
             .read_answer(
                 &mut body,

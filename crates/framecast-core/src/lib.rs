@@ -8,6 +8,7 @@
 //! - [`sse`]: the event-stream decoder (pure);
 //! - [`chunk`]: lenient reading of completion chunks (pure);
 //! - [`classify`]: what one line of gateway text means (pure);
+//! - [`echo`]: the fenced block in which the gateway repeats the task (pure);
 //! - [`tracker`]: from lines to events and an [`Outcome`] (pure);
 //! - [`http_error`]: refusals to error kinds;
 //! - [`download`], [`naming`], [`sidecar`]: saving each video with a good name and a note;
@@ -18,6 +19,7 @@ pub mod chunk;
 pub mod classify;
 pub mod client;
 pub mod download;
+pub mod echo;
 pub mod error;
 pub mod event;
 pub mod frames;

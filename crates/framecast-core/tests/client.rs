@@ -174,6 +174,93 @@ async fn every_scenario_ends_as_a_person_would_expect() {
 }
 
 #[tokio::test]
+async fn however_the_echo_is_fenced_the_videos_and_the_echo_arrive() {
+    let mock = mock().await;
+    let shapes = [
+        "echo-one-line",
+        "echo-unclosed",
+        "echo-inline-close",
+        "echo-nested",
+        "echo-status-inside",
+        "echo-tilde",
+    ];
+    let mut posts = 0;
+    for shape in shapes {
+        for stream in [true, false] {
+            let mut req = request(2);
+            req.stream = stream;
+            let (o, events) = generate(&mock.scenario_url(shape), &req, Limits::default()).await;
+            posts += 1;
+            assert!(o.is_success(), "{shape} stream={stream}: {:?}", o.error);
+            assert_eq!(o.videos.len(), 2, "{shape}");
+            assert_eq!(o.last_progress, Some(90.2), "{shape}");
+            let echo = o
+                .echo
+                .as_ref()
+                .unwrap_or_else(|| panic!("{shape}: no echo"));
+            assert_eq!(
+                echo.prompt.as_deref(),
+                Some("a pig flying in the sky"),
+                "{shape}"
+            );
+            assert_eq!(echo.mode.as_deref(), Some("竖屏模式"), "{shape}");
+            assert!(
+                !o.transcript
+                    .iter()
+                    .any(|l| l.contains("kept from the transcript")),
+                "{shape}: the videos were announced, no rescue needed"
+            );
+            assert!(
+                !events
+                    .iter()
+                    .any(|e| matches!(e, Event::Status { text: Some(t), .. } if t.contains('"'))),
+                "{shape}: a line of the echo was shown as a status: {events:?}"
+            );
+            assert_eq!(mock.generation_posts().len(), posts, "{shape}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn videos_no_status_line_announced_are_kept_with_a_note() {
+    let mock = mock().await;
+    let (o, events) = generate(
+        &mock.scenario_url("result-in-echo"),
+        &request(2),
+        Limits::default(),
+    )
+    .await;
+    assert!(o.is_success(), "{:?}", o.error);
+    assert_eq!(o.videos.len(), 2);
+    assert!(o.videos.iter().all(|v| v.url.ends_with(".mp4")));
+    let videos = events
+        .iter()
+        .filter(|e| matches!(e, Event::Video { .. }))
+        .count();
+    assert_eq!(videos, 2);
+    let notes = o
+        .transcript
+        .iter()
+        .filter(|l| l.starts_with("[video link kept from the transcript"))
+        .count();
+    assert_eq!(notes, 2);
+    assert_eq!(mock.generation_posts().len(), 1);
+}
+
+#[tokio::test]
+async fn a_link_the_person_typed_is_never_a_delivered_video() {
+    let mock = mock().await;
+    let mut req = request(1);
+    req.prompt = "like this: https://ref.example/style.mp4".into();
+    let (o, events) = generate(&mock.scenario_url("failure"), &req, Limits::default()).await;
+    assert_eq!(o.error.unwrap().kind(), ErrorKind::GenerationFailed);
+    assert!(o.videos.is_empty(), "{:?}", o.videos);
+    assert!(!events.iter().any(|e| matches!(e, Event::Video { .. })));
+    let echoed = o.echo.unwrap().prompt.unwrap();
+    assert!(echoed.contains("https://ref.example/style.mp4"));
+}
+
+#[tokio::test]
 async fn non_streaming_requests_end_the_same() {
     let mock = mock().await;
     for (scenario, kind) in [

@@ -19,6 +19,13 @@ const RECORDED: &[&str] = &[
     "unnumbered",
     "go-escaped",
     "no-done",
+    "echo-one-line",
+    "echo-unclosed",
+    "echo-inline-close",
+    "echo-nested",
+    "echo-status-inside",
+    "echo-tilde",
+    "result-in-echo",
 ];
 
 fn recorded(scenario: &str, n: u8) -> Vec<u8> {

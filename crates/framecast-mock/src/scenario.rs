@@ -76,6 +76,31 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "a 2 MiB line that never ends, to test the line bound",
     ),
     (
+        "echo-one-line",
+        "the echo block opened and closed on one line",
+    ),
+    (
+        "echo-unclosed",
+        "the echo block is never closed; the status lines follow it",
+    ),
+    (
+        "echo-inline-close",
+        "the echo block is closed by `}```` on the JSON's last line",
+    ),
+    ("echo-nested", "a fenced block nested inside the echo block"),
+    (
+        "echo-status-inside",
+        "every status line, the success lines too, inside the echo block",
+    ),
+    (
+        "echo-tilde",
+        "an unclosed ~~~ echo block; the success lines end with ~~~",
+    ),
+    (
+        "result-in-echo",
+        "the videos only as links in a JSON block at the end; no success line announces them",
+    ),
+    (
         "hang-up",
         "the request is read, then the connection is closed without any answer",
     ),
@@ -244,6 +269,25 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
             s.writes.extend((0..32).map(|_| (Duration::ZERO, blob.clone())));
             s
         }
+        "echo-one-line" | "echo-unclosed" | "echo-inline-close" | "echo-nested" | "echo-tilde" => {
+            let mut l = lines(VideoLinks::Plain);
+            l[0] = echo_shaped(ask, scenario);
+            sse(ask, l, Style::default())
+        }
+        "echo-status-inside" => {
+            let mut l = lines(VideoLinks::Plain);
+            l[0] = echo_shaped(ask, scenario);
+            l.push("```\n\n".to_owned());
+            sse(ask, l, Style::default())
+        }
+        "result-in-echo" => {
+            let mut l = text_head(ask);
+            let urls: Vec<String> = (1..=ask.n).map(|i| video_url(ask, i, "")).collect();
+            let result = json!({"status": "completed", "video_urls": urls});
+            let pretty = serde_json::to_string_pretty(&result).unwrap_or_default();
+            l.push(format!("```json\n{pretty}\n```\n\n"));
+            sse(ask, l, Style::default())
+        }
         "hang-up" => Script {
             status: 200,
             content_type: "",
@@ -322,15 +366,34 @@ fn video_url(ask: &Ask<'_>, index: u8, query: &str) -> String {
     format!("{}/videos/job{}-{index}.mp4{q}", ask.base, ask.job)
 }
 
-fn echo(ask: &Ask<'_>) -> String {
+/// What the gateway repeats about the task.
+fn echo_json(ask: &Ask<'_>) -> Value {
     let mode = if ask.model.contains("landscape") {
         "横屏模式"
     } else {
         "竖屏模式"
     };
-    let body = serde_json::to_string_pretty(&json!({"prompt": ask.prompt, "mode": mode}))
-        .unwrap_or_default();
-    format!("```json\n{body}\n```\n\n")
+    json!({"prompt": ask.prompt, "mode": mode})
+}
+
+/// The echo block as the document shows it.
+fn echo(ask: &Ask<'_>) -> String {
+    echo_shaped(ask, "")
+}
+
+/// The echo block in the shape a scenario names; the document's shape otherwise.
+fn echo_shaped(ask: &Ask<'_>, scenario: &str) -> String {
+    let echo = echo_json(ask);
+    let json = serde_json::to_string_pretty(&echo).unwrap_or_default();
+    match scenario {
+        "echo-one-line" => format!("```json {echo} ```\n\n"),
+        "echo-unclosed" => format!("```json\n{json}\n\n"),
+        "echo-inline-close" => format!("```json\n{json}```\n\n"),
+        "echo-nested" => format!("```json\n```json\n{json}\n```\n```\n\n"),
+        "echo-status-inside" => format!("```json\n{json}\n"),
+        "echo-tilde" => format!("~~~json\n{json}\n\n"),
+        _ => format!("```json\n{json}\n```\n\n"),
+    }
 }
 
 fn head_only(ask: &Ask<'_>) -> Vec<String> {
