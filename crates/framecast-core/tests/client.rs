@@ -261,6 +261,50 @@ async fn a_link_the_person_typed_is_never_a_delivered_video() {
 }
 
 #[tokio::test]
+async fn answers_are_read_by_their_bytes_not_their_label() {
+    let mock = mock().await;
+    let mut posts = 0;
+    for scenario in [
+        "sse-as-json",
+        "sse-as-text",
+        "sse-unlabelled",
+        "json-as-sse",
+    ] {
+        for stream in [true, false] {
+            let mut req = request(2);
+            req.stream = stream;
+            let (o, _) = generate(&mock.scenario_url(scenario), &req, Limits::default()).await;
+            posts += 1;
+            assert!(o.is_success(), "{scenario} stream={stream}: {:?}", o.error);
+            assert_eq!(o.videos.len(), 2, "{scenario}");
+            assert_eq!(
+                o.echo.unwrap().mode.as_deref(),
+                Some("竖屏模式"),
+                "{scenario}"
+            );
+            assert_eq!(mock.generation_posts().len(), posts, "{scenario}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_web_page_with_status_200_says_it_was_a_web_page() {
+    let mock = mock().await;
+    for (scenario, title) in [
+        ("portal-as-sse", "Hotel Wi-Fi: sign in"),
+        ("not-sse", "Welcome"),
+    ] {
+        let (o, _) = generate(&mock.scenario_url(scenario), &request(1), Limits::default()).await;
+        let e = o.error.unwrap();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{scenario}");
+        let en = e.message(Lang::En);
+        assert!(en.contains("web page") && en.contains(title), "{en}");
+        assert!(e.message(Lang::Zh).contains("网页"), "{e}");
+    }
+    assert_eq!(mock.generation_posts().len(), 2);
+}
+
+#[tokio::test]
 async fn non_streaming_requests_end_the_same() {
     let mock = mock().await;
     for (scenario, kind) in [

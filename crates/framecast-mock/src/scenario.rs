@@ -101,6 +101,23 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "the videos only as links in a JSON block at the end; no success line announces them",
     ),
     (
+        "sse-as-json",
+        "the success stream labelled application/json",
+    ),
+    ("sse-as-text", "the success stream labelled text/plain"),
+    (
+        "sse-unlabelled",
+        "the success stream after a BOM, with no Content-Type, one byte per write",
+    ),
+    (
+        "json-as-sse",
+        "one chat.completion JSON answer after a BOM and blank lines, labelled text/event-stream",
+    ),
+    (
+        "portal-as-sse",
+        "HTTP 200 with a captive portal's web page, labelled text/event-stream",
+    ),
+    (
         "hang-up",
         "the request is read, then the connection is closed without any answer",
     ),
@@ -227,12 +244,7 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
             s.ending = Ending::Cut;
             s
         }
-        "bytewise" => {
-            let mut s = sse(ask, lines(VideoLinks::Plain), Style::default());
-            let all: Vec<u8> = s.writes.iter().flat_map(|(_, b)| b.to_vec()).collect();
-            s.writes = all.into_iter().map(|b| (Duration::ZERO, Bytes::from(vec![b]))).collect();
-            s
-        }
+        "bytewise" => bytewise(sse(ask, lines(VideoLinks::Plain), Style::default())),
         "crlf-keepalive" => sse(ask, lines(VideoLinks::Plain), Style { crlf: true, ping: true, ..Style::default() }),
         "json" => json_answer(ask, lines(VideoLinks::Plain)),
         "slow" => {
@@ -288,6 +300,28 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
             l.push(format!("```json\n{pretty}\n```\n\n"));
             sse(ask, l, Style::default())
         }
+        "sse-as-json" | "sse-as-text" => Script {
+            content_type: if scenario == "sse-as-json" { "application/json" } else { "text/plain; charset=utf-8" },
+            ..sse(ask, lines(VideoLinks::Plain), Style::default())
+        },
+        "sse-unlabelled" => {
+            let mut s = sse(ask, lines(VideoLinks::Plain), Style::default());
+            s.content_type = "";
+            s.writes.insert(0, (Duration::ZERO, Bytes::from_static(BOM)));
+            bytewise(s)
+        }
+        "json-as-sse" => {
+            let mut s = json_answer(ask, lines(VideoLinks::Plain));
+            s.content_type = "text/event-stream";
+            s.writes.insert(0, (Duration::ZERO, Bytes::from_static(b"\xEF\xBB\xBF\r\n\n")));
+            s
+        }
+        "portal-as-sse" => Script {
+            status: 200,
+            content_type: "text/event-stream",
+            writes: vec![(Duration::ZERO, Bytes::from_static(CAPTIVE_PORTAL.as_bytes()))],
+            ending: Ending::Close,
+        },
         "hang-up" => Script {
             status: 200,
             content_type: "",
@@ -320,7 +354,28 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
 }
 
 /// Scenarios answered as scripted whether or not a stream was asked for.
-const VERBATIM: &[&str] = &["not-sse", "hang-up"];
+const VERBATIM: &[&str] = &[
+    "not-sse",
+    "sse-as-json",
+    "sse-as-text",
+    "sse-unlabelled",
+    "json-as-sse",
+    "portal-as-sse",
+    "hang-up",
+];
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The same answer, one byte per write.
+fn bytewise(mut s: Script) -> Script {
+    let all: Vec<u8> = s.writes.iter().flat_map(|(_, b)| b.to_vec()).collect();
+    s.writes = all
+        .into_iter()
+        .map(|b| (Duration::ZERO, Bytes::from(vec![b])))
+        .collect();
+    s
+}
 
 /// A line that goes out as a raw `data:` payload, not wrapped in a chunk.
 const RAW_PREFIX: &str = "\u{0}raw:";
@@ -577,6 +632,8 @@ fn refusal_body(status: u16, body: &str) -> Script {
         ending: Ending::Close,
     }
 }
+
+const CAPTIVE_PORTAL: &str = "\n<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Hotel Wi-Fi: sign in</title></head>\n<body><form action=\"/login\"><button>Connect</button></form></body></html>\n";
 
 const CLOUDFLARE_524: &str = r#"<!DOCTYPE html>
 <!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->
