@@ -11,6 +11,7 @@
 //!   A connection that closes before the answer, or mid-answer, ends the job as a network error
 //!   that says the request was not re-sent.
 //! - The HTTP status is checked before any decoding; refusals become errors with the gateway's words.
+//! - The key never leaves in anything the gateway said: see [`crate::redact`].
 //! - Every await races the cancel token, the idle timeout (silence between bytes) and the overall
 //!   deadline. Returning drops the response, which closes the connection.
 //! - A `stream: true` request answered with one JSON completion, and a `stream: false` request, end
@@ -94,8 +95,22 @@ impl Gateway {
     }
 
     /// Runs one generation. Never returns early with a bare error: whatever arrived before a
-    /// failure (videos, progress, transcript) is in the [`Outcome`].
+    /// failure (videos, progress, transcript) is in the [`Outcome`]. The key is taken out of
+    /// every event and of the outcome, however the gateway quoted it ([`crate::redact`]).
     pub async fn generate(
+        &self,
+        request: &GenerationRequest,
+        cancel: &CancellationToken,
+        emit: &mut (dyn FnMut(Event) + Send),
+    ) -> Outcome {
+        let redactor = self.credentials.redactor();
+        let mut emit = |event| emit(redactor.event(event));
+        let outcome = self.exchange(request, cancel, &mut emit).await;
+        redactor.outcome(outcome)
+    }
+
+    /// The POST and its answer, as the gateway said it.
+    async fn exchange(
         &self,
         request: &GenerationRequest,
         cancel: &CancellationToken,

@@ -275,6 +275,22 @@ impl Error {
         self.0.detail.as_ref()
     }
 
+    /// Calls `f` on every text the error holds: its specifics and the gateway's words.
+    pub(crate) fn each_text(&mut self, f: &mut dyn FnMut(&mut String)) {
+        if let Some(detail) = &mut self.0.detail {
+            f(&mut detail.en);
+            f(&mut detail.zh);
+        }
+        if let Some(said) = &mut self.0.gateway {
+            for text in [&mut said.message, &mut said.code, &mut said.request_id]
+                .into_iter()
+                .flatten()
+            {
+                f(text);
+            }
+        }
+    }
+
     /// The whole message in one language: headline, specifics, the gateway's words and request id.
     pub fn message(&self, lang: Lang) -> String {
         let mut out = self.0.kind.headline().get(lang).to_owned();

@@ -11,6 +11,7 @@
 //! - [`echo`]: the fenced block in which the gateway repeats the task (pure);
 //! - [`tracker`]: from lines to events and an [`Outcome`] (pure);
 //! - [`http_error`]: refusals to error kinds;
+//! - [`redact`]: the key taken out of everything the engine says;
 //! - [`download`], [`naming`], [`sidecar`]: saving each video with a good name and a note;
 //! - [`job`]: all of it at once, downloads starting while the stream goes on;
 //! - [`error`], [`event`]: what the app and the CLI are told.
@@ -26,6 +27,7 @@ pub mod frames;
 pub mod http_error;
 pub mod job;
 pub mod naming;
+pub mod redact;
 pub mod request;
 pub mod sidecar;
 pub mod sse;

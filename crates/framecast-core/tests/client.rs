@@ -305,6 +305,48 @@ async fn a_web_page_with_status_200_says_it_was_a_web_page() {
 }
 
 #[tokio::test]
+async fn the_key_never_leaves_in_what_the_gateway_quoted() {
+    let mock = mock().await;
+    let key = "sk-live-S3cr3t/K3y+9=";
+    let mut posts = 0;
+    for scheme in [AuthScheme::Bare, AuthScheme::Bearer] {
+        for scenario in ["key-in-401", "key-in-error-frame", "key-in-status"] {
+            let g = Gateway::new(
+                &mock.scenario_url(scenario),
+                Credentials::new(key, scheme),
+                Limits::default(),
+            )
+            .unwrap();
+            let mut events = Vec::new();
+            let o = g
+                .generate(&request(2), &CancellationToken::new(), &mut |e| {
+                    events.push(e)
+                })
+                .await;
+            posts += 1;
+            assert_eq!(mock.generation_posts().len(), posts);
+            let e = o.error.as_ref().unwrap();
+            let said = format!(
+                "{} {} {} {o:?} {events:?}",
+                e.message(Lang::En),
+                e.message(Lang::Zh),
+                serde_json::to_string(&o).unwrap(),
+            );
+            for leak in ["S3cr3t", "%53%33", "K3y"] {
+                assert!(
+                    !said.contains(leak),
+                    "{scenario} {scheme:?} leaked {leak}: {said}"
+                );
+            }
+            assert!(
+                said.contains("sk-…redacted"),
+                "{scenario}: nothing was quoted: {said}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn non_streaming_requests_end_the_same() {
     let mock = mock().await;
     for (scenario, kind) in [

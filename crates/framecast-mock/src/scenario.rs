@@ -118,6 +118,18 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "HTTP 200 with a captive portal's web page, labelled text/event-stream",
     ),
     (
+        "key-in-401",
+        "HTTP 401 whose body quotes the Authorization header and the key percent-encoded",
+    ),
+    (
+        "key-in-error-frame",
+        "an in-band error frame and a malformed chunk quoting the key, plain, encoded and JSON-escaped",
+    ),
+    (
+        "key-in-status",
+        "status lines, a failure line and a video link that quote the key",
+    ),
+    (
         "hang-up",
         "the request is read, then the connection is closed without any answer",
     ),
@@ -322,6 +334,26 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
             writes: vec![(Duration::ZERO, Bytes::from_static(CAPTIVE_PORTAL.as_bytes()))],
             ending: Ending::Close,
         },
+        "key-in-401" => {
+            let (header, key) = quoted_key(ask);
+            refusal(401, &format!("无效的令牌 {header} ({}, {})", percent(&key, false), percent(&key, true)), "invalid_api_key")
+        }
+        "key-in-error-frame" => {
+            let (header, key) = quoted_key(ask);
+            let mut l = text_head(ask);
+            let error = json!({"error": {"message": format!("invalid token: {header}"), "type": "new_api_error", "code": percent(&key, false)}});
+            l.push(format!("{RAW_PREFIX}{{\"oops\": \"{}", key.replace('/', "\\/")));
+            l.push(format!("{RAW_PREFIX}{error}"));
+            sse(ask, l, Style::default())
+        }
+        "key-in-status" => {
+            let (header, key) = quoted_key(ask);
+            let mut l = head_only(ask);
+            l.push(format!("> 🔑 令牌已验证：{header}\n\n"));
+            l.push(format!("> ❌ 第2个视频生成失败：token={} 无权限\n\n", percent(&key, true)));
+            l.push(format!("> ✅ 第1个视频生成成功，[点击这里]({}?token={}) 查看视频~~~\n\n", video_url(ask, 1, ""), percent(&key, false)));
+            sse(ask, l, Style::default())
+        }
         "hang-up" => Script {
             status: 200,
             content_type: "",
@@ -361,8 +393,29 @@ const VERBATIM: &[&str] = &[
     "sse-unlabelled",
     "json-as-sse",
     "portal-as-sse",
+    "key-in-401",
     "hang-up",
 ];
+
+/// The `Authorization` header as received, and the key in it.
+fn quoted_key(ask: &Ask<'_>) -> (String, String) {
+    let header = ask.authorization.unwrap_or_default().to_owned();
+    let key = header.strip_prefix("Bearer ").unwrap_or(&header).to_owned();
+    (header, key)
+}
+
+/// Percent-encodes what is not unreserved (RFC 3986), or every byte.
+fn percent(text: &str, every_byte: bool) -> String {
+    text.bytes()
+        .map(|b| {
+            if !every_byte && (b.is_ascii_alphanumeric() || b"-._~".contains(&b)) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
 
 /// The UTF-8 byte order mark.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
