@@ -191,6 +191,179 @@ async fn every_scenario_ends_as_a_person_would_expect() {
 }
 
 #[tokio::test]
+async fn however_the_echo_is_fenced_the_videos_and_the_echo_arrive() {
+    let mock = mock().await;
+    let shapes = [
+        "echo-one-line",
+        "echo-unclosed",
+        "echo-inline-close",
+        "echo-nested",
+        "echo-status-inside",
+        "echo-tilde",
+    ];
+    let mut posts = 0;
+    for shape in shapes {
+        for stream in [true, false] {
+            let mut req = request(2);
+            req.stream = stream;
+            let (o, events) = generate(&mock.scenario_url(shape), &req, Limits::default()).await;
+            posts += 1;
+            assert!(o.is_success(), "{shape} stream={stream}: {:?}", o.error);
+            assert_eq!(o.videos.len(), 2, "{shape}");
+            assert_eq!(o.last_progress, Some(90.2), "{shape}");
+            let echo = o
+                .echo
+                .as_ref()
+                .unwrap_or_else(|| panic!("{shape}: no echo"));
+            assert_eq!(
+                echo.prompt.as_deref(),
+                Some("a pig flying in the sky"),
+                "{shape}"
+            );
+            assert_eq!(echo.mode.as_deref(), Some("竖屏模式"), "{shape}");
+            assert!(
+                !o.transcript
+                    .iter()
+                    .any(|l| l.contains("kept from the transcript")),
+                "{shape}: the videos were announced, no rescue needed"
+            );
+            assert!(
+                !events
+                    .iter()
+                    .any(|e| matches!(e, Event::Status { text: Some(t), .. } if t.contains('"'))),
+                "{shape}: a line of the echo was shown as a status: {events:?}"
+            );
+            assert_eq!(mock.generation_posts().len(), posts, "{shape}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn videos_no_status_line_announced_are_kept_with_a_note() {
+    let mock = mock().await;
+    let (o, events) = generate(
+        &mock.scenario_url("result-in-echo"),
+        &request(2),
+        Limits::default(),
+    )
+    .await;
+    assert!(o.is_success(), "{:?}", o.error);
+    assert_eq!(o.videos.len(), 2);
+    assert!(o.videos.iter().all(|v| v.url.ends_with(".mp4")));
+    let videos = events
+        .iter()
+        .filter(|e| matches!(e, Event::Video { .. }))
+        .count();
+    assert_eq!(videos, 2);
+    let notes = o
+        .transcript
+        .iter()
+        .filter(|l| l.starts_with("[video link kept from the transcript"))
+        .count();
+    assert_eq!(notes, 2);
+    assert_eq!(mock.generation_posts().len(), 1);
+}
+
+#[tokio::test]
+async fn a_link_the_person_typed_is_never_a_delivered_video() {
+    let mock = mock().await;
+    let mut req = request(1);
+    req.prompt = "like this: https://ref.example/style.mp4".into();
+    let (o, events) = generate(&mock.scenario_url("failure"), &req, Limits::default()).await;
+    assert_eq!(o.error.unwrap().kind(), ErrorKind::GenerationFailed);
+    assert!(o.videos.is_empty(), "{:?}", o.videos);
+    assert!(!events.iter().any(|e| matches!(e, Event::Video { .. })));
+    let echoed = o.echo.unwrap().prompt.unwrap();
+    assert!(echoed.contains("https://ref.example/style.mp4"));
+}
+
+#[tokio::test]
+async fn answers_are_read_by_their_bytes_not_their_label() {
+    let mock = mock().await;
+    let mut posts = 0;
+    for scenario in [
+        "sse-as-json",
+        "sse-as-text",
+        "sse-unlabelled",
+        "json-as-sse",
+    ] {
+        for stream in [true, false] {
+            let mut req = request(2);
+            req.stream = stream;
+            let (o, _) = generate(&mock.scenario_url(scenario), &req, Limits::default()).await;
+            posts += 1;
+            assert!(o.is_success(), "{scenario} stream={stream}: {:?}", o.error);
+            assert_eq!(o.videos.len(), 2, "{scenario}");
+            assert_eq!(
+                o.echo.unwrap().mode.as_deref(),
+                Some("竖屏模式"),
+                "{scenario}"
+            );
+            assert_eq!(mock.generation_posts().len(), posts, "{scenario}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_web_page_with_status_200_says_it_was_a_web_page() {
+    let mock = mock().await;
+    for (scenario, title) in [
+        ("portal-as-sse", "Hotel Wi-Fi: sign in"),
+        ("not-sse", "Welcome"),
+    ] {
+        let (o, _) = generate(&mock.scenario_url(scenario), &request(1), Limits::default()).await;
+        let e = o.error.unwrap();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{scenario}");
+        let en = e.message(Lang::En);
+        assert!(en.contains("web page") && en.contains(title), "{en}");
+        assert!(e.message(Lang::Zh).contains("网页"), "{e}");
+    }
+    assert_eq!(mock.generation_posts().len(), 2);
+}
+
+#[tokio::test]
+async fn the_key_never_leaves_in_what_the_gateway_quoted() {
+    let mock = mock().await;
+    let key = "sk-live-S3cr3t/K3y+9=";
+    let mut posts = 0;
+    for scheme in [AuthScheme::Bare, AuthScheme::Bearer] {
+        for scenario in ["key-in-401", "key-in-error-frame", "key-in-status"] {
+            let g = Gateway::new(
+                &mock.scenario_url(scenario),
+                Credentials::new(key, scheme),
+                Limits::default(),
+            )
+            .unwrap();
+            let mut events = Vec::new();
+            let o = g
+                .generate(&request(2), &CancellationToken::new(), &mut |e| {
+                    events.push(e)
+                })
+                .await;
+            posts += 1;
+            assert_eq!(mock.generation_posts().len(), posts);
+            let e = o.error.as_ref().unwrap();
+            let said = format!(
+                "{} {} {} {o:?} {events:?}",
+                e.message(Lang::En),
+                e.message(Lang::Zh),
+                serde_json::to_string(&o).unwrap(),
+            );
+            for leak in ["S3cr3t", "%53%33", "K3y"] {
+                assert!(
+                    !said.contains(leak),
+                    "{scenario} {scheme:?} leaked {leak}: {said}"
+                );
+            }
+            assert!(
+                said.contains("sk-…redacted"),
+                "{scenario}: nothing was quoted: {said}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn non_streaming_requests_end_the_same() {
     let mock = mock().await;
     for (scenario, kind) in [
@@ -306,6 +479,20 @@ async fn refused_connections_are_network_errors() {
     let e = o.error.unwrap();
     assert_eq!(e.kind(), ErrorKind::Network);
     assert!(e.message(Lang::Zh).contains("无法连接到网关"));
+}
+
+#[tokio::test]
+async fn a_connection_closed_without_an_answer_is_a_network_error_and_not_resent() {
+    let mock = mock().await;
+    for stream in [true, false] {
+        let mut req = request(1);
+        req.stream = stream;
+        let (o, _) = generate(&mock.scenario_url("hang-up"), &req, Limits::default()).await;
+        let e = o.error.unwrap();
+        assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+        assert!(o.videos.is_empty());
+    }
+    assert_eq!(mock.generation_posts().len(), 2);
 }
 
 #[tokio::test]

@@ -5,19 +5,20 @@
 //! (`/s/<scenario>/v1/chat/completions`), by a `#<scenario>` word in the prompt, or by the server's
 //! default. It serves a real, playable H.264/AAC MP4 with `Range` support, can make downloads fail,
 //! expire or redirect, and records every request so tests can check, for instance, that a job
-//! never POSTed twice.
+//! never POSTed twice. Each connection is served on its own, so a scenario can also read the
+//! request and hang up without answering.
 
 pub mod scenario;
 mod videos;
 
 pub use videos::SAMPLE_MP4;
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use futures_util::StreamExt;
 use futures_util::stream::{self, BoxStream};
 use scenario::{Ask, Ending, Script, refusal};
@@ -27,6 +28,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// How the mock behaves.
 #[derive(Debug, Clone)]
@@ -112,9 +114,7 @@ impl MockGateway {
                 get(|| async { axum::Json(scenario::CATALOGUE) }),
             )
             .with_state(shared.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let server = tokio::spawn(accept(listener, app));
         Ok(Self {
             addr,
             shared,
@@ -160,6 +160,29 @@ impl Drop for MockGateway {
     }
 }
 
+/// Serves each connection with its own [`HangUp`] handle.
+async fn accept(listener: tokio::net::TcpListener, app: Router) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let hang_up = HangUp::default();
+        let service = hyper_util::service::TowerToHyperService::new(
+            app.clone().layer(Extension(hang_up.clone())),
+        );
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let connection =
+                hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+            tokio::select! {
+                _ = connection => {}
+                () = hang_up.0.notified() => {}
+            }
+        });
+    }
+}
+
+/// Closes the connection it belongs to, with nothing sent.
+#[derive(Clone, Default)]
+struct HangUp(Arc<Notify>);
+
 async fn list_requests(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     axum::Json(
         shared
@@ -170,25 +193,37 @@ async fn list_requests(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     )
 }
 
-async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    answer(&shared, None, &headers, &body).await
+async fn chat(
+    State(shared): State<Arc<Shared>>,
+    Extension(hang_up): Extension<HangUp>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let script = answer(&shared, None, &headers, &body);
+    respond(script, hang_up).await
 }
 
 async fn chat_in_scenario(
     State(shared): State<Arc<Shared>>,
+    Extension(hang_up): Extension<HangUp>,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    answer(&shared, Some(name), &headers, &body).await
+    let script = answer(&shared, Some(name), &headers, &body);
+    respond(script, hang_up).await
 }
 
-async fn answer(
-    shared: &Shared,
-    named: Option<String>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
+/// Plays the script, or hangs up without a word when that is the script.
+async fn respond(script: Script, hang_up: HangUp) -> Response {
+    if script.ending == Ending::HangUp {
+        hang_up.0.notify_one();
+        std::future::pending::<()>().await;
+    }
+    play(script)
+}
+
+fn answer(shared: &Shared, named: Option<String>, headers: &HeaderMap, body: &[u8]) -> Script {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -216,21 +251,21 @@ async fn answer(
             .as_deref()
             .map(|a| a.strip_prefix("Bearer ").unwrap_or(a).trim());
         match given {
-            None | Some("") => return play(refusal(401, "未提供令牌", "")),
-            Some(k) if k != key => return play(refusal(401, "无效的令牌", "")),
+            None | Some("") => return refusal(401, "未提供令牌", ""),
+            Some(k) if k != key => return refusal(401, "无效的令牌", ""),
             Some(_) => {}
         }
     }
     let Some(req) = parsed.filter(Value::is_object) else {
-        return play(refusal(400, "invalid request body", "invalid_request"));
+        return refusal(400, "invalid request body", "invalid_request");
     };
     let n = req.get("n").and_then(Value::as_u64).unwrap_or(1);
     if !(1..=4).contains(&n) {
-        return play(refusal(400, "n must be between 1 and 4", "invalid_request"));
+        return refusal(400, "n must be between 1 and 4", "invalid_request");
     }
     let model = req.get("model").and_then(Value::as_str).unwrap_or("");
     if model.is_empty() {
-        return play(refusal(400, "model is required", "invalid_request"));
+        return refusal(400, "model is required", "invalid_request");
     }
     let ask = Ask {
         prompt: &prompt,
@@ -240,15 +275,15 @@ async fn answer(
         base: &shared.base,
         job: shared.jobs.fetch_add(1, Ordering::SeqCst) + 1,
         tick: shared.config.tick,
+        authorization: authorization.as_deref(),
     };
-    match scenario::script(&chosen, &ask) {
-        Some(script) => play(script),
-        None => play(refusal(
+    scenario::script(&chosen, &ask).unwrap_or_else(|| {
+        refusal(
             404,
             &format!("unknown mock scenario “{chosen}”"),
             "invalid_request",
-        )),
-    }
+        )
+    })
 }
 
 /// The text of the user's message, whether `content` is a string or a parts array.
@@ -274,7 +309,7 @@ fn play(script: Script) -> Response {
         Ok::<_, std::io::Error>(bytes)
     });
     let body: BoxStream<'static, std::io::Result<Bytes>> = match script.ending {
-        Ending::Close => writes.boxed(),
+        Ending::Close | Ending::HangUp => writes.boxed(),
         Ending::Hang => writes.chain(stream::pending()).boxed(),
         Ending::Cut => writes
             .chain(stream::once(async {
@@ -283,9 +318,12 @@ fn play(script: Script) -> Response {
             }))
             .boxed(),
     };
-    Response::builder()
-        .status(StatusCode::from_u16(script.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header(header::CONTENT_TYPE, script.content_type)
+    let mut response = Response::builder()
+        .status(StatusCode::from_u16(script.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    if !script.content_type.is_empty() {
+        response = response.header(header::CONTENT_TYPE, script.content_type);
+    }
+    response
         .header(header::CACHE_CONTROL, "no-cache")
         .header("x-oneapi-request-id", "20261127mockreq")
         .body(Body::from_stream(body))
