@@ -23,6 +23,7 @@
 
 use crate::error::{Error, ErrorKind, Result, Text};
 use crate::event::{Event, Phase};
+use crate::proxy::Proxy;
 use crate::request::{Credentials, GenerationRequest, endpoint};
 use crate::tracker::{End, Follower, Outcome, too_large};
 use crate::{chunk, http_error};
@@ -69,8 +70,19 @@ pub struct Gateway {
 impl Gateway {
     /// Accepts the base URL in any of the forms [`endpoint`] understands.
     pub fn new(base_url: &str, credentials: Credentials, limits: Limits) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(limits.connect)
+        Self::with_proxy(base_url, credentials, limits, &Proxy::System)
+    }
+
+    /// A gateway reached through `proxy`.
+    pub fn with_proxy(
+        base_url: &str,
+        credentials: Credentials,
+        limits: Limits,
+        proxy: &Proxy,
+    ) -> Result<Self> {
+        let builder = reqwest::Client::builder().connect_timeout(limits.connect);
+        let http = proxy
+            .apply(builder)?
             .http1_only()
             .pool_max_idle_per_host(0)
             .redirect(reqwest::redirect::Policy::none())

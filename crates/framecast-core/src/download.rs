@@ -18,6 +18,7 @@
 
 use crate::client::{human, human_zh};
 use crate::error::{Error, ErrorKind, Result, Text};
+use crate::proxy::Proxy;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, RANGE};
@@ -124,7 +125,13 @@ const HEAD: usize = 8;
 
 impl Downloader {
     pub fn new(policy: DownloadPolicy) -> Result<Self> {
-        let http = reqwest::Client::builder()
+        Self::with_proxy(policy, &Proxy::System)
+    }
+
+    /// A downloader whose requests go through `proxy`.
+    pub fn with_proxy(policy: DownloadPolicy, proxy: &Proxy) -> Result<Self> {
+        let http = proxy
+            .apply(reqwest::Client::builder())?
             .connect_timeout(policy.connect)
             .redirect(reqwest::redirect::Policy::limited(10))
             .user_agent(concat!("Framecast/", env!("CARGO_PKG_VERSION")))

@@ -15,8 +15,10 @@
 //! - [`download`], [`naming`], [`sidecar`]: saving each video with a good name and a note;
 //! - [`job`]: all of it at once, downloads starting while the stream goes on;
 //! - [`id`]: the job id, minted once and used everywhere;
+//! - [`check`], [`proxy`], [`price`]: testing a gateway, reaching it, and what its videos cost;
 //! - [`error`], [`event`]: what the app and the CLI are told.
 
+pub mod check;
 pub mod chunk;
 pub mod classify;
 pub mod client;
@@ -30,6 +32,7 @@ pub mod id;
 pub mod job;
 pub mod naming;
 pub mod price;
+pub mod proxy;
 pub mod redact;
 pub mod request;
 pub mod sidecar;

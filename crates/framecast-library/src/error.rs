@@ -20,6 +20,10 @@ pub enum LibraryError {
     NoDataDir,
     #[error("{0} is not in the library")]
     NotFound(String),
+    #[error("{0}")]
+    Invalid(framecast_core::Error),
+    #[error("the credential store failed: {0}")]
+    Keys(String),
 }
 
 impl LibraryError {
@@ -73,6 +77,12 @@ impl From<LibraryError> for Error {
             LibraryError::NotFound(what) => Error::invalid_input(
                 format!("{what} is not in the library"),
                 format!("资料库中没有 {what}"),
+            ),
+            LibraryError::Invalid(e) => e.clone(),
+            LibraryError::Keys(why) => Error::with(
+                ErrorKind::Internal,
+                format!("the system's credential store failed: {why}"),
+                format!("系统凭据存储出错：{why}"),
             ),
             LibraryError::Database(_) | LibraryError::Io { .. } => Error::with(
                 ErrorKind::Internal,

@@ -15,20 +15,25 @@
 //!
 //! The pieces: [`location`] (where the library lives), [`migrate`] (the schema's versions),
 //! [`lease`] (process ownership), [`frames`] (frames stored by content), [`jobs`] and [`videos`]
-//! (rows and queries), [`recorder`] (events to rows), [`recovery`] (what a dead process left).
+//! (rows and queries), [`recorder`] (events to rows), [`recovery`] (what a dead process left),
+//! [`profiles`] (gateways and settings) and [`keys`] (their API keys, out of the database).
 
 pub mod error;
 pub mod frames;
 pub mod jobs;
+pub mod keys;
 pub mod lease;
 pub mod location;
 pub mod migrate;
+pub mod profiles;
 pub mod recorder;
 pub mod recovery;
 pub mod videos;
 
 pub use error::{LibraryError, Result};
 pub use jobs::{JobRecord, JobState, NewJob, Origin};
+pub use keys::{KeyStore, KeyStoreStatus, Keys};
+pub use profiles::{Profile, ProfileDraft};
 pub use recorder::Recorder;
 pub use recovery::{PendingDownload, Recovered};
 pub use videos::{VideoRecord, VideoState};

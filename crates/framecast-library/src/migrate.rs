@@ -7,7 +7,10 @@ use crate::{LibraryError, Result};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, oldest first; the schema version is how many have run.
-pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_library.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_library.sql"),
+    include_str!("../migrations/0002_profiles.sql"),
+];
 
 /// Brings the database to the newest schema.
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -105,6 +105,8 @@ impl MockGateway {
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
             .route("/s/{scenario}/v1/chat/completions", post(chat_in_scenario))
+            .route("/v1/models", get(models))
+            .route("/s/{scenario}/v1/models", get(models))
             .route("/videos/{name}", get(videos::video))
             .route("/redirect/{name}", get(videos::redirect))
             .route("/big/{megabytes}/{name}", get(videos::big))
@@ -246,15 +248,8 @@ fn answer(shared: &Shared, named: Option<String>, headers: &HeaderMap, body: &[u
         scenario: Some(chosen.clone()),
     });
 
-    if let Some(key) = &shared.config.api_key {
-        let given = authorization
-            .as_deref()
-            .map(|a| a.strip_prefix("Bearer ").unwrap_or(a).trim());
-        match given {
-            None | Some("") => return refusal(401, "未提供令牌", ""),
-            Some(k) if k != key => return refusal(401, "无效的令牌", ""),
-            Some(_) => {}
-        }
+    if let Some(refused) = check_key(shared, authorization.as_deref()) {
+        return refused;
     }
     let Some(req) = parsed.filter(Value::is_object) else {
         return refusal(400, "invalid request body", "invalid_request");
@@ -328,4 +323,52 @@ fn play(script: Script) -> Response {
         .header("x-oneapi-request-id", "20261127mockreq")
         .body(Body::from_stream(body))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// The new-api refusal for a missing or wrong key, when the mock checks keys.
+fn check_key(shared: &Shared, authorization: Option<&str>) -> Option<Script> {
+    let key = shared.config.api_key.as_ref()?;
+    let given = authorization.map(|a| a.strip_prefix("Bearer ").unwrap_or(a).trim());
+    match given {
+        None | Some("") => Some(refusal(401, "未提供令牌", "")),
+        Some(k) if k != key => Some(refusal(401, "无效的令牌", "")),
+        Some(_) => None,
+    }
+}
+
+/// The model list (`GET /v1/models`): the document's eight Veo models and two others, after the
+/// same key check as a generation.
+async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    shared.record(Recorded {
+        method: "GET".into(),
+        path: "/v1/models".into(),
+        authorization: authorization.clone(),
+        range: None,
+        body: None,
+        scenario: None,
+    });
+    if let Some(refused) = check_key(&shared, authorization.as_deref()) {
+        return play(refused);
+    }
+    let ids = [
+        "veo-3.1",
+        "veo-3.1-fl",
+        "veo-3.1-fast",
+        "veo-3.1-fast-fl",
+        "veo-3.1-landscape",
+        "veo-3.1-landscape-fl",
+        "veo-3.1-landscape-fast",
+        "veo-3.1-landscape-fast-fl",
+        "gpt-4o-mini",
+        "sora-2",
+    ];
+    let data: Vec<Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "object": "model", "owned_by": "mock"}))
+        .collect();
+    axum::Json(serde_json::json!({"object": "list", "data": data})).into_response()
 }
