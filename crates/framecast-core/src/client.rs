@@ -450,7 +450,7 @@ fn not_understood(bytes: &[u8]) -> Error {
     })
 }
 
-/// A failure to connect or send.
+/// A failure to connect, or to get an answer to the request once sent.
 fn network_error(e: &reqwest::Error) -> Error {
     let cause = root_cause(e);
     if e.is_timeout() {
@@ -460,9 +460,17 @@ fn network_error(e: &reqwest::Error) -> Error {
             format!("连接超时（{cause}）"),
         );
     }
+    if e.is_connect() {
+        return Error::new(ErrorKind::Network).detail(Text::new(
+            format!("could not reach the gateway ({cause})"),
+            format!("无法连接到网关（{cause}）"),
+        ));
+    }
     Error::new(ErrorKind::Network).detail(Text::new(
-        format!("could not reach the gateway ({cause})"),
-        format!("无法连接到网关（{cause}）"),
+        format!(
+            "the connection closed before the gateway answered ({cause}); the request was not re-sent, and the gateway may have started it"
+        ),
+        format!("网关应答之前连接已关闭（{cause}）；请求没有被重新发送，网关可能已开始处理"),
     ))
 }
 
