@@ -356,7 +356,9 @@ enum Format {
     Json,
 }
 
+/// The UTF-8 byte order mark, as a character and as bytes.
 const BOM: char = '\u{feff}';
+const BOM_BYTES: &[u8] = b"\xEF\xBB\xBF";
 
 /// What the first bytes of an answer say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -372,9 +374,7 @@ enum Sniff {
 
 /// The first significant bytes of an answer: without a BOM and leading whitespace.
 fn significant(head: &[u8]) -> &[u8] {
-    let head = head
-        .strip_prefix(BOM.to_string().as_bytes())
-        .unwrap_or(head);
+    let head = head.strip_prefix(BOM_BYTES).unwrap_or(head);
     let start = head
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -385,10 +385,9 @@ fn significant(head: &[u8]) -> &[u8] {
 /// The part of an undecided head worth keeping: a BOM and the significant bytes (at most a few:
 /// an unfinished field name). Leading whitespace means nothing to either format.
 fn undecided(head: &[u8]) -> Vec<u8> {
-    let bom = BOM.to_string();
     let mut kept = Vec::new();
-    if head.starts_with(bom.as_bytes()) {
-        kept.extend_from_slice(bom.as_bytes());
+    if head.starts_with(BOM_BYTES) {
+        kept.extend_from_slice(BOM_BYTES);
     }
     kept.extend_from_slice(significant(head));
     kept
@@ -397,8 +396,7 @@ fn undecided(head: &[u8]) -> Vec<u8> {
 /// Decides how to read an answer from its first bytes; the content type decides only what the
 /// bytes leave open.
 fn sniff(head: &[u8], content_type: &str) -> Sniff {
-    let bom = BOM.to_string();
-    if head.len() < bom.len() && bom.as_bytes().starts_with(head) {
+    if head.len() < BOM_BYTES.len() && BOM_BYTES.starts_with(head) {
         return Sniff::Undecided;
     }
     let text = significant(head);
@@ -464,7 +462,7 @@ fn not_understood(bytes: &[u8]) -> Error {
     })
 }
 
-/// A failure to connect or send.
+/// A failure to connect, or to get an answer to the request once sent.
 fn network_error(e: &reqwest::Error) -> Error {
     let cause = root_cause(e);
     if e.is_timeout() {
@@ -474,9 +472,17 @@ fn network_error(e: &reqwest::Error) -> Error {
             format!("连接超时（{cause}）"),
         );
     }
+    if e.is_connect() {
+        return Error::new(ErrorKind::Network).detail(Text::new(
+            format!("could not reach the gateway ({cause})"),
+            format!("无法连接到网关（{cause}）"),
+        ));
+    }
     Error::new(ErrorKind::Network).detail(Text::new(
-        format!("could not reach the gateway ({cause})"),
-        format!("无法连接到网关（{cause}）"),
+        format!(
+            "the connection closed before the gateway answered ({cause}); the request was not re-sent, and the gateway may have started it"
+        ),
+        format!("网关应答之前连接已关闭（{cause}）；请求没有被重新发送，网关可能已开始处理"),
     ))
 }
 

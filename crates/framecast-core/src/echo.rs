@@ -12,8 +12,8 @@
 //!   status line is never swallowed (`> ✅ … 查看视频~~~` does not close a `~~~` block either).
 //! - **Bounded.** A block holds at most [`MAX_LINES`] lines and [`MAX_BYTES`] bytes of content;
 //!   past either it stops being a block and its lines are read as ordinary lines again.
-//! - **Closed the ways gateways close it:** by a line that is, or ends with, a fence at least as
-//!   long as the opening one (`` ``` ``, `}```` ); a fence with an info string inside a block
+//! - **Closed the ways gateways close it:** by a line that is, or ends with, three or more of the
+//!   opening fence's character (`` ``` ``, `}```` ); a fence with an info string inside a block
 //!   (```` ```json ````) opens a nested one that is closed in turn. A block opened and closed on
 //!   one line is read at once.
 //! - **Lenient reading.** The echo is the first JSON object in the block's text that holds a

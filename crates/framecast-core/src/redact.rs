@@ -56,11 +56,11 @@ impl<'a> Redactor<'a> {
         while let Some(off) = memchr::memchr3(first, b'%', b'\\', &bytes[at..]) {
             let start = at + off;
             match self.match_at(bytes, start) {
-                Some(end) => {
+                Some(end) if text.is_char_boundary(start) && text.is_char_boundary(end) => {
                     found.push((start, end));
                     at = end;
                 }
-                None => at = start + 1,
+                _ => at = start + 1,
             }
         }
         for (start, end) in found.into_iter().rev() {

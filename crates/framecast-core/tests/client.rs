@@ -484,15 +484,21 @@ async fn refused_connections_are_network_errors() {
 #[tokio::test]
 async fn a_connection_closed_without_an_answer_is_a_network_error_and_not_resent() {
     let mock = mock().await;
-    for stream in [true, false] {
+    for (i, stream) in [true, false].into_iter().enumerate() {
         let mut req = request(1);
         req.stream = stream;
         let (o, _) = generate(&mock.scenario_url("hang-up"), &req, Limits::default()).await;
         let e = o.error.unwrap();
         assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+        assert!(
+            e.message(Lang::En)
+                .contains("closed before the gateway answered"),
+            "{e}"
+        );
+        assert!(e.message(Lang::Zh).contains("请求没有被重新发送"), "{e}");
         assert!(o.videos.is_empty());
+        assert_eq!(mock.generation_posts().len(), i + 1, "stream={stream}");
     }
-    assert_eq!(mock.generation_posts().len(), 2);
 }
 
 #[tokio::test]
