@@ -128,7 +128,9 @@ pub async fn check(
                 return report.fail(
                     Step::Proxy,
                     Text::new(
-                        format!("The proxy at {at} cannot be reached ({e}); check the proxy setting"),
+                        format!(
+                            "The proxy at {at} cannot be reached ({e}); check the proxy setting"
+                        ),
                         format!("无法连接代理 {at}（{e}）；请检查代理设置"),
                     ),
                 );
@@ -137,7 +139,10 @@ pub async fn check(
                 return report.fail(
                     Step::Proxy,
                     Text::new(
-                        format!("The proxy at {at} did not answer within {} s", connect.as_secs()),
+                        format!(
+                            "The proxy at {at} did not answer within {} s",
+                            connect.as_secs()
+                        ),
                         format!("代理 {at} 在 {} 秒内没有响应", connect.as_secs()),
                     ),
                 );
@@ -180,7 +185,9 @@ pub async fn check(
                 )
             } else {
                 Text::new(
-                    format!("{host} cannot be reached ({cause}); check the base URL and the network"),
+                    format!(
+                        "{host} cannot be reached ({cause}); check the base URL and the network"
+                    ),
                     format!("无法连接 {host}（{cause}）；请检查接口地址和网络"),
                 )
             };
@@ -231,8 +238,14 @@ pub async fn check(
             (404, _) => (
                 Step::Models,
                 Text::new(
-                    format!("{host} has no model list at {} (HTTP 404); check the base URL", url.path()),
-                    format!("{host} 在 {} 没有模型列表（HTTP 404）；请检查接口地址", url.path()),
+                    format!(
+                        "{host} has no model list at {} (HTTP 404); check the base URL",
+                        url.path()
+                    ),
+                    format!(
+                        "{host} 在 {} 没有模型列表（HTTP 404）；请检查接口地址",
+                        url.path()
+                    ),
                 ),
             ),
             _ => (Step::Key, Text::new(said, said_zh)),
@@ -253,10 +266,7 @@ pub async fn check(
             ),
         );
     };
-    report.pass(
-        Step::Key,
-        Text::new("The key is accepted", "密钥有效"),
-    );
+    report.pass(Step::Key, Text::new("The key is accepted", "密钥有效"));
     report.models = ids
         .into_iter()
         .filter(|m| m.to_ascii_lowercase().contains("veo"))
@@ -274,7 +284,11 @@ pub async fn check(
     report.pass(
         Step::Models,
         Text::new(
-            format!("{n} Veo model{} offered: {}", if n == 1 { "" } else { "s" }, report.models.join(", ")),
+            format!(
+                "{n} Veo model{} offered: {}",
+                if n == 1 { "" } else { "s" },
+                report.models.join(", ")
+            ),
             format!("提供 {n} 个 Veo 模型：{}", report.models.join("、")),
         ),
     );
@@ -324,8 +338,15 @@ mod tests {
 
     #[test]
     fn the_model_list_sits_beside_chat_completions() {
-        for base in ["https://gw.example", "https://gw.example/v1/", "https://gw.example/v1/chat/completions"] {
-            assert_eq!(models_url(base).unwrap().as_str(), "https://gw.example/v1/models");
+        for base in [
+            "https://gw.example",
+            "https://gw.example/v1/",
+            "https://gw.example/v1/chat/completions",
+        ] {
+            assert_eq!(
+                models_url(base).unwrap().as_str(),
+                "https://gw.example/v1/models"
+            );
         }
         assert_eq!(
             model_ids(br#"{"data":[{"id":"veo-3.1"},{"id":"gpt-4o"},{"x":1}]}"#),

@@ -118,7 +118,12 @@ mod tests {
 
     #[test]
     fn settings_read_and_write_back() {
-        for text in ["system", "none", "http://127.0.0.1:7890/", "socks5://u:p@10.0.0.1:1080"] {
+        for text in [
+            "system",
+            "none",
+            "http://127.0.0.1:7890/",
+            "socks5://u:p@10.0.0.1:1080",
+        ] {
             assert_eq!(Proxy::parse(text).unwrap().to_string(), text, "{text}");
         }
         assert_eq!(Proxy::parse("").unwrap(), Proxy::None);

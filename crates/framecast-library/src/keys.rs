@@ -77,6 +77,17 @@ impl Keys {
         }
     }
 
+    /// The keys of the library in `data_dir`, kept only in files (where the OS store must not be
+    /// touched: tests, portable installs).
+    pub fn file_only(data_dir: &Path, why: &str) -> Self {
+        let keys = Self::new(data_dir);
+        let _ = keys.probed.set(KeyStoreStatus {
+            keychain: false,
+            reason: Some(why.to_owned()),
+        });
+        keys
+    }
+
     /// Whether the OS store works: probed once (write, read back, delete).
     pub fn status(&self) -> &KeyStoreStatus {
         self.probed.get_or_init(|| match self.probe() {
@@ -106,14 +117,19 @@ impl Keys {
         let _ = entry.delete_credential();
         match back {
             Ok(v) if v == value => Ok(()),
-            Ok(_) => Err("the credential store gave back something else than was stored".to_owned()),
+            Ok(_) => {
+                Err("the credential store gave back something else than was stored".to_owned())
+            }
             Err(e) => Err(format!("the credential store did not keep a value: {e}")),
         }
     }
 
     fn entry(&self, profile: i64) -> Result<keyring::Entry> {
-        keyring::Entry::new(SERVICE, &format!("{}/profile-{profile}", self.account_prefix))
-            .map_err(|e| LibraryError::Keys(e.to_string()))
+        keyring::Entry::new(
+            SERVICE,
+            &format!("{}/profile-{profile}", self.account_prefix),
+        )
+        .map_err(|e| LibraryError::Keys(e.to_string()))
     }
 
     fn file(&self, profile: i64) -> PathBuf {
@@ -132,7 +148,9 @@ impl Keys {
                     let _ = std::fs::remove_file(self.file(profile));
                     return Ok(KeyStore::Keychain);
                 }
-                Err(e) => tracing::warn!(%e, "the OS credential store refused a key; using the file"),
+                Err(e) => {
+                    tracing::warn!(%e, "the OS credential store refused a key; using the file")
+                }
             }
         }
         write_private(&self.dir, &self.file(profile), key.as_bytes())?;
@@ -169,8 +187,19 @@ impl Keys {
 /// The last four characters of a key, to show it is set without showing it.
 pub fn hint(key: &SecretString) -> String {
     let key = key.expose_secret().trim();
-    let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    if key.chars().count() > 8 { tail } else { String::new() }
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if key.chars().count() > 8 {
+        tail
+    } else {
+        String::new()
+    }
 }
 
 /// Writes `bytes` to `path` so that only the user can read it: the folder 0700, the file 0600,
@@ -209,13 +238,24 @@ mod tests {
     fn the_file_store_is_readable_only_by_the_user() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let keys = Keys::new(dir.path());
-        keys.probed.set(KeyStoreStatus { keychain: false, reason: Some("test".into()) }).unwrap();
-        let store = keys.save(7, &SecretString::from("sk-file-store-9876")).unwrap();
+        let keys = Keys::file_only(dir.path(), "test");
+        let store = keys
+            .save(7, &SecretString::from("sk-file-store-9876"))
+            .unwrap();
         assert_eq!(store, KeyStore::File);
         let file = dir.path().join("keys/profile-7.key");
-        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(std::fs::metadata(dir.path().join("keys")).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            std::fs::metadata(dir.path().join("keys"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
         let back = keys.load(7, KeyStore::File).unwrap().unwrap();
         assert_eq!(back.expose_secret(), "sk-file-store-9876");
         keys.delete(7);

@@ -147,7 +147,10 @@ fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
             default_model: r.get(9)?,
             default_count: r.get(10)?,
         },
-        key_store: r.get::<_, Option<String>>(11)?.as_deref().and_then(KeyStore::parse),
+        key_store: r
+            .get::<_, Option<String>>(11)?
+            .as_deref()
+            .and_then(KeyStore::parse),
         key_hint: r.get(12)?,
         active: false,
     })
@@ -206,7 +209,11 @@ impl Library {
             draft.idle_secs,
             draft.overall_secs,
             prices,
-            draft.default_model.as_deref().map(str::trim).filter(|m| !m.is_empty()),
+            draft
+                .default_model
+                .as_deref()
+                .map(str::trim)
+                .filter(|m| !m.is_empty()),
             draft.default_count,
             now,
             id,
@@ -295,7 +302,9 @@ impl Library {
     pub fn setting(&self, name: &str) -> Result<Option<String>> {
         Ok(self
             .conn()
-            .query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 

@@ -8,6 +8,7 @@
 //! never POSTed twice. Each connection is served on its own, so a scenario can also read the
 //! request and hang up without answering.
 
+pub mod proxy;
 pub mod scenario;
 mod videos;
 
