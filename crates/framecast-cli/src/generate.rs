@@ -5,13 +5,16 @@
 
 use crate::frames::{self, Frame};
 use crate::output::Output;
+use crate::profile::KeyArgs;
 use clap::Args;
+use framecast_core::proxy::Proxy;
 use framecast_core::request::{DEFAULT_BASE_URL, DEFAULT_MODEL};
 use framecast_core::{
     AuthScheme, CancellationToken, Controls, Credentials, DownloadPolicy, Downloader, Error,
     Gateway, GenerationRequest, JobId, JobResult, JobSpec, Lang, Limits,
 };
-use framecast_library::{Library, NewJob, Origin, Recorder};
+use framecast_library::{Keys, Library, NewJob, Origin, Profile, Recorder};
+use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -46,15 +49,17 @@ pub struct GenerateArgs {
     /// Crop and resize the end frame to the start frame's size.
     #[arg(long)]
     fit_end: bool,
-    /// The gateway's base URL.
-    #[arg(long, env = "FRAMECAST_BASE_URL", default_value = DEFAULT_BASE_URL)]
-    base_url: String,
-    /// The API key.
-    #[arg(long, env = "FRAMECAST_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
+    /// The gateway's base URL (default: the active profile's, else the document's gateway).
+    #[arg(long, env = "FRAMECAST_BASE_URL")]
+    base_url: Option<String>,
+    #[command(flatten)]
+    key: KeyArgs,
     /// Send the key as `Bearer <key>` instead of the bare key.
     #[arg(long)]
     bearer: bool,
+    /// `system`, `none`, or a proxy URL (default: the active profile's, else `system`).
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
     /// Folder to save the videos in.
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
@@ -64,12 +69,12 @@ pub struct GenerateArgs {
     /// Ask for one JSON answer at the end instead of a stream.
     #[arg(long)]
     no_stream: bool,
-    /// Seconds of silence from the gateway before giving up.
-    #[arg(long, value_name = "SECONDS", default_value_t = 360.0)]
-    idle_timeout: f64,
-    /// Seconds the whole generation may take.
-    #[arg(long, value_name = "SECONDS", default_value_t = 1200.0)]
-    timeout: f64,
+    /// Seconds of silence from the gateway before giving up (default: the profile's, or 360).
+    #[arg(long, value_name = "SECONDS")]
+    idle_timeout: Option<f64>,
+    /// Seconds the whole generation may take (default: the profile's, or 1200).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
     /// Print one JSON object per line instead of a progress bar.
     #[arg(long)]
     pub json: bool,
@@ -108,11 +113,12 @@ async fn job(args: &GenerateArgs, id: JobId, out: &Output, controls: &Controls) 
         Ok(l) => Arc::new(l),
         Err(e) => return JobResult::failed(args.n, e.into()),
     };
-    let (gateway, spec, frames) = match prepare(args, id, out, controls.generation()).await {
-        Ok(prepared) => prepared,
-        Err(e) => return JobResult::failed(args.n, e),
-    };
-    let downloader = match Downloader::new(DownloadPolicy::default()) {
+    let (gateway, spec, frames, proxy, price) =
+        match prepare(args, id, &library, out, controls.generation()).await {
+            Ok(prepared) => prepared,
+            Err(e) => return JobResult::failed(args.n, e),
+        };
+    let downloader = match Downloader::with_proxy(DownloadPolicy::default(), &proxy) {
         Ok(d) => d,
         Err(e) => return JobResult::failed(args.n, e),
     };
@@ -121,7 +127,7 @@ async fn job(args: &GenerateArgs, id: JobId, out: &Output, controls: &Controls) 
         origin: Origin::Cli,
         gateway_host: gateway.endpoint().host_str().unwrap_or_default().to_owned(),
         auth_scheme: gateway.credentials().scheme(),
-        price_usd: Some(framecast_core::price::per_video(&spec.request.model)),
+        price_usd: Some(price),
         retry_of: None,
         frames: frames.iter().map(|f| &f.prepared).collect(),
     });
@@ -138,24 +144,48 @@ async fn job(args: &GenerateArgs, id: JobId, out: &Output, controls: &Controls) 
     result
 }
 
-/// Everything that can be refused before sending: input, frames, key, URL.
+/// What `prepare` hands on: the gateway, the job, its frames, the proxy and the price per video.
+type Prepared = (Gateway, JobSpec, Vec<Frame>, Proxy, f64);
+
+/// Everything that can be refused before sending: input, frames, key, URL. Each setting comes
+/// from its flag, else its environment variable, else the active profile, else the default.
 async fn prepare(
     args: &GenerateArgs,
     id: JobId,
+    library: &Library,
     out: &Output,
     cancel: &CancellationToken,
-) -> Result<(Gateway, JobSpec, Vec<Frame>), Error> {
-    let key = args
-        .api_key
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| {
-            Error::invalid_input(
-                "no API key: pass --api-key or set FRAMECAST_API_KEY",
-                "缺少 API 密钥：请使用 --api-key 或设置 FRAMECAST_API_KEY",
-            )
-        })?;
+) -> Result<Prepared, Error> {
+    let profile: Option<Profile> = library.active_profile()?;
+    let key = match args.key.read()? {
+        Some(k) => Some(k),
+        None => std::env::var("FRAMECAST_API_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| secrecy::SecretString::from(k.trim().to_owned())),
+    };
+    let key = match (key, &profile) {
+        (Some(k), _) => k,
+        (None, Some(p)) => library
+            .profile_key(&Keys::new(library.dir()), p.id)?
+            .ok_or_else(no_key)?,
+        (None, None) => return Err(no_key()),
+    };
+    let draft = profile.as_ref().map(|p| &p.draft);
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| draft.map(|d| d.base_url.clone()))
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+    let proxy = Proxy::parse(
+        args.proxy
+            .as_deref()
+            .or(draft.map(|d| d.proxy.as_str()))
+            .unwrap_or("system"),
+    )?;
+    let profile_limits = draft
+        .map(framecast_library::ProfileDraft::limits)
+        .unwrap_or_default();
     let seconds = |s: f64, what: &str| {
         Duration::try_from_secs_f64(s)
             .ok()
@@ -168,16 +198,27 @@ async fn prepare(
             })
     };
     let limits = Limits {
-        idle: seconds(args.idle_timeout, "--idle-timeout")?,
-        overall: seconds(args.timeout, "--timeout")?,
-        ..Limits::default()
+        idle: match args.idle_timeout {
+            Some(s) => seconds(s, "--idle-timeout")?,
+            None => profile_limits.idle,
+        },
+        overall: match args.timeout {
+            Some(s) => seconds(s, "--timeout")?,
+            None => profile_limits.overall,
+        },
+        ..profile_limits
     };
     let scheme = if args.bearer {
         AuthScheme::Bearer
     } else {
-        AuthScheme::Bare
+        draft.map_or(AuthScheme::Bare, |d| d.auth_scheme)
     };
-    let gateway = Gateway::new(&args.base_url, Credentials::new(key, scheme), limits)?;
+    let gateway = Gateway::with_proxy(
+        &base_url,
+        Credentials::new(key.expose_secret(), scheme),
+        limits,
+        &proxy,
+    )?;
     let mut request = GenerationRequest {
         prompt: args.prompt.clone(),
         model: args.model.trim().to_owned(),
@@ -205,6 +246,10 @@ async fn prepare(
     let mut urls = frames.iter().map(|f| f.prepared.data_url.clone());
     request.first_frame = urls.next();
     request.last_frame = urls.next();
+    let price = draft
+        .map(|d| d.prices.clone())
+        .unwrap_or_default()
+        .per_video(&request.model);
     let spec = JobSpec {
         id,
         request,
@@ -214,5 +259,12 @@ async fn prepare(
             .collect(),
         save_dir: (!args.no_download).then(|| args.out.clone()),
     };
-    Ok((gateway, spec, frames))
+    Ok((gateway, spec, frames, proxy, price))
+}
+
+fn no_key() -> Error {
+    Error::invalid_input(
+        "no API key: add a profile (framecast-cli profile add), pass --api-key-file, or set FRAMECAST_API_KEY",
+        "缺少 API 密钥：请添加配置（framecast-cli profile add），或使用 --api-key-file，或设置 FRAMECAST_API_KEY",
+    )
 }

@@ -11,11 +11,13 @@
 //!   interrupted, 1 otherwise.
 //! - `history`: the library's jobs, newest first.
 //! - `resume`: finishes what a Framecast that stopped left unfinished; never re-sends a request.
+//! - `profile`: the gateway profiles (base URL, key, proxy) shared with the desktop app.
 
 mod frames;
 mod generate;
 mod history;
 mod output;
+mod profile;
 mod resume;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +42,8 @@ enum Command {
     History(history::HistoryArgs),
     /// Finish the downloads a Framecast that stopped (a crash, a kill, a quit) left unfinished.
     Resume(resume::ResumeArgs),
+    /// Manage gateway profiles (shared with the desktop app).
+    Profile(profile::ProfileArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,5 +65,6 @@ fn main() -> ExitCode {
         Command::Generate(args) => runtime.block_on(generate::run(args)),
         Command::History(args) => history::run(&args),
         Command::Resume(args) => runtime.block_on(resume::run(args)),
+        Command::Profile(args) => runtime.block_on(profile::run(args)),
     }
 }

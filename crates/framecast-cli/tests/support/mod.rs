@@ -38,6 +38,11 @@ impl Run {
     pub fn error_kind(&self) -> Option<&str> {
         self.result()["error"]["kind"].as_str()
     }
+
+    /// The error kind of the result line, owned (for a run that is not kept).
+    pub fn error_kind_of_last(&self) -> Option<String> {
+        self.error_kind().map(str::to_owned)
+    }
 }
 
 /// The CLI, with the shared test library.
@@ -49,6 +54,7 @@ pub fn cli() -> Command {
 pub fn cli_in(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_framecast-cli"));
     c.env("FRAMECAST_DATA_DIR", data)
+        .env("FRAMECAST_KEYCHAIN", "off")
         .env_remove("FRAMECAST_BASE_URL")
         .env_remove("FRAMECAST_API_KEY")
         .env("FRAMECAST_LANG", "en")
