@@ -102,7 +102,7 @@ async fn each_mistake_has_its_own_words() {
         (
             mock.base_url(),
             KEY,
-            &format!("{closed}"),
+            &closed,
             Step::Proxy,
             "The proxy at",
             "无法连接代理",
