@@ -5,6 +5,9 @@
 use crate::commands::app::{AppInfo, QuitChoice};
 use crate::commands::frames::FrameView;
 use crate::commands::jobs::{JobEvent, JobUpdate, StartJob};
+use crate::commands::settings::SettingsView;
+use framecast_core::check::CheckReport;
+use framecast_library::{KeyStoreStatus, ProfileDraft};
 use crate::state::Busy;
 use framecast_library::JobRecord;
 use std::path::Path;
@@ -23,4 +26,8 @@ fn export_bindings() {
     JobRecord::export_all(&cfg).unwrap();
     QuitChoice::export_all(&cfg).unwrap();
     Busy::export_all(&cfg).unwrap();
+    SettingsView::export_all(&cfg).unwrap();
+    ProfileDraft::export_all(&cfg).unwrap();
+    KeyStoreStatus::export_all(&cfg).unwrap();
+    CheckReport::export_all(&cfg).unwrap();
 }

@@ -5,16 +5,19 @@
 mod commands;
 mod dialogs;
 mod error;
+mod gateways;
 mod media;
+mod notify;
 mod state;
 
 #[cfg(test)]
 mod bindings;
 
 use commands::jobs::Recovered;
-use framecast_library::Library;
+use framecast_library::{Keys, Library};
+use gateways::Gateways;
 use media::Media;
-use state::{Downloads, Drops, Frames, Jobs, Settings};
+use state::{Drops, Folders, Frames, Jobs};
 use std::sync::Arc;
 use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 
@@ -24,14 +27,16 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let default_videos = app
                 .path()
                 .video_dir()
                 .or_else(|_| app.path().app_data_dir())
                 .map(|d| d.join("Framecast"))?;
-            let settings = Settings::from_env(default_videos);
             let library = Arc::new(open_library(app.handle())?);
+            let keys = Arc::new(Keys::new(library.dir()));
             // Take over what a Framecast that stopped left unfinished; the window continues
             // its downloads once it has listed the jobs (commands::jobs::resume_downloads).
             let recovered = library.recover().unwrap_or_else(|e| {
@@ -39,12 +44,14 @@ pub fn run() {
                 Vec::new()
             });
             let media = tauri::async_runtime::block_on(Media::start(library.clone()))?;
-            app.manage(settings);
+            app.manage(Folders::from_env(default_videos));
+            app.manage(Arc::new(Gateways::from_env(library.clone(), keys)));
             app.manage(library);
             app.manage(Recovered::new(recovered));
             app.manage(Arc::new(media));
-            app.manage(Downloads::new()?);
             app.manage(Arc::new(Jobs::default()));
+            app.manage(Arc::new(notify::Shown::default()));
+            notify::listen(app.handle());
             app.manage(Frames::default());
             app.manage(Drops::default());
             #[cfg(target_os = "linux")]
@@ -119,6 +126,15 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app::app_info,
         app::quit,
+        settings::settings,
+        settings::key_store,
+        settings::save_profile,
+        settings::remove_profile,
+        settings::activate_profile,
+        settings::test_connection,
+        settings::start_demo,
+        settings::leave_demo,
+        settings::set_language,
         frames::drop_frame,
         frames::browse_frame,
         frames::paste_frame,

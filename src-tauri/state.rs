@@ -3,7 +3,7 @@
 //! managed beside them as an `Arc<Library>`.
 
 use framecast_core::frames::PreparedFrame;
-use framecast_core::{AuthScheme, Controls, Credentials, DownloadPolicy, Downloader, JobId};
+use framecast_core::{Controls, JobId};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -14,41 +14,19 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Where to send requests and with which key; read once at start-up.
-pub struct Settings {
-    pub base_url: String,
-    pub credentials: Option<Credentials>,
-    /// Where every delivered video is saved at once.
-    pub videos_dir: PathBuf,
-    /// True when the gateway is the bundled offline demo.
-    pub demo: bool,
+/// Where delivered videos are saved at once.
+pub struct Folders {
+    pub videos: PathBuf,
 }
 
-impl Settings {
-    /// From `FRAMECAST_BASE_URL`, `FRAMECAST_API_KEY` (and `FRAMECAST_AUTH=bearer`),
-    /// `FRAMECAST_VIDEOS_DIR` and `FRAMECAST_DEMO`.
-    pub fn from_env(default_videos: PathBuf) -> Self {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let scheme = match var("FRAMECAST_AUTH").as_deref() {
-            Some("bearer") => AuthScheme::Bearer,
-            _ => AuthScheme::Bare,
-        };
+impl Folders {
+    /// `FRAMECAST_VIDEOS_DIR`, or `default`.
+    pub fn from_env(default: PathBuf) -> Self {
         Self {
-            base_url: var("FRAMECAST_BASE_URL")
-                .unwrap_or_else(|| framecast_core::request::DEFAULT_BASE_URL.to_owned()),
-            credentials: var("FRAMECAST_API_KEY").map(|k| Credentials::new(k, scheme)),
-            videos_dir: var("FRAMECAST_VIDEOS_DIR").map_or(default_videos, PathBuf::from),
-            demo: var("FRAMECAST_DEMO").is_some(),
+            videos: std::env::var_os("FRAMECAST_VIDEOS_DIR")
+                .filter(|v| !v.is_empty())
+                .map_or(default, PathBuf::from),
         }
-    }
-}
-
-/// The shared video downloader (one connection pool for all jobs).
-pub struct Downloads(pub Downloader);
-
-impl Downloads {
-    pub fn new() -> Result<Self, framecast_core::Error> {
-        Downloader::new(DownloadPolicy::default()).map(Self)
     }
 }
 

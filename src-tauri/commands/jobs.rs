@@ -3,12 +3,14 @@
 //! the window. Every event goes through the library's recorder before the window sees it.
 
 use crate::error::IpcResult;
+use crate::gateways::Gateways;
 use crate::media::Media;
-use crate::state::{Activity, Busy, Downloads, Frames, Jobs, Settings, Slot};
+use crate::notify::Notifier;
+use crate::state::{Activity, Busy, Folders, Frames, Jobs, Slot};
 use framecast_core::frames::PreparedFrame;
 use framecast_core::{
-    Controls, Error, ErrorKind, ErrorReport, Event, Gateway, GenerationRequest, JobId, JobResult,
-    JobSpec, Limits, Phase,
+    Controls, DownloadPolicy, Downloader, Error, ErrorReport, Event, Gateway, GenerationRequest,
+    JobId, JobResult, JobSpec, Phase,
 };
 use framecast_library::{JobRecord, JobState, Library, NewJob, Origin, Recorder};
 use serde::{Deserialize, Serialize};
@@ -28,9 +30,6 @@ pub struct StartJob {
     pub prompt: String,
     pub model: String,
     pub n: u8,
-    /// USD per delivered video, from the person's price table.
-    #[cfg_attr(test, ts(optional))]
-    pub price_usd: Option<f64>,
     #[cfg_attr(test, ts(optional))]
     pub retry_of: Option<String>,
 }
@@ -107,16 +106,18 @@ pub async fn start_job<R: Runtime>(
     app: AppHandle<R>,
 ) -> IpcResult<()> {
     let library = app.state::<Arc<Library>>().inner().clone();
-    let settings = app.state::<Settings>();
-    let (spec, frames) = spec_of(&request, &app.state::<Frames>(), &library, &settings)?;
-    let gateway = gateway_of(&settings)?;
+    let folders = app.state::<Folders>();
+    let (spec, frames) = spec_of(&request, &app.state::<Frames>(), &library, &folders)?;
+    let target = app.state::<Arc<Gateways>>().target().await?;
+    let gateway = target.gateway;
+    let downloader = Downloader::with_proxy(DownloadPolicy::default(), &target.proxy)?;
     library
         .begin_job(&NewJob {
             spec: &spec,
             origin: Origin::App,
             gateway_host: gateway.endpoint().host_str().unwrap_or_default().to_owned(),
             auth_scheme: gateway.credentials().scheme(),
-            price_usd: request.price_usd,
+            price_usd: Some(target.prices.per_video(&spec.request.model)),
             retry_of: request.retry_of.as_deref().map(JobId::parse).transpose()?,
             frames: frames.iter().map(Arc::as_ref).collect(),
         })
@@ -129,13 +130,14 @@ pub async fn start_job<R: Runtime>(
         activity,
         send: Box::new(move |e| on_event.send(e).is_ok()),
     };
-    let downloader = app.state::<Downloads>().0.clone();
+    let notifier = Notifier::new(&app);
     tauri::async_runtime::spawn(async move {
         let _guard = guard;
         reporter.activity.generating.store(true, Ordering::SeqCst);
         let emit = |event: Event| reporter.forward(event);
         let result = framecast_core::job::run(&gateway, &downloader, &spec, &controls, &emit).await;
         reporter.finish(&result, &gateway);
+        notifier.job_ended(&spec, &result);
     });
     Ok(())
 }
@@ -145,7 +147,7 @@ fn spec_of(
     request: &StartJob,
     slots: &Frames,
     library: &Library,
-    settings: &Settings,
+    folders: &Folders,
 ) -> IpcResult<(JobSpec, Vec<Arc<PreparedFrame>>)> {
     let id = JobId::parse(&request.id)?;
     let frames: Vec<Arc<PreparedFrame>> = match request.retry_of.as_deref() {
@@ -188,25 +190,10 @@ fn spec_of(
             stream: true,
         },
         frames_sha256: frames.iter().map(|f| f.facts.sha256.clone()).collect(),
-        save_dir: Some(settings.videos_dir.clone()),
+        save_dir: Some(folders.videos.clone()),
     };
     spec.request.validate()?;
     Ok((spec, frames))
-}
-
-fn gateway_of(settings: &Settings) -> IpcResult<Gateway> {
-    let credentials = settings.credentials.clone().ok_or_else(|| {
-        Error::with(
-            ErrorKind::Auth,
-            "no API key is set; start Framecast with FRAMECAST_API_KEY",
-            "未设置 API 密钥；请通过 FRAMECAST_API_KEY 启动 Framecast",
-        )
-    })?;
-    Ok(Gateway::new(
-        &settings.base_url,
-        credentials,
-        Limits::default(),
-    )?)
 }
 
 /// Stops a job's generation at once (its connection is closed). Videos already delivered go on
@@ -266,7 +253,13 @@ pub async fn resume_downloads<R: Runtime>(
 ) -> IpcResult<u32> {
     let recovered = app.state::<Recovered>().take();
     let library = app.state::<Arc<Library>>().inner().clone();
-    let downloader = app.state::<Downloads>().0.clone();
+    let proxy = library
+        .active_profile()
+        .ok()
+        .flatten()
+        .and_then(|p| p.draft.proxy().ok())
+        .unwrap_or_default();
+    let downloader = Downloader::with_proxy(DownloadPolicy::default(), &proxy)?;
     let mut count = 0;
     for job in recovered {
         if job.downloads.is_empty() {
@@ -414,8 +407,9 @@ impl Reporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{Downloads, Frames, Jobs, Settings};
-    use framecast_core::{AuthScheme, Credentials};
+    use crate::state::{Folders, Frames, Jobs};
+    use framecast_core::ErrorKind;
+    use framecast_library::Keys;
     use framecast_mock::{MockConfig, MockGateway, SAMPLE_MP4};
     use serde_json::Value;
     use std::path::Path;
@@ -431,18 +425,23 @@ mod tests {
         let library = Arc::new(Library::open(&dir.join("data")).unwrap());
         let recovered = library.recover().unwrap();
         let media = Media::start(library.clone()).await.unwrap();
+        let keys = Arc::new(Keys::file_only(library.dir(), "test"));
+        let gateways = Gateways::new(
+            library.clone(),
+            keys,
+            Some(base_url.to_owned()),
+            key.map(|k| secrecy::SecretString::from(k.to_owned())),
+        );
         mock_builder()
-            .manage(Settings {
-                base_url: base_url.to_owned(),
-                credentials: key.map(|k| Credentials::new(k, AuthScheme::Bare)),
-                videos_dir: dir.join("videos"),
-                demo: false,
+            .manage(Folders {
+                videos: dir.join("videos"),
             })
+            .manage(Arc::new(gateways))
+            .manage(Arc::new(crate::notify::Shown::default()))
             .manage(library)
             .manage(Recovered::new(recovered))
             .manage(Frames::default())
             .manage(Arc::new(Jobs::default()))
-            .manage(Downloads::new().unwrap())
             .manage(Arc::new(media))
             .build(mock_context(noop_assets()))
             .unwrap()
@@ -477,7 +476,6 @@ mod tests {
             prompt: prompt.to_owned(),
             model: "veo-3.1-fast".to_owned(),
             n,
-            price_usd: Some(0.15),
             retry_of: None,
         }
     }

@@ -5,8 +5,4 @@
  * id is refused. The frames are the ones prepared in their slots or, to try a job again, the
  * ones that job sent (`retryOf` names it), whatever the slots hold now.
  */
-export type StartJob = { id: string, prompt: string, model: string, n: number, 
-/**
- * USD per delivered video, from the person's price table.
- */
-priceUsd?: number, retryOf?: string, };
+export type StartJob = { id: string, prompt: string, model: string, n: number, retryOf?: string, };
