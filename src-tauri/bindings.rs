@@ -6,10 +6,10 @@ use crate::commands::app::{AppInfo, QuitChoice};
 use crate::commands::frames::FrameView;
 use crate::commands::jobs::{JobEvent, JobUpdate, StartJob};
 use crate::commands::settings::SettingsView;
-use framecast_core::check::CheckReport;
-use framecast_library::{KeyStoreStatus, ProfileDraft};
 use crate::state::Busy;
+use framecast_core::check::CheckReport;
 use framecast_library::JobRecord;
+use framecast_library::{KeyStoreStatus, ProfileDraft};
 use std::path::Path;
 use ts_rs::{Config, TS};
 

@@ -74,7 +74,15 @@ impl<R: Runtime> Notifier<R> {
         let (title, body) = words(spec, result, lang);
         let id = shown.next.fetch_add(1, Ordering::SeqCst) + 1;
         lock(&shown.jobs).insert(id, spec.id.to_string());
-        if let Err(e) = self.app.notification().builder().id(id).title(title).body(body).show() {
+        if let Err(e) = self
+            .app
+            .notification()
+            .builder()
+            .id(id)
+            .title(title)
+            .body(body)
+            .show()
+        {
             tracing::info!(%e, "no notification could be shown");
         }
     }
@@ -87,8 +95,12 @@ fn words(spec: &JobSpec, result: &JobResult, lang: Lang) -> (String, String) {
     let title = match (lang, arrived) {
         (Lang::En, 0) => "Framecast: the job failed".to_owned(),
         (Lang::Zh, 0) => "Framecast：任务失败".to_owned(),
-        (Lang::En, n) if n < usize::from(asked) => format!("Framecast: {n} of {asked} videos ready"),
-        (Lang::Zh, n) if n < usize::from(asked) => format!("Framecast：{asked} 个视频中 {n} 个已完成"),
+        (Lang::En, n) if n < usize::from(asked) => {
+            format!("Framecast: {n} of {asked} videos ready")
+        }
+        (Lang::Zh, n) if n < usize::from(asked) => {
+            format!("Framecast：{asked} 个视频中 {n} 个已完成")
+        }
         (Lang::En, 1) => "Framecast: your video is ready".to_owned(),
         (Lang::En, n) => format!("Framecast: {n} videos are ready"),
         (Lang::Zh, n) => format!("Framecast：{n} 个视频已完成"),
@@ -124,8 +136,17 @@ mod tests {
             bytes: None,
             error: None,
         });
-        assert_eq!(words(&spec, &result, Lang::En).0, "Framecast: 1 of 2 videos ready");
+        assert_eq!(
+            words(&spec, &result, Lang::En).0,
+            "Framecast: 1 of 2 videos ready"
+        );
         result.requested = 1;
-        assert_eq!(words(&spec, &result, Lang::En), ("Framecast: your video is ready".to_owned(), "a paper boat".to_owned()));
+        assert_eq!(
+            words(&spec, &result, Lang::En),
+            (
+                "Framecast: your video is ready".to_owned(),
+                "a paper boat".to_owned()
+            )
+        );
     }
 }

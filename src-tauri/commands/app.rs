@@ -52,7 +52,10 @@ pub fn app_info(
     let env = gateways.env();
     let demo = gateways.demo().is_some();
     let active = profiles.iter().find(|p| p.active);
-    let prices = active.filter(|_| !demo).map(|p| p.draft.prices.clone()).unwrap_or_default();
+    let prices = active
+        .filter(|_| !demo)
+        .map(|p| p.draft.prices.clone())
+        .unwrap_or_default();
     let models = active
         .and_then(|p| library.setting(&format!("models:{}", p.id)).ok().flatten())
         .and_then(|m| serde_json::from_str(&m).ok())
@@ -62,7 +65,10 @@ pub fn app_info(
         base_url: gateways.base_url(),
         ready: gateways.ready(),
         first_run: profiles.is_empty() && !env.api_key && !demo,
-        profile: profiles.into_iter().find(|p| p.active).map(|p| p.draft.name),
+        profile: profiles
+            .into_iter()
+            .find(|p| p.active)
+            .map(|p| p.draft.name),
         demo,
         env,
         prices,

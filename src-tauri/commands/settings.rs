@@ -41,7 +41,13 @@ pub async fn key_store(gateways: State<'_, Arc<Gateways>>) -> IpcResult<KeyStore
     let keys = gateways.keys().clone();
     tokio::task::spawn_blocking(move || keys.status().clone())
         .await
-        .map_err(|e| Error::internal(Text::new("probing the key store failed", "检查凭据存储失败"), &e).into())
+        .map_err(|e| {
+            Error::internal(
+                Text::new("probing the key store failed", "检查凭据存储失败"),
+                &e,
+            )
+            .into()
+        })
 }
 
 /// Adds (`id` absent) or updates a profile; `key`, when given, replaces its key.
@@ -64,7 +70,9 @@ pub async fn save_profile(
             .map_err(Error::from)?;
         gateways.forget(pid);
     }
-    Ok(library.profile(&profile.id.to_string()).map_err(Error::from)?)
+    Ok(library
+        .profile(&profile.id.to_string())
+        .map_err(Error::from)?)
 }
 
 #[tauri::command]
@@ -74,7 +82,9 @@ pub fn remove_profile(
     gateways: State<'_, Arc<Gateways>>,
 ) -> IpcResult<()> {
     gateways.forget(id);
-    Ok(library.remove_profile(gateways.keys(), id).map_err(Error::from)?)
+    Ok(library
+        .remove_profile(gateways.keys(), id)
+        .map_err(Error::from)?)
 }
 
 /// Makes `id` the profile the next job uses.

@@ -32,7 +32,6 @@ describe("a job card", () => {
     expect(card.dataset.jobId).toBe(jobs.jobs[0].id);
     expect(ipc.calls.find((c) => c.cmd === "start_job")?.args.request).toMatchObject({
       id: jobs.jobs[0].id,
-      priceUsd: 0.25,
     });
 
     ipc.push(0, { type: "phase", phase: "generating", text: "Generating video" });
@@ -82,7 +81,12 @@ describe("a job card", () => {
     app.info = {
       version: "0.1.0",
       baseUrl: "",
-      hasKey: true,
+      ready: true,
+      firstRun: false,
+      profile: "Main",
+      env: { baseUrl: false, apiKey: false, dataDir: false },
+      prices: { standard: 0.25, fast: 0.15, models: {} },
+      models: [],
       demo: false,
       videosDir: "",
       dataDir: "",

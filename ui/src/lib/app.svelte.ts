@@ -1,5 +1,6 @@
-// The form as a whole: what Rust said at start, the model name the choices compose, the
-// orientation suggested by the start frame, and whether Generate may run.
+// The window as a whole: what Rust says about the gateway (asked again when the settings
+// change), which view is shown, the model name the choices compose, the orientation suggested by
+// the start frame, and whether Generate may run.
 
 import { api, errorReport } from "./api";
 import type { AppInfo } from "./bindings/AppInfo";
@@ -10,9 +11,11 @@ import { frames } from "./frames.svelte";
 import { jobs } from "./jobs.svelte";
 import {
   composeModel,
+  DEFAULT_PRICES,
   estimateCost,
   type Orientation,
   orientationOf,
+  type PriceTable,
   pricePerVideo,
 } from "./models";
 import { settings } from "./settings.svelte";
@@ -20,8 +23,11 @@ import { settings } from "./settings.svelte";
 /** How long Generate rests after starting a job. */
 export const REST_MS = 1200;
 
+export type View = "generate" | "settings";
+
 export class AppState {
   info: AppInfo | null = $state(null);
+  view: View = $state("generate");
   infoError: ErrorReport | null = $state(null);
   /** The orientation was switched to match the start frame (said once, under the picker). */
   autoSwitched: Orientation | null = $state(null);
@@ -34,17 +40,42 @@ export class AppState {
   }
 
   async load(): Promise<void> {
+    if (!(await this.refresh())) return;
+    void api.setLanguage(settings.lang).catch(() => {});
+    try {
+      await jobs.load(this.info?.mediaBase ?? "");
+    } catch (e) {
+      this.infoError = errorReport(e);
+    }
+  }
+
+  /** Asks Rust again what the gateway is (after the settings or the demo changed). */
+  async refresh(): Promise<boolean> {
     try {
       this.info = await api.appInfo();
+      this.infoError = null;
+      return true;
     } catch (e) {
       this.infoError = errorReport(e);
-      return;
+      return false;
     }
-    try {
-      await jobs.load(this.info.mediaBase);
-    } catch (e) {
-      this.infoError = errorReport(e);
-    }
+  }
+
+  /** Starts the offline demo and shows the form. */
+  async tryDemo(): Promise<void> {
+    await api.startDemo();
+    await this.refresh();
+    this.view = "generate";
+  }
+
+  async leaveDemo(): Promise<void> {
+    await api.leaveDemo();
+    await this.refresh();
+  }
+
+  /** The active profile's price table. */
+  get prices(): PriceTable {
+    return this.info?.prices ?? DEFAULT_PRICES;
   }
 
   get hasStart(): boolean {
@@ -72,7 +103,7 @@ export class AppState {
   }
 
   get estimate(): number {
-    return estimateCost(this.model, settings.count, settings.prices);
+    return estimateCost(this.model, settings.count, this.prices);
   }
 
   get reason(): Reason | null {
@@ -84,7 +115,7 @@ export class AppState {
     return disabledReason({
       ready: this.info !== null,
       broken: this.infoError !== null,
-      hasKey: this.info?.hasKey ?? false,
+      hasKey: this.info?.ready ?? false,
       prompt: settings.prompt,
       model: this.model,
       start: slot("start"),
@@ -136,7 +167,7 @@ export class AppState {
     return jobs.start({
       request: { prompt: settings.prompt.trim(), model, n: settings.count },
       orientation: this.orientation,
-      price: pricePerVideo(model, settings.prices),
+      price: pricePerVideo(model, this.prices),
       frames: { start: describe(frames.start.view), end: describe(frames.end.view) },
     });
   }

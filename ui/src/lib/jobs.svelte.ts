@@ -356,7 +356,7 @@ export class JobStore {
     const job = this.jobs[0]; // the reactive proxy
     this.#tick();
     api
-      .startJob({ ...input.request, id, priceUsd: input.price }, (event) => {
+      .startJob({ ...input.request, id }, (event) => {
         applyEvent(job, event);
         if (event.type === "finished") this.#settle();
       })

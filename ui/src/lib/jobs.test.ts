@@ -295,7 +295,6 @@ describe("the job store", () => {
     expect(ipc.calls.find((c) => c.cmd === "start_job")?.args.request).toEqual({
       ...input(2).request,
       id,
-      priceUsd: 0.25,
     });
 
     ipc.push(0, { type: "phase", phase: "generating", text: "Generating" });

@@ -116,3 +116,9 @@ export async function listenForQuit(ask: (busy: Busy) => void): Promise<() => vo
   if (!inTauri()) return () => {};
   return listen<Busy>("quit-requested", (event) => ask(event.payload));
 }
+
+/** Listens for Rust asking to show a job's card (a click on its notification). */
+export async function listenForFocus(show: (job: string) => void): Promise<() => void> {
+  if (!inTauri()) return () => {};
+  return listen<string>("focus-job", (event) => show(event.payload));
+}
