@@ -98,18 +98,31 @@ struct App {
     _xvfb: Process,
 }
 
+/// Starts Framecast set up through the environment (`FRAMECAST_BASE_URL` and the key).
 async fn launch(base_url: &str, videos: &Path, saves: &Path) -> App {
+    launch_with(Some(base_url), videos, saves).await
+}
+
+/// Starts Framecast; without a base URL nothing is set up (a first start).
+async fn launch_with(base_url: Option<&str>, videos: &Path, saves: &Path) -> App {
     let (xvfb, display) = xvfb();
     let port = free_port();
     let profile = videos.with_file_name("profile");
-    let driver = Command::new("WebKitWebDriver")
+    let mut driver = Command::new("WebKitWebDriver");
+    if let Some(base_url) = base_url {
+        driver
+            .env("FRAMECAST_BASE_URL", base_url)
+            .env("FRAMECAST_API_KEY", KEY);
+    }
+    let driver = driver
         .arg(format!("--port={port}"))
         .env("DISPLAY", &display)
         .env("TAURI_WEBVIEW_AUTOMATION", "true")
         .env("GSETTINGS_BACKEND", "memory")
         .env("NO_AT_BRIDGE", "1")
-        .env("FRAMECAST_BASE_URL", base_url)
-        .env("FRAMECAST_API_KEY", KEY)
+        .env_remove("FRAMECAST_BASE_URL")
+        .env_remove("FRAMECAST_API_KEY")
+        .env("FRAMECAST_KEYCHAIN", "off")
         .env("FRAMECAST_VIDEOS_DIR", videos)
         .env("FRAMECAST_DATA_DIR", videos.with_file_name("data"))
         .env("FRAMECAST_TEST_SAVE_DIR", saves)
@@ -197,8 +210,20 @@ impl App {
         }
     }
 
+    /// A screenshot of the page. WebKit takes it at the next paint, and a page where nothing
+    /// moves may not paint again: a 1-pixel spinner keeps frames coming while it is taken.
     async fn screenshot(&self, path: &Path) {
+        self.js(
+            "const d = document.createElement('div'); d.id = 'e2e-paint';
+             d.className = 'spinner';
+             d.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;border:0;opacity:0.01';
+             document.body.appendChild(d);",
+            vec![],
+        )
+        .await;
         let png = self.client.screenshot().await.unwrap();
+        self.js("document.getElementById('e2e-paint')?.remove()", vec![])
+            .await;
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, png).unwrap();
     }
@@ -638,4 +663,178 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
         .filter(|r| r.method == "GET" && r.range.is_some())
         .count();
     assert!(resumed >= 1, "the download continued with a Range request");
+}
+
+/// Plays the first video of the card `card` for a moment; returns what the element says.
+async fn play_first(app: &App, card: &str) -> Value {
+    app.js_async(
+        &format!(
+            "const done = arguments[arguments.length - 1];
+             const v = {card}.querySelector(\"[data-testid='video']\");
+             v.muted = true;
+             v.play().then(() => setTimeout(() => done({{ time: v.currentTime, duration: v.duration,
+                 error: v.error && v.error.code, src: v.currentSrc }}), 700), e => done({{ failed: String(e) }}));"
+        ),
+        vec![],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_start_offers_the_demo_and_a_key_that_is_tested_before_it_is_kept() {
+    let mock = MockGateway::start(MockConfig {
+        api_key: Some(KEY.to_owned()),
+        tick: Duration::from_millis(100),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let (videos, saves) = (temp.path().join("videos"), temp.path().join("saves"));
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    let app = launch_with(None, &videos, &saves).await;
+
+    // Nothing is set up: the welcome, and Generate says why it waits.
+    app.find("welcome").await;
+    app.screenshot(&shots.join("welcome.png")).await;
+    assert!(
+        app.js(
+            "return document.querySelector(\"[data-testid='generate']\").disabled",
+            vec![]
+        )
+        .await
+            == json!(true)
+    );
+
+    // Try the demo: a test gateway inside the app, marked as such, and a video that plays.
+    app.find("try-demo").await.click().await.unwrap();
+    app.find("demo-banner").await;
+    app.set_prompt("A lighthouse at dusk, waves below").await;
+    app.generate().await;
+    let demo = app.newest_job_in(&["done"], 60).await;
+    app.until(
+        "the demo's video to be saved",
+        30,
+        &format!(
+            "return {}.querySelector(\"[data-testid='video'][data-local='true']\") !== null",
+            card(&demo)
+        ),
+    )
+    .await;
+    let played = play_first(&app, &card(&demo)).await;
+    assert!(played["error"].is_null(), "{played}");
+    assert!(played["time"].as_f64().unwrap_or(0.0) > 0.1, "{played}");
+    assert!(
+        mock.generation_posts().is_empty(),
+        "the demo never reaches a real gateway"
+    );
+    app.find("leave-demo").await.click().await.unwrap();
+    app.until(
+        "the demo to be left",
+        5,
+        "return document.querySelector(\"[data-testid='demo-banner']\") === null",
+    )
+    .await;
+
+    // Set up a gateway in Settings: a wrong key is refused by Test connection, the right one is
+    // accepted and kept (in a file only the user can read: no keychain in this test), then used.
+    app.find("open-settings").await.click().await.unwrap();
+    app.find("profile-form").await;
+    let url = app.find("profile-base-url").await;
+    url.clear().await.unwrap();
+    url.send_keys(&mock.base_url()).await.unwrap();
+    let key = app.find("key-input").await;
+    key.send_keys("sk-wrong-key-0000").await.unwrap();
+    app.find("test-connection").await.click().await.unwrap();
+    app.until(
+        "the refused key to be reported",
+        15,
+        "const r = document.querySelector(\"[data-testid='check-report']\"); return r && r.innerText.includes('The key was refused');",
+    )
+    .await;
+    key.clear().await.unwrap();
+    key.send_keys(KEY).await.unwrap();
+    app.find("test-connection").await.click().await.unwrap();
+    app.until(
+        "the key to be accepted",
+        15,
+        "const r = document.querySelector(\"[data-testid='check-report']\"); return r && r.dataset.ok === 'true';",
+    )
+    .await;
+    app.find("profile-save").await.click().await.unwrap();
+    app.until(
+        "the profile to be kept, its key shown only by its end",
+        10,
+        &format!(
+            "const s = document.querySelector(\"[data-testid='key-set']\"); return s && s.innerText.includes('…{}');",
+            &KEY[KEY.len() - 4..]
+        ),
+    )
+    .await;
+    let page = app
+        .js("return document.documentElement.outerHTML", vec![])
+        .await;
+    assert!(
+        !page.as_str().unwrap().contains(KEY),
+        "the key is in the page"
+    );
+    app.screenshot(&shots.join("settings.png")).await;
+    for (toggle, name) in [
+        ("settings-theme-dark", "settings-dark.png"),
+        ("settings-lang-zh", "settings-zh-dark.png"),
+    ] {
+        app.find(toggle).await.click().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.screenshot(&shots.join(name)).await;
+    }
+    app.find("settings-lang-en").await.click().await.unwrap();
+    app.find("settings-theme-light")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("settings-back").await.click().await.unwrap();
+
+    app.set_prompt("A kite over the harbour").await;
+    app.generate().await;
+    let job = app.newest_job_in(&["done", "failed"], 60).await;
+    app.until(
+        "the job through the saved profile to finish",
+        60,
+        &format!("return {}.dataset.phase === 'done'", card(&job)),
+    )
+    .await;
+    let posts = mock.generation_posts();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].authorization.as_deref(), Some(KEY));
+    app.client.close().await.unwrap();
+
+    // The key is nowhere Framecast wrote but its labelled key file.
+    let data = videos.with_file_name("data");
+    for dir in [&data, &videos] {
+        for file in walk(dir) {
+            if file.parent().is_some_and(|p| p.ends_with("keys")) {
+                continue;
+            }
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(
+                !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+                "the key is in {}",
+                file.display()
+            );
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
