@@ -109,6 +109,9 @@ async fn launch_with(base_url: Option<&str>, videos: &Path, saves: &Path) -> App
     let port = free_port();
     let profile = videos.with_file_name("profile");
     let mut driver = Command::new("WebKitWebDriver");
+    driver
+        .env_remove("FRAMECAST_BASE_URL")
+        .env_remove("FRAMECAST_API_KEY");
     if let Some(base_url) = base_url {
         driver
             .env("FRAMECAST_BASE_URL", base_url)
@@ -120,8 +123,6 @@ async fn launch_with(base_url: Option<&str>, videos: &Path, saves: &Path) -> App
         .env("TAURI_WEBVIEW_AUTOMATION", "true")
         .env("GSETTINGS_BACKEND", "memory")
         .env("NO_AT_BRIDGE", "1")
-        .env_remove("FRAMECAST_BASE_URL")
-        .env_remove("FRAMECAST_API_KEY")
         .env("FRAMECAST_KEYCHAIN", "off")
         .env("FRAMECAST_VIDEOS_DIR", videos)
         .env("FRAMECAST_DATA_DIR", videos.with_file_name("data"))
