@@ -144,3 +144,111 @@ pub fn set_language(lang: String, library: State<'_, Arc<Library>>) -> IpcResult
     let lang = if lang == "zh" { "zh" } else { "en" };
     Ok(library.set_setting("language", lang).map_err(Error::from)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use framecast_library::Keys;
+    use framecast_mock::{MockConfig, MockGateway};
+    use tauri::Manager;
+    use tauri::test::{MockRuntime, mock_builder, mock_context, noop_assets};
+
+    fn app(dir: &std::path::Path) -> tauri::App<MockRuntime> {
+        let library = Arc::new(Library::open(dir).unwrap());
+        let keys = Arc::new(Keys::file_only(dir, "test"));
+        mock_builder()
+            .manage(Arc::new(Gateways::new(library.clone(), keys, None, None)))
+            .manage(library)
+            .build(mock_context(noop_assets()))
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_key_goes_in_and_only_its_end_comes_out() {
+        let mock = MockGateway::start(MockConfig {
+            api_key: Some("sk-settings-key-4242".into()),
+            ..MockConfig::default()
+        })
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path());
+        let gateways = app.state::<Arc<Gateways>>();
+        assert!(!gateways.ready());
+        let draft = ProfileDraft::new("Mock", &mock.base_url());
+        let saved = save_profile(
+            None,
+            draft.clone(),
+            Some("sk-settings-key-4242".into()),
+            app.state(),
+            app.state(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(saved.key_hint.as_deref(), Some("4242"));
+        let view = serde_json::to_string(&settings(app.state(), app.state()).unwrap()).unwrap();
+        assert!(!view.contains("sk-settings-key"), "{view}");
+        assert!(view.contains("4242"));
+        assert!(gateways.ready());
+
+        // The stored key is used when none is typed, and the models are remembered.
+        let report = test_connection(
+            draft.clone(),
+            None,
+            Some(saved.id),
+            app.state(),
+            app.state(),
+        )
+        .await
+        .unwrap();
+        assert!(report.ok, "{report:#?}");
+        let library = app.state::<Arc<Library>>();
+        assert!(
+            library
+                .setting(&format!("models:{}", saved.id))
+                .unwrap()
+                .unwrap()
+                .contains("veo-3.1")
+        );
+        let wrong = test_connection(
+            draft,
+            Some("sk-nope-nope-0000".into()),
+            None,
+            app.state(),
+            app.state(),
+        )
+        .await
+        .unwrap();
+        assert!(!wrong.ok);
+        assert!(serde_json::to_string(&wrong).unwrap().contains("refused"));
+
+        // Jobs go to the profile, with its key.
+        let target = gateways.target().await.unwrap();
+        assert_eq!(target.gateway.endpoint().port(), Some(mock.addr().port()));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_demo_runs_inside_the_app_until_it_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path());
+        let gateways = app.state::<Arc<Gateways>>();
+        let refused = gateways.target().await.err().unwrap();
+        assert!(refused.0.message.contains("Settings"), "{refused:?}");
+        start_demo(app.state()).await.unwrap();
+        assert!(gateways.ready());
+        let target = gateways.target().await.unwrap();
+        let host = target.gateway.endpoint().host_str().unwrap().to_owned();
+        assert_eq!(host, "127.0.0.1");
+        let demo = gateways.demo().unwrap().base_url();
+        let answers = framecast_core::check::check(
+            &demo,
+            &Credentials::new("sk-any", framecast_core::AuthScheme::Bare),
+            "none",
+            Duration::from_secs(3),
+        )
+        .await;
+        assert!(answers.ok, "the demo gateway answers: {answers:#?}");
+        leave_demo(app.state());
+        assert!(!gateways.ready());
+    }
+}
