@@ -2,9 +2,14 @@
 //! into `ui/src/lib/bindings/`. `scripts/test` regenerates them and fails if the committed files
 //! differ, so the UI can never drift from the commands it calls.
 
-use crate::commands::app::AppInfo;
+use crate::commands::app::{AppInfo, QuitChoice};
 use crate::commands::frames::FrameView;
-use crate::commands::jobs::{JobEvent, StartJob};
+use crate::commands::jobs::{JobEvent, JobUpdate, StartJob};
+use crate::commands::settings::SettingsView;
+use crate::state::Busy;
+use framecast_core::check::CheckReport;
+use framecast_library::JobRecord;
+use framecast_library::{KeyStoreStatus, ProfileDraft};
 use std::path::Path;
 use ts_rs::{Config, TS};
 
@@ -17,4 +22,12 @@ fn export_bindings() {
     FrameView::export_all(&cfg).unwrap();
     JobEvent::export_all(&cfg).unwrap();
     StartJob::export_all(&cfg).unwrap();
+    JobUpdate::export_all(&cfg).unwrap();
+    JobRecord::export_all(&cfg).unwrap();
+    QuitChoice::export_all(&cfg).unwrap();
+    Busy::export_all(&cfg).unwrap();
+    SettingsView::export_all(&cfg).unwrap();
+    ProfileDraft::export_all(&cfg).unwrap();
+    KeyStoreStatus::export_all(&cfg).unwrap();
+    CheckReport::export_all(&cfg).unwrap();
 }

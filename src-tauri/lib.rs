@@ -1,20 +1,25 @@
 //! Framecast's desktop shell: the builder, its plugins, its state and its commands. Everything
-//! that generates, prepares or downloads lives in `framecast-core`; this crate only connects it
-//! to the window.
+//! that generates, prepares, downloads or records lives in the Tauri-free crates
+//! (`framecast-core`, `framecast-library`); this crate only connects them to the window.
 
 mod commands;
 mod dialogs;
 mod error;
+mod gateways;
 mod media;
+mod notify;
 mod state;
 
 #[cfg(test)]
 mod bindings;
 
+use commands::jobs::Recovered;
+use framecast_library::{Keys, Library};
+use gateways::Gateways;
 use media::Media;
-use state::{Downloads, Frames, Jobs, Settings, Videos};
+use state::{Drops, Folders, Frames, Jobs};
 use std::sync::Arc;
-use tauri::Manager;
+use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 
 /// Starts the app.
 pub fn run() {
@@ -22,30 +27,84 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
-            let default_library = app
+            let default_videos = app
                 .path()
                 .video_dir()
                 .or_else(|_| app.path().app_data_dir())
                 .map(|d| d.join("Framecast"))?;
-            let settings = Settings::from_env(default_library);
-            let media = tauri::async_runtime::block_on(Media::start(settings.library_dir.clone()))?;
-            app.manage(settings);
+            let library = Arc::new(open_library(app.handle())?);
+            let keys = Arc::new(Keys::new(library.dir()));
+            // Take over what a Framecast that stopped left unfinished; the window continues
+            // its downloads once it has listed the jobs (commands::jobs::resume_downloads).
+            let recovered = library.recover().unwrap_or_else(|e| {
+                tracing::error!(%e, "recovery failed");
+                Vec::new()
+            });
+            let media = tauri::async_runtime::block_on(Media::start(library.clone()))?;
+            app.manage(Folders::from_env(default_videos));
+            app.manage(Arc::new(Gateways::from_env(library.clone(), keys)));
+            app.manage(library);
+            app.manage(Recovered::new(recovered));
             app.manage(Arc::new(media));
-            app.manage(Downloads::new()?);
             app.manage(Arc::new(Jobs::default()));
-            app.manage(Arc::new(Videos::default()));
+            app.manage(Arc::new(notify::Shown::default()));
+            notify::listen(app.handle());
             app.manage(Frames::default());
+            app.manage(Drops::default());
             #[cfg(target_os = "linux")]
             if let Some(window) = app.get_webview_window("main") {
                 software_rendering(&window);
             }
             Ok(())
         })
+        .on_window_event(|window, event| match event {
+            WindowEvent::CloseRequested { api, .. } => ask_before_quitting(window, api),
+            WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
+                if let Some(drops) = window.try_state::<Drops>() {
+                    drops.dropped(paths);
+                }
+            }
+            _ => {}
+        })
         .invoke_handler(handlers());
     if let Err(e) = app.run(tauri::generate_context!()) {
         eprintln!("Framecast could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Opens the library; if it cannot be opened, says so in a dialog before giving up, because a
+/// Framecast that cannot record its jobs must not send any.
+fn open_library(app: &tauri::AppHandle) -> Result<Library, Box<dyn std::error::Error>> {
+    Library::open_default().map_err(|e| {
+        use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+        let error = framecast_core::Error::from(e);
+        let text = format!(
+            "{}\n\n{}",
+            error.message(framecast_core::Lang::En),
+            error.message(framecast_core::Lang::Zh)
+        );
+        app.dialog()
+            .message(&text)
+            .title("Framecast")
+            .kind(MessageDialogKind::Error)
+            .blocking_show();
+        text.into()
+    })
+}
+
+/// Closing the window while videos are generating or downloading asks first (the window shows
+/// the choices and answers with the `quit` command); otherwise it closes at once.
+fn ask_before_quitting(window: &tauri::Window, api: &tauri::CloseRequestApi) {
+    let Some(jobs) = window.try_state::<Arc<Jobs>>() else {
+        return;
+    };
+    let busy = jobs.busy();
+    if !busy.idle() && window.emit("quit-requested", busy).is_ok() {
+        api.prevent_close();
     }
 }
 
@@ -66,6 +125,16 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     use commands::*;
     tauri::generate_handler![
         app::app_info,
+        app::quit,
+        settings::settings,
+        settings::key_store,
+        settings::save_profile,
+        settings::remove_profile,
+        settings::activate_profile,
+        settings::test_connection,
+        settings::start_demo,
+        settings::leave_demo,
+        settings::set_language,
         frames::drop_frame,
         frames::browse_frame,
         frames::paste_frame,
@@ -73,11 +142,16 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         frames::swap_frames,
         jobs::start_job,
         jobs::cancel_job,
+        jobs::discard_downloads,
+        jobs::recent_jobs,
+        jobs::resume_downloads,
+        jobs::busy,
         videos::save_video,
         videos::save_all,
         videos::reveal_video,
         videos::copy_link,
         videos::copy_text,
         test_hooks::test_drop,
+        test_hooks::test_close,
     ]
 }

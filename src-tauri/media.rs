@@ -2,8 +2,10 @@
 //!
 //! WebKitGTK will not play an MP4 through Tauri's asset protocol (MEDIA_ERR_SRC_NOT_SUPPORTED,
 //! tauri#3725), while the same file over loopback HTTP plays. So the app runs its own tiny server,
-//! bound to 127.0.0.1 only, serving only files directly inside the library folder, and only under
-//! a random per-run token in the path: other local programs cannot list or guess what is there.
+//! bound to 127.0.0.1 only. It serves a video by its id (`<job id>-<index>`), from the path the
+//! library recorded when the video was saved — never a path or a name from the request — and
+//! only under a random per-run token, compared in constant time: other local programs cannot
+//! list or guess what is there.
 
 use axum::Router;
 use axum::body::Body;
@@ -11,9 +13,10 @@ use axum::extract::{Path, State};
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use framecast_library::Library;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
+use subtle::ConstantTimeEq;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
@@ -24,22 +27,22 @@ pub struct Media {
 }
 
 struct Served {
-    dir: PathBuf,
+    library: Arc<Library>,
     token: String,
 }
 
 impl Media {
-    /// Starts serving `dir` on a free loopback port.
-    pub async fn start(dir: PathBuf) -> std::io::Result<Self> {
+    /// Starts serving the library's saved videos on a free loopback port.
+    pub async fn start(library: Arc<Library>) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let token = uuid::Uuid::new_v4().simple().to_string();
         let served = Arc::new(Served {
-            dir,
+            library,
             token: token.clone(),
         });
         let app = Router::new()
-            .route("/media/{token}/{file}", get(serve))
+            .route("/media/{token}/{video}", get(serve))
             .with_state(served);
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
@@ -49,37 +52,34 @@ impl Media {
         Ok(Self { addr, token })
     }
 
-    /// The URL the web side plays a library file from.
-    pub fn url(&self, file_name: &str) -> String {
-        let encoded: String = file_name
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
-        format!("http://{}/media/{}/{encoded}", self.addr, self.token)
+    /// Where the web side plays videos from: `<base>/<video id>`.
+    pub fn base(&self) -> String {
+        format!("http://{}/media/{}", self.addr, self.token)
+    }
+
+    /// The URL the web side plays a saved video from.
+    pub fn url(&self, video_id: &str) -> String {
+        format!("{}/{video_id}", self.base())
     }
 }
 
 async fn serve(
     State(served): State<Arc<Served>>,
-    Path((token, file)): Path<(String, String)>,
+    Path((token, video)): Path<(String, String)>,
     request: Request<Body>,
 ) -> Response {
-    let plain = !file.is_empty()
-        && !file.starts_with('.')
-        && !file.contains(['/', '\\', '\0'])
-        && file.ends_with(".mp4");
-    if token != served.token || !plain {
+    if !bool::from(token.as_bytes().ct_eq(served.token.as_bytes())) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match ServeFile::new(served.dir.join(&file))
-        .oneshot(request)
-        .await
-    {
+    let Some(file) = served
+        .library
+        .video(&video)
+        .ok()
+        .and_then(|v| v.file().map(ToOwned::to_owned))
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match ServeFile::new(file).oneshot(request).await {
         Ok(r) => r.map(Body::new),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -88,16 +88,51 @@ async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use framecast_core::{Event, GenerationRequest, JobId, JobSpec};
+    use framecast_library::{NewJob, Origin, Recorder};
 
     #[tokio::test]
-    async fn serves_ranges_only_with_the_token_and_only_library_files() {
+    async fn serves_saved_videos_by_id_with_ranges_and_only_with_the_token() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a b.mp4"), b"0123456789").unwrap();
+        let library = Arc::new(Library::open(&dir.path().join("data")).unwrap());
+        let spec = JobSpec {
+            id: JobId::new(),
+            request: GenerationRequest::text("a pig"),
+            frames_sha256: Vec::new(),
+            save_dir: Some(dir.path().to_owned()),
+        };
+        library
+            .begin_job(&NewJob {
+                spec: &spec,
+                origin: Origin::App,
+                gateway_host: "gw".into(),
+                auth_scheme: framecast_core::AuthScheme::Bare,
+                price_usd: None,
+                retry_of: None,
+                frames: Vec::new(),
+            })
+            .unwrap();
+        let file = dir.path().join("a b.mp4");
+        std::fs::write(&file, b"0123456789").unwrap();
         std::fs::write(dir.path().join("secret.txt"), b"no").unwrap();
-        let media = Media::start(dir.path().to_owned()).await.unwrap();
+        let recorder = Recorder::new(library.clone(), &spec);
+        recorder.observe(&Event::Video {
+            index: 1,
+            url: "https://x/1.mp4".into(),
+        });
+        recorder.observe(&Event::Video {
+            index: 2,
+            url: "https://x/2.mp4".into(),
+        });
+        recorder.observe(&Event::Saved {
+            index: 1,
+            path: file,
+            bytes: 10,
+        });
+        let media = Media::start(library).await.unwrap();
         let http = reqwest::Client::new();
 
-        let url = media.url("a b.mp4");
+        let url = media.url(&spec.id.video(1));
         let r = http
             .get(&url)
             .header("Range", "bytes=2-5")
@@ -108,15 +143,16 @@ mod tests {
         assert_eq!(r.headers()["content-range"], "bytes 2-5/10");
         assert_eq!(r.bytes().await.unwrap().as_ref(), b"2345");
 
-        let wrong_token = url.replace(&media.token, "0000");
+        let wrong_token = url.replace(&media.token, &"0".repeat(32));
         assert_eq!(http.get(&wrong_token).send().await.unwrap().status(), 404);
         for name in [
-            "secret.txt",
-            "..%2Fsecret.mp4",
-            ".hidden.mp4",
-            "missing.mp4",
+            spec.id.video(2),
+            "secret.txt".to_owned(),
+            "a%20b.mp4".to_owned(),
+            "..%2Fsecret.txt".to_owned(),
+            format!("{}-1", JobId::new()),
         ] {
-            let u = format!("http://{}/media/{}/{name}", media.addr, media.token);
+            let u = format!("{}/{name}", media.base());
             assert_eq!(http.get(&u).send().await.unwrap().status(), 404, "{name}");
         }
     }

@@ -1,10 +1,12 @@
 //! The app's managed state: small, separate pieces, each behind its own lock, never held across
-//! an await (clone what is needed out of the lock first).
+//! an await (clone what is needed out of the lock first). The library (`framecast_library`) is
+//! managed beside them as an `Arc<Library>`.
 
 use framecast_core::frames::PreparedFrame;
-use framecast_core::{AuthScheme, CancellationToken, Credentials, DownloadPolicy, Downloader};
+use framecast_core::{Controls, JobId};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
@@ -12,97 +14,166 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Where to send requests and with which key; read once at start-up.
-pub struct Settings {
-    pub base_url: String,
-    pub credentials: Option<Credentials>,
-    /// Where every delivered video is saved at once.
-    pub library_dir: PathBuf,
-    /// True when the gateway is the bundled offline demo.
-    pub demo: bool,
+/// Where delivered videos are saved at once.
+pub struct Folders {
+    pub videos: PathBuf,
 }
 
-impl Settings {
-    /// From `FRAMECAST_BASE_URL`, `FRAMECAST_API_KEY` (and `FRAMECAST_AUTH=bearer`),
-    /// `FRAMECAST_LIBRARY_DIR` and `FRAMECAST_DEMO`.
-    pub fn from_env(default_library: PathBuf) -> Self {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let scheme = match var("FRAMECAST_AUTH").as_deref() {
-            Some("bearer") => AuthScheme::Bearer,
-            _ => AuthScheme::Bare,
-        };
+impl Folders {
+    /// `FRAMECAST_VIDEOS_DIR`, or `default`.
+    pub fn from_env(default: PathBuf) -> Self {
         Self {
-            base_url: var("FRAMECAST_BASE_URL")
-                .unwrap_or_else(|| framecast_core::request::DEFAULT_BASE_URL.to_owned()),
-            credentials: var("FRAMECAST_API_KEY").map(|k| Credentials::new(k, scheme)),
-            library_dir: var("FRAMECAST_LIBRARY_DIR").map_or(default_library, PathBuf::from),
-            demo: var("FRAMECAST_DEMO").is_some(),
+            videos: std::env::var_os("FRAMECAST_VIDEOS_DIR")
+                .filter(|v| !v.is_empty())
+                .map_or(default, PathBuf::from),
         }
     }
 }
 
-/// The shared video downloader (one connection pool for all jobs).
-pub struct Downloads(pub Downloader);
+/// What a running job is doing, for the question "may the app quit now?".
+#[derive(Debug, Default)]
+pub struct Activity {
+    /// The generation stream is still open.
+    pub generating: AtomicBool,
+    /// Videos being downloaded.
+    pub downloads: AtomicUsize,
+}
 
-impl Downloads {
-    pub fn new() -> Result<Self, framecast_core::Error> {
-        Downloader::new(DownloadPolicy::default()).map(Self)
+/// What is still running: jobs generating, videos downloading.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Busy {
+    pub generating: u32,
+    pub downloading: u32,
+}
+
+impl Busy {
+    pub fn idle(self) -> bool {
+        self.generating == 0 && self.downloading == 0
     }
 }
 
-/// A job's start and end frames, as sent.
-pub type JobFrames = (Option<Arc<PreparedFrame>>, Option<Arc<PreparedFrame>>);
+struct Running {
+    controls: Controls,
+    activity: Arc<Activity>,
+}
 
-/// Running jobs with their cancel tokens, and every job's frames (for "Try again").
+/// The jobs this process is working on (generating, or finishing downloads), by id.
 #[derive(Default)]
 pub struct Jobs {
-    running: Mutex<HashMap<String, CancellationToken>>,
-    frames: Mutex<HashMap<String, JobFrames>>,
+    running: Mutex<HashMap<JobId, Running>>,
+    /// Set when the person chose to quit once everything has finished.
+    quit_when_idle: AtomicBool,
+    on_idle: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
 impl Jobs {
     /// Registers a job; it stops counting as running when the guard drops.
-    pub fn register(
-        self: &Arc<Self>,
-        id: &str,
-        frames: JobFrames,
-    ) -> (CancellationToken, JobGuard) {
-        let token = CancellationToken::new();
-        lock(&self.running).insert(id.to_owned(), token.clone());
-        lock(&self.frames).insert(id.to_owned(), frames);
+    pub fn register(self: &Arc<Self>, id: JobId) -> (Controls, Arc<Activity>, JobGuard) {
+        let controls = Controls::new();
+        let activity = Arc::new(Activity::default());
+        lock(&self.running).insert(
+            id,
+            Running {
+                controls: controls.clone(),
+                activity: activity.clone(),
+            },
+        );
         let guard = JobGuard {
             jobs: self.clone(),
-            id: id.to_owned(),
+            id,
         };
-        (token, guard)
+        (controls, activity, guard)
     }
 
-    /// Cancels a job; false if no such job is running.
-    pub fn cancel(&self, id: &str) -> bool {
-        match lock(&self.running).get(id) {
-            Some(token) => {
-                token.cancel();
-                true
-            }
-            None => false,
+    /// Stops a job's generation; false if no such job is running.
+    pub fn cancel(&self, id: &JobId) -> bool {
+        lock(&self.running)
+            .get(id)
+            .map(|r| r.controls.cancel())
+            .is_some()
+    }
+
+    /// Stops a job's generation and its downloads.
+    pub fn discard(&self, id: &JobId) {
+        if let Some(r) = lock(&self.running).get(id) {
+            r.controls.discard();
         }
     }
 
-    /// The frames job `id` sent.
-    pub fn frames_of(&self, id: &str) -> Option<JobFrames> {
-        lock(&self.frames).get(id).cloned()
+    /// Stops everything (generations and downloads), as quitting does.
+    pub fn discard_all(&self) {
+        for r in lock(&self.running).values() {
+            r.controls.discard();
+        }
+    }
+
+    /// What is still running.
+    pub fn busy(&self) -> Busy {
+        let running = lock(&self.running);
+        let count = |f: &dyn Fn(&Activity) -> u32| running.values().map(|r| f(&r.activity)).sum();
+        Busy {
+            generating: count(&|a| u32::from(a.generating.load(Ordering::SeqCst))),
+            downloading: count(&|a| u32::try_from(a.downloads.load(Ordering::SeqCst)).unwrap_or(0)),
+        }
+    }
+
+    /// Calls `quit` as soon as nothing is running (at once if nothing is).
+    pub fn quit_when_idle(&self, quit: impl Fn() + Send + Sync + 'static) {
+        *lock(&self.on_idle) = Some(Box::new(quit));
+        self.quit_when_idle.store(true, Ordering::SeqCst);
+        self.check_idle();
+    }
+
+    /// The person changed their mind: stay open.
+    pub fn stay(&self) {
+        self.quit_when_idle.store(false, Ordering::SeqCst);
+    }
+
+    fn check_idle(&self) {
+        if self.quit_when_idle.load(Ordering::SeqCst)
+            && lock(&self.running).is_empty()
+            && let Some(quit) = lock(&self.on_idle).as_ref()
+        {
+            quit();
+        }
     }
 }
 
 /// Removes a job from [`Jobs`] when it ends, however it ends.
 pub struct JobGuard {
     jobs: Arc<Jobs>,
-    id: String,
+    id: JobId,
 }
 
 impl Drop for JobGuard {
     fn drop(&mut self) {
         lock(&self.jobs.running).remove(&self.id);
+        self.jobs.check_idle();
+    }
+}
+
+/// The files dropped on the window, as the OS reported them to Rust: the only paths
+/// `drop_frame` accepts from the web side, so a page cannot name any other file on the disk.
+#[derive(Default)]
+pub struct Drops {
+    paths: Mutex<Vec<PathBuf>>,
+}
+
+impl Drops {
+    /// The most recent drops remembered.
+    const KEEP: usize = 32;
+
+    pub fn dropped(&self, paths: &[PathBuf]) {
+        let mut kept = lock(&self.paths);
+        kept.extend(paths.iter().cloned());
+        let excess = kept.len().saturating_sub(Self::KEEP);
+        kept.drain(..excess);
+    }
+
+    pub fn was_dropped(&self, path: &std::path::Path) -> bool {
+        lock(&self.paths).iter().any(|p| p == path)
     }
 }
 
@@ -166,38 +237,5 @@ impl Frames {
 
     pub fn get(&self, slot: Slot) -> Option<Arc<PreparedFrame>> {
         lock(&self.slots)[slot.at()].1.clone()
-    }
-}
-
-/// A delivered video the UI may ask to save, reveal or copy.
-#[derive(Debug, Clone)]
-pub struct VideoRecord {
-    pub url: String,
-    pub path: Option<PathBuf>,
-}
-
-/// Delivered videos by id (`<job>-<index>`), so the web side names videos, never paths.
-#[derive(Default)]
-pub struct Videos {
-    map: Mutex<HashMap<String, VideoRecord>>,
-}
-
-impl Videos {
-    pub fn id(job: &str, index: u8) -> String {
-        format!("{job}-{index}")
-    }
-
-    pub fn delivered(&self, id: String, url: String) {
-        lock(&self.map).insert(id, VideoRecord { url, path: None });
-    }
-
-    pub fn saved(&self, id: &str, path: PathBuf) {
-        if let Some(v) = lock(&self.map).get_mut(id) {
-            v.path = Some(path);
-        }
-    }
-
-    pub fn get(&self, id: &str) -> Option<VideoRecord> {
-        lock(&self.map).get(id).cloned()
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! It drops two frames through Tauri's drag-drop event, generates n = 2, watches the progress
 //! move, plays both videos from local files, saves one through the (test-answered) save dialog,
-//! cancels a slow job, and reads the 401 message in English and Chinese. It also takes the
-//! screenshots the README shows.
+//! cancels a slow job, cancels a job after a delivery (the paid video is still saved), reads the
+//! 401 message in English and Chinese, then quits during a download and starts Framecast again:
+//! the job is there, its download completes and the video plays. It also takes the screenshots
+//! the README shows.
 //!
 //! Needs `Xvfb` and `WebKitWebDriver` (scripts/setup installs both); build with
 //! `--features test-hooks`.
@@ -96,19 +98,34 @@ struct App {
     _xvfb: Process,
 }
 
-async fn launch(base_url: &str, library: &Path, saves: &Path) -> App {
+/// Starts Framecast set up through the environment (`FRAMECAST_BASE_URL` and the key).
+async fn launch(base_url: &str, videos: &Path, saves: &Path) -> App {
+    launch_with(Some(base_url), videos, saves).await
+}
+
+/// Starts Framecast; without a base URL nothing is set up (a first start).
+async fn launch_with(base_url: Option<&str>, videos: &Path, saves: &Path) -> App {
     let (xvfb, display) = xvfb();
     let port = free_port();
-    let profile = library.with_file_name("profile");
-    let driver = Command::new("WebKitWebDriver")
+    let profile = videos.with_file_name("profile");
+    let mut driver = Command::new("WebKitWebDriver");
+    driver
+        .env_remove("FRAMECAST_BASE_URL")
+        .env_remove("FRAMECAST_API_KEY");
+    if let Some(base_url) = base_url {
+        driver
+            .env("FRAMECAST_BASE_URL", base_url)
+            .env("FRAMECAST_API_KEY", KEY);
+    }
+    let driver = driver
         .arg(format!("--port={port}"))
         .env("DISPLAY", &display)
         .env("TAURI_WEBVIEW_AUTOMATION", "true")
         .env("GSETTINGS_BACKEND", "memory")
         .env("NO_AT_BRIDGE", "1")
-        .env("FRAMECAST_BASE_URL", base_url)
-        .env("FRAMECAST_API_KEY", KEY)
-        .env("FRAMECAST_LIBRARY_DIR", library)
+        .env("FRAMECAST_KEYCHAIN", "off")
+        .env("FRAMECAST_VIDEOS_DIR", videos)
+        .env("FRAMECAST_DATA_DIR", videos.with_file_name("data"))
         .env("FRAMECAST_TEST_SAVE_DIR", saves)
         .env("LANG", "en_US.UTF-8")
         // A profile of its own: no settings (language, theme) left by an earlier run.
@@ -194,10 +211,33 @@ impl App {
         }
     }
 
+    /// A screenshot of the page. WebKit takes it at the next paint, and a page where nothing
+    /// moves may not paint again: a 1-pixel spinner keeps frames coming while it is taken.
     async fn screenshot(&self, path: &Path) {
+        self.js(
+            "const d = document.createElement('div'); d.id = 'e2e-paint';
+             d.className = 'spinner';
+             d.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;border:0;opacity:0.01';
+             document.body.appendChild(d);",
+            vec![],
+        )
+        .await;
         let png = self.client.screenshot().await.unwrap();
+        self.js("document.getElementById('e2e-paint')?.remove()", vec![])
+            .await;
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, png).unwrap();
+    }
+
+    /// Clicks Generate once it is ready (it rests a moment after each start).
+    async fn generate(&self) {
+        self.until(
+            "Generate to be ready",
+            10,
+            "return !document.querySelector(\"[data-testid='generate']\").disabled",
+        )
+        .await;
+        self.find("generate").await.click().await.unwrap();
     }
 
     async fn set_prompt(&self, text: &str) {
@@ -206,13 +246,12 @@ impl App {
         prompt.send_keys(text).await.unwrap();
     }
 
-    /// The newest job card's key (stable, unlike its id, which arrives from Rust) once it
-    /// reaches one of `phases`.
+    /// The newest job card's id once it reaches one of `phases`.
     async fn newest_job_in(&self, phases: &[&str], secs: u64) -> String {
         let list = serde_json::to_string(phases).unwrap();
         let script = format!(
             "const c = document.querySelector(\"[data-testid='job-card']\");
-             return c && {list}.includes(c.dataset.phase) ? c.dataset.jobKey : null;"
+             return c && {list}.includes(c.dataset.phase) ? c.dataset.jobId : null;"
         );
         self.until(&format!("the newest job to be {phases:?}"), secs, &script)
             .await
@@ -223,7 +262,7 @@ impl App {
 }
 
 fn card(job: &str) -> String {
-    format!("document.querySelector(\"[data-testid='job-card'][data-job-key='{job}']\")")
+    format!("document.querySelector(\"[data-testid='job-card'][data-job-id='{job}']\")")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,7 +330,7 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     app.set_prompt("A paper boat drifts from the first frame to the last")
         .await;
     app.find("count-2").await.click().await.unwrap();
-    app.find("generate").await.click().await.unwrap();
+    app.generate().await;
     let job = app
         .newest_job_in(
             &["sending", "queued", "generating", "downloading", "done"],
@@ -386,7 +425,7 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     );
     app.screenshot(&shots.join("framecast.png")).await;
 
-    // Save one through the save dialog (answered by the test hook).
+    // Save one through the save dialog (answered by the test hook), with its sidecar.
     app.js(
         &format!(
             "{}.querySelector(\"[data-testid='save-video']\").click()",
@@ -397,26 +436,37 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     .await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let saved = loop {
-        let found: Vec<_> = std::fs::read_dir(&saves)
+        let sidecar = std::fs::read_dir(&saves)
             .unwrap()
             .filter_map(Result::ok)
-            .collect();
-        if let Some(f) = found.first() {
-            break f.path();
+            .map(|f| f.path())
+            .find(|p| p.extension() == Some("json".as_ref()));
+        if let Some(sidecar) = sidecar {
+            break sidecar.with_extension("mp4");
         }
         assert!(Instant::now() < deadline, "the video was not saved");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let bytes = std::fs::read(&saved).unwrap();
     assert_eq!(&bytes[4..8], b"ftyp");
     assert_eq!(bytes, framecast_mock::SAMPLE_MP4);
+    let note: Value =
+        serde_json::from_slice(&std::fs::read(saved.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(
+        note["file"],
+        saved.file_name().unwrap().to_string_lossy().as_ref()
+    );
+    assert_eq!(
+        note["prompt"],
+        "A paper boat drifts from the first frame to the last"
+    );
+    assert_eq!(note["jobId"], job.as_str());
 
     // A slow job is cancelled at once.
     app.set_prompt("A very slow sunrise #slow").await;
     app.find("count-1").await.click().await.unwrap();
     let before = mock.generation_posts().len();
-    app.find("generate").await.click().await.unwrap();
+    app.generate().await;
     let slow = app.newest_job_in(&["queued", "generating"], 15).await;
     assert_ne!(slow, job);
     let cancelled_at = Instant::now();
@@ -443,7 +493,7 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
 
     // A refused key reads as such, in both languages.
     app.set_prompt("A refused request #http-401").await;
-    app.find("generate").await.click().await.unwrap();
+    app.generate().await;
     let refused = app.newest_job_in(&["failed"], 15).await;
     let message = app
         .js(
@@ -488,10 +538,304 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     .await;
     app.screenshot(&shots.join("framecast-dark.png")).await;
 
+    // Cancel after a delivery: the stream stops, and the paid video is still saved.
+    app.set_prompt("One arrives, then silence #deliver-then-stall")
+        .await;
+    app.find("count-2").await.click().await.unwrap();
+    app.generate().await;
+    let stalled = app
+        .newest_job_in(&["queued", "generating", "downloading"], 15)
+        .await;
+    app.until(
+        "the first video to arrive",
+        20,
+        &format!(
+            "return {}.querySelector(\"[data-testid='video']\") !== null",
+            card(&stalled)
+        ),
+    )
+    .await;
+    app.js(
+        &format!(
+            "{}.querySelector(\"[data-testid='job-cancel']\").click()",
+            card(&stalled)
+        ),
+        vec![],
+    )
+    .await;
+    app.until(
+        "the delivered video to be saved after the cancel",
+        20,
+        &format!(
+            "const c = {}; return c.dataset.phase === 'cancelled' &&
+               c.querySelector(\"[data-testid='video'][data-local='true']\") !== null",
+            card(&stalled)
+        ),
+    )
+    .await;
+
+    // Quit while a video downloads, then start Framecast again: the job is there, its download
+    // completes from where it stopped, and the video plays.
+    app.set_prompt("A long download #download-crawl").await;
+    app.find("count-1").await.click().await.unwrap();
+    app.generate().await;
+    let long = app
+        .newest_job_in(&["queued", "generating", "downloading"], 15)
+        .await;
+    app.until(
+        "the download to be under way",
+        30,
+        &format!("return {}.innerText.includes('Saving')", card(&long)),
+    )
+    .await;
+    let posts = mock.generation_posts().len();
+    assert_eq!(posts, before + 4, "one POST per job, never more");
+    app.js("window.__TAURI_INTERNALS__.invoke('test_close')", vec![])
+        .await;
+    app.until(
+        "the question before quitting",
+        10,
+        "const d = document.querySelector(\"[data-testid='quit-dialog']\"); return d && d.open && d.innerText.includes('next time');",
+    )
+    .await;
+    // The app quits at once, so the script may never answer.
+    let _ = app
+        .client
+        .execute(
+            "setTimeout(() => document.querySelector(\"[data-testid='quit-now']\").click(), 0)",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    std::mem::drop(app);
+    let parts = std::fs::read_dir(&library)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|f| f.file_name().to_string_lossy().ends_with(".part"))
+        .count();
+    assert_eq!(
+        parts, 1,
+        "the unfinished download is kept for the next start"
+    );
+
+    let app = launch(&mock.base_url(), &library, &saves).await;
+    app.until(
+        "the job from before the quit, saved",
+        40,
+        &format!(
+            "const c = {}; return c && c.querySelector(\"[data-testid='video'][data-local='true']\") !== null",
+            card(&long)
+        ),
+    )
+    .await;
+    let played = app
+        .js_async(
+            &format!(
+                "const done = arguments[arguments.length - 1];
+                 const v = {}.querySelector(\"[data-testid='video']\");
+                 v.muted = true;
+                 v.play().then(() => setTimeout(() => done({{ time: v.currentTime, duration: v.duration,
+                     error: v.error && v.error.code }}), 700), e => done({{ failed: String(e) }}));",
+                card(&long)
+            ),
+            vec![],
+        )
+        .await;
+    assert!(played["error"].is_null(), "media error: {played}");
+    assert!(
+        played["time"].as_f64().unwrap_or(0.0) > 0.1,
+        "it did not play: {played}"
+    );
+    assert!(
+        app.js(&format!("return {} !== null", card(&refused)), vec![])
+            .await
+            == json!(true),
+        "earlier jobs are listed again"
+    );
     app.client.close().await.unwrap();
     assert_eq!(
         mock.generation_posts().len(),
-        before + 2,
-        "one POST per job, never more"
+        posts,
+        "starting again never re-sends a request"
     );
+    let resumed = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.range.is_some())
+        .count();
+    assert!(resumed >= 1, "the download continued with a Range request");
+}
+
+/// Plays the first video of the card `card` for a moment; returns what the element says.
+async fn play_first(app: &App, card: &str) -> Value {
+    app.js_async(
+        &format!(
+            "const done = arguments[arguments.length - 1];
+             const v = {card}.querySelector(\"[data-testid='video']\");
+             v.muted = true;
+             v.play().then(() => setTimeout(() => done({{ time: v.currentTime, duration: v.duration,
+                 error: v.error && v.error.code, src: v.currentSrc }}), 700), e => done({{ failed: String(e) }}));"
+        ),
+        vec![],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_start_offers_the_demo_and_a_key_that_is_tested_before_it_is_kept() {
+    let mock = MockGateway::start(MockConfig {
+        api_key: Some(KEY.to_owned()),
+        tick: Duration::from_millis(100),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let (videos, saves) = (temp.path().join("videos"), temp.path().join("saves"));
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    let app = launch_with(None, &videos, &saves).await;
+
+    // Nothing is set up: the welcome, and Generate says why it waits.
+    app.find("welcome").await;
+    app.screenshot(&shots.join("welcome.png")).await;
+    assert!(
+        app.js(
+            "return document.querySelector(\"[data-testid='generate']\").disabled",
+            vec![]
+        )
+        .await
+            == json!(true)
+    );
+
+    // Try the demo: a test gateway inside the app, marked as such, and a video that plays.
+    app.find("try-demo").await.click().await.unwrap();
+    app.find("demo-banner").await;
+    app.set_prompt("A lighthouse at dusk, waves below").await;
+    app.generate().await;
+    let demo = app.newest_job_in(&["done"], 60).await;
+    app.until(
+        "the demo's video to be saved",
+        30,
+        &format!(
+            "return {}.querySelector(\"[data-testid='video'][data-local='true']\") !== null",
+            card(&demo)
+        ),
+    )
+    .await;
+    let played = play_first(&app, &card(&demo)).await;
+    assert!(played["error"].is_null(), "{played}");
+    assert!(played["time"].as_f64().unwrap_or(0.0) > 0.1, "{played}");
+    assert!(
+        mock.generation_posts().is_empty(),
+        "the demo never reaches a real gateway"
+    );
+    app.find("leave-demo").await.click().await.unwrap();
+    app.until(
+        "the demo to be left",
+        5,
+        "return document.querySelector(\"[data-testid='demo-banner']\") === null",
+    )
+    .await;
+
+    // Set up a gateway in Settings: a wrong key is refused by Test connection, the right one is
+    // accepted and kept (in a file only the user can read: no keychain in this test), then used.
+    app.find("open-settings").await.click().await.unwrap();
+    app.find("profile-form").await;
+    let url = app.find("profile-base-url").await;
+    url.clear().await.unwrap();
+    url.send_keys(&mock.base_url()).await.unwrap();
+    let key = app.find("key-input").await;
+    key.send_keys("sk-wrong-key-0000").await.unwrap();
+    app.find("test-connection").await.click().await.unwrap();
+    app.until(
+        "the refused key to be reported",
+        15,
+        "const r = document.querySelector(\"[data-testid='check-report']\"); return r && r.innerText.includes('The key was refused');",
+    )
+    .await;
+    key.clear().await.unwrap();
+    key.send_keys(KEY).await.unwrap();
+    app.find("test-connection").await.click().await.unwrap();
+    app.until(
+        "the key to be accepted",
+        15,
+        "const r = document.querySelector(\"[data-testid='check-report']\"); return r && r.dataset.ok === 'true';",
+    )
+    .await;
+    app.find("profile-save").await.click().await.unwrap();
+    app.until(
+        "the profile to be kept, its key shown only by its end",
+        10,
+        &format!(
+            "const s = document.querySelector(\"[data-testid='key-set']\"); return s && s.innerText.includes('…{}');",
+            &KEY[KEY.len() - 4..]
+        ),
+    )
+    .await;
+    let page = app
+        .js("return document.documentElement.outerHTML", vec![])
+        .await;
+    assert!(
+        !page.as_str().unwrap().contains(KEY),
+        "the key is in the page"
+    );
+    app.screenshot(&shots.join("settings.png")).await;
+    for (toggle, name) in [
+        ("settings-theme-dark", "settings-dark.png"),
+        ("settings-lang-zh", "settings-zh-dark.png"),
+    ] {
+        app.find(toggle).await.click().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.screenshot(&shots.join(name)).await;
+    }
+    app.find("settings-lang-en").await.click().await.unwrap();
+    app.find("settings-theme-light")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("settings-back").await.click().await.unwrap();
+
+    app.set_prompt("A kite over the harbour").await;
+    app.generate().await;
+    let job = app.newest_job_in(&["done", "failed"], 60).await;
+    app.until(
+        "the job through the saved profile to finish",
+        60,
+        &format!("return {}.dataset.phase === 'done'", card(&job)),
+    )
+    .await;
+    let posts = mock.generation_posts();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].authorization.as_deref(), Some(KEY));
+    app.client.close().await.unwrap();
+
+    // The key is nowhere Framecast wrote but its labelled key file.
+    let data = videos.with_file_name("data");
+    for dir in [&data, &videos] {
+        for file in walk(dir) {
+            if file.parent().is_some_and(|p| p.ends_with("keys")) {
+                continue;
+            }
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(
+                !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+                "the key is in {}",
+                file.display()
+            );
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

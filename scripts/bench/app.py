@@ -159,10 +159,10 @@ def main() -> None:
     mock_port = free_port()
     mock = subprocess.Popen([MOCK, "--port", str(mock_port)], stdout=subprocess.DEVNULL)
     wait_port(mock_port)
-    library = tempfile.mkdtemp()
     env = {**os.environ, "DISPLAY": display, "GSETTINGS_BACKEND": "memory", "NO_AT_BRIDGE": "1",
            "TAURI_WEBVIEW_AUTOMATION": "true", "FRAMECAST_BASE_URL": f"http://127.0.0.1:{mock_port}",
-           "FRAMECAST_API_KEY": "sk-bench", "FRAMECAST_LIBRARY_DIR": library}
+           "FRAMECAST_API_KEY": "sk-bench", "FRAMECAST_VIDEOS_DIR": tempfile.mkdtemp(),
+           "FRAMECAST_DATA_DIR": tempfile.mkdtemp()}
     try:
         starts = {APP: [], EMPTY: []}
         memory = {APP: [], EMPTY: []}

@@ -1,32 +1,116 @@
-//! What the UI needs to know at start: the gateway, whether a key is set, where videos go.
+//! What the UI needs to know at start, and quitting while work is still running.
 
-use crate::state::Settings;
-use serde::Serialize;
-use tauri::State;
+use crate::error::IpcResult;
+use crate::gateways::{EnvInForce, Gateways};
+use crate::media::Media;
+use crate::state::{Folders, Jobs};
+use framecast_core::price::PriceTable;
+use framecast_library::Library;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tauri::{AppHandle, Runtime, State};
 
-/// The app's configuration as the UI shows it (never the key itself).
+/// The app's configuration as the UI shows it (never the key itself). It changes when a profile
+/// is saved or activated and when the demo starts or ends; the UI asks again then.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: String,
-    /// The gateway's base URL.
-    pub base_url: String,
-    /// An API key is configured.
-    pub has_key: bool,
-    /// The gateway is the bundled offline demo.
+    /// The base URL new jobs go to, when a gateway is set up.
+    pub base_url: Option<String>,
+    /// A job can start: the demo, a key in the environment, or an active profile with a key.
+    pub ready: bool,
+    /// Nothing is set up yet: show the welcome.
+    pub first_run: bool,
+    /// The name of the active profile.
+    pub profile: Option<String>,
+    /// The gateway is the offline demo running inside the app.
     pub demo: bool,
+    /// Environment variables in force over the settings.
+    pub env: EnvInForce,
+    /// USD per delivered video, by the active profile's table.
+    pub prices: PriceTable,
+    /// The Veo models the active profile's gateway offered at its last connection test.
+    pub models: Vec<String>,
     /// Where delivered videos are saved at once.
-    pub library_dir: String,
+    pub videos_dir: String,
+    /// Where the library (its database and stored frames) lives.
+    pub data_dir: String,
+    /// Saved videos play from `<mediaBase>/<video id>`.
+    pub media_base: String,
 }
 
 #[tauri::command]
-pub fn app_info(settings: State<'_, Settings>) -> AppInfo {
+pub fn app_info(
+    folders: State<'_, Folders>,
+    gateways: State<'_, Arc<Gateways>>,
+    library: State<'_, Arc<Library>>,
+    media: State<'_, Arc<Media>>,
+) -> AppInfo {
+    let profiles = library.profiles().unwrap_or_default();
+    let env = gateways.env();
+    let demo = gateways.demo().is_some();
+    let active = profiles.iter().find(|p| p.active);
+    let prices = active
+        .filter(|_| !demo)
+        .map(|p| p.draft.prices.clone())
+        .unwrap_or_default();
+    let models = active
+        .and_then(|p| library.setting(&format!("models:{}", p.id)).ok().flatten())
+        .and_then(|m| serde_json::from_str(&m).ok())
+        .unwrap_or_default();
     AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        base_url: settings.base_url.clone(),
-        has_key: settings.credentials.is_some(),
-        demo: settings.demo,
-        library_dir: settings.library_dir.display().to_string(),
+        base_url: gateways.base_url(),
+        ready: gateways.ready(),
+        first_run: profiles.is_empty() && !env.api_key && !demo,
+        profile: profiles
+            .into_iter()
+            .find(|p| p.active)
+            .map(|p| p.draft.name),
+        demo,
+        env,
+        prices,
+        models,
+        videos_dir: folders.videos.display().to_string(),
+        data_dir: library.dir().display().to_string(),
+        media_base: media.base(),
     }
+}
+
+/// What the person chose when asked about quitting with work still running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum QuitChoice {
+    /// Quit at once; unfinished downloads continue at the next start.
+    Now,
+    /// Quit as soon as everything running has finished.
+    WhenDone,
+    /// Do not quit.
+    Stay,
+}
+
+#[tauri::command]
+pub fn quit<R: Runtime>(
+    choice: QuitChoice,
+    app: AppHandle<R>,
+    jobs: State<'_, Arc<Jobs>>,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<()> {
+    match choice {
+        QuitChoice::Now => {
+            // What is unfinished is recorded; the next start continues it.
+            jobs.discard_all();
+            library.release();
+            app.exit(0);
+        }
+        QuitChoice::WhenDone => {
+            let handle = app.clone();
+            jobs.quit_when_idle(move || handle.exit(0));
+        }
+        QuitChoice::Stay => jobs.stay(),
+    }
+    Ok(())
 }

@@ -4,7 +4,7 @@
 
 use crate::dialogs;
 use crate::error::IpcResult;
-use crate::state::{Frames, Slot};
+use crate::state::{Drops, Frames, Slot};
 use framecast_core::frames::{self, FrameFacts, FrameOptions, FrameSource, PreparedFrame};
 use framecast_core::{CancellationToken, Error};
 use serde::Serialize;
@@ -44,18 +44,19 @@ async fn fill(frames: &Frames, slot: Slot, source: FrameSource) -> IpcResult<Fra
     Ok(view)
 }
 
-/// A file dropped on the window (Tauri's drag-drop event gives its path).
+/// A file dropped on the window: only a path the OS's drop reported is accepted.
 #[tauri::command]
 pub async fn drop_frame(
     slot: Slot,
     path: String,
     frames: State<'_, Frames>,
+    drops: State<'_, Drops>,
 ) -> IpcResult<FrameView> {
     let path = PathBuf::from(path);
-    if !path.is_absolute() {
+    if !drops.was_dropped(&path) {
         return Err(Error::invalid_input(
-            "a dropped file must have an absolute path",
-            "拖入的文件必须是绝对路径",
+            "only a file dropped on the window can be used this way",
+            "只能使用拖入窗口的文件",
         )
         .into());
     }
@@ -110,6 +111,7 @@ mod tests {
     async fn a_dropped_file_becomes_a_slot_view_or_a_clear_refusal() {
         let app = mock_builder()
             .manage(Frames::default())
+            .manage(Drops::default())
             .build(mock_context(noop_assets()))
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -119,21 +121,33 @@ mod tests {
         })
         .save(&photo)
         .unwrap();
-        let view = drop_frame(Slot::Start, photo.display().to_string(), app.state())
-            .await
-            .unwrap();
+        let notes = dir.path().join("notes.png");
+        std::fs::write(&notes, "just text").unwrap();
+        app.state::<Drops>()
+            .dropped(&[photo.clone(), notes.clone()]);
+        let view = drop_frame(
+            Slot::Start,
+            photo.display().to_string(),
+            app.state(),
+            app.state(),
+        )
+        .await
+        .unwrap();
         assert_eq!(view.slot, Slot::Start);
         assert!(view.thumbnail.starts_with("data:image/jpeg;base64,"));
         assert_eq!((view.facts.width, view.facts.height), (1920, 1080));
         assert!(app.state::<Frames>().get(Slot::Start).is_some());
 
-        let notes = dir.path().join("notes.png");
-        std::fs::write(&notes, "just text").unwrap();
+        let secret = dir.path().join("elsewhere.png");
+        std::fs::copy(&photo, &secret).unwrap();
         for (path, words) in [
             (notes.display().to_string(), "text"),
-            ("relative.png".to_owned(), "absolute"),
+            (secret.display().to_string(), "dropped"),
+            ("relative.png".to_owned(), "dropped"),
         ] {
-            let e = drop_frame(Slot::End, path, app.state()).await.unwrap_err();
+            let e = drop_frame(Slot::End, path, app.state(), app.state())
+                .await
+                .unwrap_err();
             let shape = serde_json::to_value(&e).unwrap();
             assert_eq!(shape["kind"], "invalid_input");
             assert!(

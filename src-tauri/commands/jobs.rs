@@ -1,24 +1,32 @@
-//! Starting and cancelling generation jobs. Each job reports over its own `Channel`: ordered,
-//! fast, and gone with the window — if a send fails, nobody is watching, and the job is cancelled.
+//! Jobs: start, cancel, discard, the library's recent ones, and the downloads a Framecast that
+//! stopped left unfinished. Each job reports over its own `Channel`: ordered, fast, and gone with
+//! the window. Every event goes through the library's recorder before the window sees it.
 
 use crate::error::IpcResult;
+use crate::gateways::Gateways;
 use crate::media::Media;
-use crate::state::{Downloads, Frames, Jobs, Settings, Slot, Videos};
+use crate::notify::Notifier;
+use crate::state::{Activity, Busy, Folders, Frames, Jobs, Slot};
+use framecast_core::frames::PreparedFrame;
 use framecast_core::{
-    Error, ErrorKind, ErrorReport, Event, Gateway, GenerationRequest, JobResult, JobSpec, Limits,
-    Phase,
+    Controls, DownloadPolicy, Downloader, Error, ErrorReport, Event, Gateway, GenerationRequest,
+    JobId, JobResult, JobSpec, Phase,
 };
+use framecast_library::{JobRecord, JobState, Library, NewJob, Origin, Recorder};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tauri::State;
+use std::sync::atomic::Ordering;
 use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime};
 
-/// What the form sends. The frames are the ones prepared in their slots, or, to try a job again,
-/// the ones that job sent (`retryOf` names it), whatever the slots hold now.
+/// What the form sends. `id` is minted by the UI, once per click: a second start with the same
+/// id is refused. The frames are the ones prepared in their slots or, to try a job again, the
+/// ones that job sent (`retryOf` names it), whatever the slots hold now.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct StartJob {
+    pub id: String,
     pub prompt: String,
     pub model: String,
     pub n: u8,
@@ -43,11 +51,9 @@ pub enum JobEvent {
     Progress {
         percent: f32,
     },
-    /// A video was delivered: it can be played from `url` at once.
+    /// A video was delivered (and recorded): it can be played from `url` at once.
     Video {
         index: u8,
-        #[serde(rename = "videoId")]
-        video_id: String,
         url: String,
     },
     VideoFailed {
@@ -62,8 +68,6 @@ pub enum JobEvent {
     /// The video is on disk; `mediaUrl` plays the local file.
     Saved {
         index: u8,
-        #[serde(rename = "videoId")]
-        video_id: String,
         #[serde(rename = "mediaUrl")]
         media_url: String,
         #[serde(rename = "fileName")]
@@ -76,7 +80,7 @@ pub enum JobEvent {
     },
     /// The job is over.
     Finished {
-        ok: bool,
+        state: JobState,
         requested: u8,
         delivered: u8,
         error: Option<ErrorReport>,
@@ -85,112 +89,274 @@ pub enum JobEvent {
     },
 }
 
-/// Starts a job and returns its id at once; everything else arrives on `on_event`.
+/// An event of a job whose downloads are being continued, with the job it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct JobUpdate {
+    pub job_id: String,
+    pub event: JobEvent,
+}
+
+/// Starts a job; everything it does arrives on `on_event`.
 #[tauri::command]
-#[allow(clippy::too_many_arguments)]
-pub async fn start_job(
+pub async fn start_job<R: Runtime>(
     request: StartJob,
     on_event: Channel<JobEvent>,
-    settings: State<'_, Settings>,
-    frames: State<'_, Frames>,
-    jobs: State<'_, Arc<Jobs>>,
-    videos: State<'_, Arc<Videos>>,
-    downloads: State<'_, Downloads>,
-    media: State<'_, Arc<Media>>,
-) -> IpcResult<String> {
-    let (first, last) = match request.retry_of.as_deref() {
-        Some(earlier) => jobs.frames_of(earlier).ok_or_else(|| {
-            Error::invalid_input(
-                "the job to try again is unknown; generate from the form",
-                "找不到要重试的任务；请从表单重新生成",
-            )
-        })?,
-        None => (frames.get(Slot::Start), frames.get(Slot::End)),
+    app: AppHandle<R>,
+) -> IpcResult<()> {
+    let library = app.state::<Arc<Library>>().inner().clone();
+    let folders = app.state::<Folders>();
+    let (spec, frames) = spec_of(&request, &app.state::<Frames>(), &library, &folders)?;
+    let target = app.state::<Arc<Gateways>>().target().await?;
+    let gateway = target.gateway;
+    let downloader = Downloader::with_proxy(DownloadPolicy::default(), &target.proxy)?;
+    library
+        .begin_job(&NewJob {
+            spec: &spec,
+            origin: Origin::App,
+            gateway_host: gateway.endpoint().host_str().unwrap_or_default().to_owned(),
+            auth_scheme: gateway.credentials().scheme(),
+            price_usd: Some(target.prices.per_video(&spec.request.model)),
+            retry_of: request.retry_of.as_deref().map(JobId::parse).transpose()?,
+            frames: frames.iter().map(Arc::as_ref).collect(),
+        })
+        .map_err(Error::from)?;
+    let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(spec.id);
+    let reporter = Reporter {
+        recorder: Recorder::new(library, &spec),
+        media: app.state::<Arc<Media>>().inner().clone(),
+        controls: controls.clone(),
+        activity,
+        send: Box::new(move |e| on_event.send(e).is_ok()),
     };
-    let spec = JobSpec {
-        request: GenerationRequest {
-            prompt: request.prompt,
-            model: request.model.trim().to_owned(),
-            n: request.n,
-            first_frame: first.as_ref().map(|f| f.data_url.clone()),
-            last_frame: last.as_ref().map(|f| f.data_url.clone()),
-            stream: true,
-        },
-        frames_sha256: first
-            .iter()
-            .chain(&last)
-            .map(|f| f.facts.sha256.clone())
-            .collect(),
-        save_dir: Some(settings.library_dir.clone()),
-    };
-    spec.request.validate()?;
-    let credentials = settings.credentials.clone().ok_or_else(|| {
-        Error::with(
-            ErrorKind::Auth,
-            "no API key is set; start Framecast with FRAMECAST_API_KEY",
-            "未设置 API 密钥；请通过 FRAMECAST_API_KEY 启动 Framecast",
-        )
-    })?;
-    let gateway = Gateway::new(&settings.base_url, credentials, Limits::default())?;
-    let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
-    let (cancel, guard) = jobs.register(&id, (first, last));
-    let run = Run {
-        id: id.clone(),
-        channel: on_event,
-        videos: videos.inner().clone(),
-        media: media.inner().clone(),
-        cancel: cancel.clone(),
-    };
-    let downloader = downloads.0.clone();
+    let notifier = Notifier::new(&app);
     tauri::async_runtime::spawn(async move {
         let _guard = guard;
-        let emit = |event: Event| run.forward(event);
-        let result = framecast_core::job::run(&gateway, &downloader, &spec, &cancel, &emit).await;
-        run.finish(&result, &gateway);
+        reporter.activity.generating.store(true, Ordering::SeqCst);
+        let emit = |event: Event| reporter.forward(event);
+        let result = framecast_core::job::run(&gateway, &downloader, &spec, &controls, &emit).await;
+        reporter.finish(&result, &gateway);
+        notifier.job_ended(&spec, &result);
     });
-    Ok(id)
+    Ok(())
 }
 
-/// Cancels a running job at once (its connection is closed); unknown ids are ignored.
+/// The request and frames a start asks for, checked before anything is recorded or sent.
+fn spec_of(
+    request: &StartJob,
+    slots: &Frames,
+    library: &Library,
+    folders: &Folders,
+) -> IpcResult<(JobSpec, Vec<Arc<PreparedFrame>>)> {
+    let id = JobId::parse(&request.id)?;
+    let frames: Vec<Arc<PreparedFrame>> = match request.retry_of.as_deref() {
+        Some(earlier) => {
+            let unknown = || {
+                Error::invalid_input(
+                    "the job to try again is not in the library; generate from the form",
+                    "资料库中找不到要重试的任务；请从表单重新生成",
+                )
+            };
+            let job = library
+                .job(&JobId::parse(earlier)?)
+                .map_err(Error::from)?
+                .ok_or_else(unknown)?;
+            job.start_frame
+                .iter()
+                .chain(&job.end_frame)
+                .map(|sha| library.frame(sha).map(Arc::new).map_err(Error::from))
+                .collect::<Result<_, _>>()?
+        }
+        None => match (slots.get(Slot::Start), slots.get(Slot::End)) {
+            (None, Some(_)) => {
+                return Err(Error::invalid_input(
+                    "an end frame needs a start frame",
+                    "设置结束帧之前需要先设置开始帧",
+                )
+                .into());
+            }
+            (start, end) => start.into_iter().chain(end).collect(),
+        },
+    };
+    let spec = JobSpec {
+        id,
+        request: GenerationRequest {
+            prompt: request.prompt.clone(),
+            model: request.model.trim().to_owned(),
+            n: request.n,
+            first_frame: frames.first().map(|f| f.data_url.clone()),
+            last_frame: frames.get(1).map(|f| f.data_url.clone()),
+            stream: true,
+        },
+        frames_sha256: frames.iter().map(|f| f.facts.sha256.clone()).collect(),
+        save_dir: Some(folders.videos.clone()),
+    };
+    spec.request.validate()?;
+    Ok((spec, frames))
+}
+
+/// Stops a job's generation at once (its connection is closed). Videos already delivered go on
+/// downloading: they are paid for. Unknown ids are ignored.
 #[tauri::command]
-pub fn cancel_job(id: String, jobs: State<'_, Arc<Jobs>>) {
-    jobs.cancel(&id);
+pub fn cancel_job(id: String, jobs: tauri::State<'_, Arc<Jobs>>) -> IpcResult<()> {
+    jobs.cancel(&JobId::parse(&id)?);
+    Ok(())
 }
 
-/// One running job's link to its card.
-struct Run {
+/// The person does not want a job's unfinished downloads: they stop, their partial files are
+/// removed, and they no longer count as unfinished.
+#[tauri::command]
+pub async fn discard_downloads(
     id: String,
-    channel: Channel<JobEvent>,
-    videos: Arc<Videos>,
-    media: Arc<Media>,
-    cancel: framecast_core::CancellationToken,
+    jobs: tauri::State<'_, Arc<Jobs>>,
+    library: tauri::State<'_, Arc<Library>>,
+) -> IpcResult<()> {
+    let id = JobId::parse(&id)?;
+    jobs.discard(&id);
+    let targets = library
+        .discard_downloads(&id.to_string())
+        .map_err(Error::from)?;
+    for target in targets {
+        let _ = tokio::fs::remove_file(framecast_core::download::part_path(&target)).await;
+    }
+    Ok(())
 }
 
-impl Run {
+/// The library's newest jobs, older than `before` when given.
+#[tauri::command]
+pub async fn recent_jobs(
+    limit: u32,
+    before: Option<String>,
+    library: tauri::State<'_, Arc<Library>>,
+) -> IpcResult<Vec<JobRecord>> {
+    let before = before.as_deref().map(JobId::parse).transpose()?;
+    let limit = usize::try_from(limit.min(500)).unwrap_or(500);
+    Ok(library
+        .recent(limit, before.as_ref())
+        .map_err(Error::from)?)
+}
+
+/// What is still running, for a quit.
+#[tauri::command]
+pub fn busy(jobs: tauri::State<'_, Arc<Jobs>>) -> Busy {
+    jobs.busy()
+}
+
+/// Continues the downloads of the jobs taken over at start (see `framecast_library::recovery`),
+/// reporting on `on_update`. Returns how many videos it continues. Called once by the window
+/// after it lists the jobs; later calls find nothing left to continue.
+#[tauri::command]
+pub async fn resume_downloads<R: Runtime>(
+    on_update: Channel<JobUpdate>,
+    app: AppHandle<R>,
+) -> IpcResult<u32> {
+    let recovered = app.state::<Recovered>().take();
+    let library = app.state::<Arc<Library>>().inner().clone();
+    let proxy = library
+        .active_profile()
+        .ok()
+        .flatten()
+        .and_then(|p| p.draft.proxy().ok())
+        .unwrap_or_default();
+    let downloader = Downloader::with_proxy(DownloadPolicy::default(), &proxy)?;
+    let mut count = 0;
+    for job in recovered {
+        if job.downloads.is_empty() {
+            continue;
+        }
+        let Ok(id) = JobId::parse(&job.job.id) else {
+            continue;
+        };
+        count += u32::try_from(job.downloads.len()).unwrap_or(0);
+        let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(id);
+        let channel = on_update.clone();
+        let job_id = job.job.id.clone();
+        let reporter = Reporter {
+            recorder: Recorder::resuming(library.clone(), &id),
+            media: app.state::<Arc<Media>>().inner().clone(),
+            controls: controls.clone(),
+            activity,
+            send: Box::new(move |event| {
+                channel
+                    .send(JobUpdate {
+                        job_id: job_id.clone(),
+                        event,
+                    })
+                    .is_ok()
+            }),
+        };
+        let downloader = downloader.clone();
+        tauri::async_runtime::spawn(async move {
+            let _guard = guard;
+            let emit = |event: Event| reporter.forward(event);
+            for pending in &job.downloads {
+                reporter.activity.downloads.fetch_add(1, Ordering::SeqCst);
+                let _ = framecast_core::job::save_video(
+                    &downloader,
+                    &pending.origin,
+                    &pending.target,
+                    controls.downloads(),
+                    &emit,
+                )
+                .await;
+            }
+        });
+    }
+    Ok(count)
+}
+
+/// The jobs taken over at start whose downloads wait for the window.
+#[derive(Default)]
+pub struct Recovered(std::sync::Mutex<Vec<framecast_library::Recovered>>);
+
+impl Recovered {
+    pub fn new(jobs: Vec<framecast_library::Recovered>) -> Self {
+        Self(std::sync::Mutex::new(jobs))
+    }
+
+    fn take(&self) -> Vec<framecast_library::Recovered> {
+        std::mem::take(&mut *crate::state::lock(&self.0))
+    }
+}
+
+/// One job's link to its card: records each event, keeps the activity counts, then tells the
+/// window. If the window is gone, nobody watches: the generation stops (downloads go on).
+struct Reporter {
+    recorder: Recorder,
+    media: Arc<Media>,
+    controls: Controls,
+    activity: Arc<Activity>,
+    send: Box<dyn Fn(JobEvent) -> bool + Send + Sync>,
+}
+
+impl Reporter {
     fn send(&self, event: JobEvent) {
-        if self.channel.send(event).is_err() {
-            self.cancel.cancel();
+        if !(self.send)(event) {
+            self.controls.cancel();
         }
     }
 
     fn forward(&self, event: Event) {
+        self.recorder.observe(&event);
+        let activity = &self.activity;
         let mapped = match event {
             Event::Status {
                 phase: Some(phase),
                 text,
-            } => JobEvent::Phase { phase, text },
+            } => {
+                if phase == Phase::Downloading {
+                    activity.generating.store(false, Ordering::SeqCst);
+                }
+                JobEvent::Phase { phase, text }
+            }
             Event::Status { phase: None, text } => JobEvent::Status {
                 text: text.unwrap_or_default(),
             },
             Event::Progress { percent } => JobEvent::Progress { percent },
             Event::Video { index, url } => {
-                let video_id = Videos::id(&self.id, index);
-                self.videos.delivered(video_id.clone(), url.clone());
-                JobEvent::Video {
-                    index,
-                    video_id,
-                    url,
-                }
+                activity.downloads.fetch_add(1, Ordering::SeqCst);
+                JobEvent::Video { index, url }
             }
             Event::VideoFailed { index, reason } => JobEvent::VideoFailed { index, reason },
             Event::Download {
@@ -203,29 +369,33 @@ impl Run {
                 total,
             },
             Event::Saved { index, path, bytes } => {
-                let video_id = Videos::id(&self.id, index);
-                let file_name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                self.videos.saved(&video_id, path);
+                activity.downloads.fetch_sub(1, Ordering::SeqCst);
                 JobEvent::Saved {
                     index,
-                    video_id,
-                    media_url: self.media.url(&file_name),
-                    file_name,
+                    media_url: self
+                        .media
+                        .url(&format!("{}-{index}", self.recorder.job_id())),
+                    file_name: path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
                     bytes,
                 }
             }
-            Event::DownloadFailed { index, error } => JobEvent::DownloadFailed { index, error },
+            Event::DownloadFailed { index, error } => {
+                activity.downloads.fetch_sub(1, Ordering::SeqCst);
+                JobEvent::DownloadFailed { index, error }
+            }
         };
         self.send(mapped);
     }
 
     fn finish(&self, result: &JobResult, gateway: &Gateway) {
+        self.recorder.finish(result);
+        self.activity.generating.store(false, Ordering::SeqCst);
         let redact = |line: &String| gateway.credentials().redact(line);
         self.send(JobEvent::Finished {
-            ok: result.ok,
+            state: framecast_library::recorder::final_state(result),
             requested: result.requested,
             delivered: u8::try_from(result.videos.len()).unwrap_or(u8::MAX),
             error: result.error.as_ref().map(ErrorReport::from),
@@ -237,41 +407,48 @@ impl Run {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{Downloads, Frames, Jobs, Settings, Videos};
-    use framecast_core::{AuthScheme, Credentials};
-    use framecast_mock::{MockConfig, MockGateway};
+    use crate::state::{Folders, Frames, Jobs};
+    use framecast_core::ErrorKind;
+    use framecast_library::Keys;
+    use framecast_mock::{MockConfig, MockGateway, SAMPLE_MP4};
     use serde_json::Value;
+    use std::path::Path;
     use std::sync::Mutex;
     use std::time::{Duration, Instant};
     use tauri::Manager;
     use tauri::ipc::InvokeResponseBody;
     use tauri::test::{MockRuntime, mock_builder, mock_context, noop_assets};
 
-    /// The app's managed state, against `base_url`, with or without a key.
-    async fn app(
-        base_url: &str,
-        key: Option<&str>,
-        library: &std::path::Path,
-    ) -> tauri::App<MockRuntime> {
-        let media = Media::start(library.to_owned()).await.unwrap();
+    /// The app's managed state against `base_url`, with or without a key, its library and videos
+    /// in `dir` (a second app on the same `dir` is the same person starting Framecast again).
+    async fn app(base_url: &str, key: Option<&str>, dir: &Path) -> tauri::App<MockRuntime> {
+        let library = Arc::new(Library::open(&dir.join("data")).unwrap());
+        let recovered = library.recover().unwrap();
+        let media = Media::start(library.clone()).await.unwrap();
+        let keys = Arc::new(Keys::file_only(library.dir(), "test"));
+        let gateways = Gateways::new(
+            library.clone(),
+            keys,
+            Some(base_url.to_owned()),
+            key.map(|k| secrecy::SecretString::from(k.to_owned())),
+        );
         mock_builder()
-            .manage(Settings {
-                base_url: base_url.to_owned(),
-                credentials: key.map(|k| Credentials::new(k, AuthScheme::Bare)),
-                library_dir: library.to_owned(),
-                demo: false,
+            .manage(Folders {
+                videos: dir.join("videos"),
             })
+            .manage(Arc::new(gateways))
+            .manage(Arc::new(crate::notify::Shown::default()))
+            .manage(library)
+            .manage(Recovered::new(recovered))
             .manage(Frames::default())
             .manage(Arc::new(Jobs::default()))
-            .manage(Arc::new(Videos::default()))
-            .manage(Downloads::new().unwrap())
             .manage(Arc::new(media))
             .build(mock_context(noop_assets()))
             .unwrap()
     }
 
     /// A channel that records what it is sent (the upload plugin's trick).
-    fn recorder() -> (Channel<JobEvent>, Arc<Mutex<Vec<Value>>>) {
+    fn recorder<T: tauri::ipc::IpcResponse>() -> (Channel<T>, Arc<Mutex<Vec<Value>>>) {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sink = seen.clone();
         let channel = Channel::new(move |body| {
@@ -289,22 +466,13 @@ mod tests {
         app: &tauri::App<MockRuntime>,
         request: StartJob,
         channel: Channel<JobEvent>,
-    ) -> IpcResult<String> {
-        start_job(
-            request,
-            channel,
-            app.state(),
-            app.state(),
-            app.state(),
-            app.state(),
-            app.state(),
-            app.state(),
-        )
-        .await
+    ) -> IpcResult<()> {
+        start_job(request, channel, app.handle().clone()).await
     }
 
     fn request(prompt: &str, n: u8) -> StartJob {
         StartJob {
+            id: JobId::new().to_string(),
             prompt: prompt.to_owned(),
             model: "veo-3.1-fast".to_owned(),
             n,
@@ -312,32 +480,36 @@ mod tests {
         }
     }
 
-    async fn finished(seen: &Mutex<Vec<Value>>) -> Value {
+    async fn until(what: &str, seen: &Mutex<Vec<Value>>, found: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(f) = seen
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|e| e["type"] == "finished")
-            {
+            if let Some(f) = seen.lock().unwrap().iter().find(|e| found(e)) {
                 return f.clone();
             }
-            assert!(Instant::now() < deadline, "the job never finished");
+            assert!(Instant::now() < deadline, "never saw {what}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
+    async fn finished(seen: &Mutex<Vec<Value>>) -> Value {
+        until("the job's end", seen, |e| e["type"] == "finished").await
+    }
+
+    fn library(app: &tauri::App<MockRuntime>) -> Arc<Library> {
+        app.state::<Arc<Library>>().inner().clone()
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_job_reports_in_order_over_its_channel_and_plays_from_loopback() {
+    async fn a_job_is_recorded_reports_in_order_and_plays_from_loopback() {
         let mock = MockGateway::start(MockConfig::default()).await.unwrap();
-        let library = tempfile::tempdir().unwrap();
-        let app = app(&mock.base_url(), Some("sk-test"), library.path()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(&mock.base_url(), Some("sk-test"), dir.path()).await;
         let (channel, seen) = recorder();
-        let id = start(&app, request("a pig", 2), channel).await.unwrap();
-        assert_eq!(id.len(), 12);
+        let req = request("a pig", 2);
+        let id = JobId::parse(&req.id).unwrap();
+        start(&app, req, channel).await.unwrap();
         let done = finished(&seen).await;
-        assert_eq!(done["ok"], true, "{done}");
+        assert_eq!(done["state"], "done", "{done}");
         assert_eq!(
             (done["requested"].as_u64(), done["delivered"].as_u64()),
             (Some(2), Some(2))
@@ -347,53 +519,41 @@ mod tests {
             events[0],
             serde_json::json!({"type": "phase", "phase": "sending", "text": null})
         );
-        assert_eq!(events.last().unwrap()["type"], "finished");
         for index in [1, 2] {
-            let video = events
-                .iter()
-                .position(|e| e["type"] == "video" && e["index"] == index)
-                .unwrap();
-            let saved = events
-                .iter()
-                .position(|e| e["type"] == "saved" && e["index"] == index)
-                .unwrap();
-            assert!(video < saved);
-            assert_eq!(events[saved]["videoId"], format!("{id}-{index}"));
-            let url = events[saved]["mediaUrl"].as_str().unwrap();
-            assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+            let at = |t: &str| {
+                events
+                    .iter()
+                    .position(|e| e["type"] == t && e["index"] == index)
+                    .unwrap()
+            };
+            assert!(at("video") < at("saved"));
+            let url = events[at("saved")]["mediaUrl"].as_str().unwrap();
+            assert!(
+                url.starts_with("http://127.0.0.1:") && url.ends_with(&id.video(index)),
+                "{url}"
+            );
             let bytes = reqwest::get(url).await.unwrap().bytes().await.unwrap();
-            assert_eq!(bytes.as_ref(), framecast_mock::SAMPLE_MP4);
+            assert_eq!(bytes.as_ref(), SAMPLE_MP4);
         }
-        let percents: Vec<f64> = events
-            .iter()
-            .filter(|e| e["type"] == "progress")
-            .map(|e| e["percent"].as_f64().unwrap())
-            .collect();
-        assert!(
-            percents.windows(2).all(|w| w[0] <= w[1]) && percents.len() >= 3,
-            "{percents:?}"
-        );
+        let job = library(&app).job(&id).unwrap().unwrap();
+        assert_eq!(job.state, JobState::Done);
+        assert_eq!(job.price_usd, Some(0.15));
+        assert!(job.videos.iter().all(|v| v.file().is_some()));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn refusals_have_the_shared_error_shape_and_send_nothing() {
         let mock = MockGateway::start(MockConfig::default()).await.unwrap();
-        let library = tempfile::tempdir().unwrap();
-        let no_key = app(&mock.base_url(), None, library.path()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let no_key = app(&mock.base_url(), None, dir.path()).await;
         let e = start(&no_key, request("a pig", 1), recorder().0)
             .await
             .unwrap_err();
         let shape = serde_json::to_value(&e).unwrap();
         assert_eq!(shape["kind"], "auth");
-        assert!(
-            shape["message"]
-                .as_str()
-                .unwrap()
-                .contains("FRAMECAST_API_KEY")
-        );
         assert!(shape["messageZh"].as_str().unwrap().contains("API 密钥"));
 
-        let keyed = app(&mock.base_url(), Some("sk-test"), library.path()).await;
+        let keyed = app(&mock.base_url(), Some("sk-test"), &dir.path().join("b")).await;
         for bad in [
             request("a pig", 0),
             request("", 1),
@@ -401,86 +561,188 @@ mod tests {
                 model: "veo 3".into(),
                 ..request("x", 1)
             },
+            StartJob {
+                id: "local-1".into(),
+                ..request("x", 1)
+            },
+            StartJob {
+                retry_of: Some(JobId::new().to_string()),
+                ..request("x", 1)
+            },
         ] {
             let e = start(&keyed, bad, recorder().0).await.unwrap_err();
             assert_eq!(serde_json::to_value(&e).unwrap()["kind"], "invalid_input");
         }
-        let e = start(
-            &keyed,
-            StartJob {
-                retry_of: Some("nope".into()),
-                ..request("x", 1)
-            },
-            recorder().0,
-        )
-        .await
-        .unwrap_err();
-        assert_eq!(e.0.kind, ErrorKind::InvalidInput);
         assert!(mock.requests().is_empty());
+        assert_eq!(
+            library(&keyed).count().unwrap(),
+            0,
+            "nothing refused is recorded"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn cancel_stops_a_silent_job_at_once_and_retry_reuses_its_frames() {
+    async fn one_id_one_paid_request_however_often_it_is_sent() {
         let mock = MockGateway::start(MockConfig::default()).await.unwrap();
-        let library = tempfile::tempdir().unwrap();
-        let app = app(&mock.scenario_url("stall"), Some("sk-test"), library.path()).await;
-        let mut png = std::io::Cursor::new(Vec::new());
-        image::RgbImage::from_fn(64, 36, |x, y| image::Rgb([x as u8 * 4, y as u8 * 7, 99]))
-            .write_to(&mut png, image::ImageFormat::Png)
-            .unwrap();
-        let frame =
-            framecast_core::frames::prepare_bytes(png.get_ref(), &Default::default()).unwrap();
-        let frames = app.state::<Frames>();
-        let ticket = frames.ticket(Slot::Start);
-        assert!(frames.put(Slot::Start, ticket, Arc::new(frame)));
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(&mock.base_url(), Some("sk-test"), dir.path()).await;
+        let req = request("double click", 1);
         let (channel, seen) = recorder();
-        let id = start(&app, request("slow", 1), channel).await.unwrap();
-        while mock.generation_posts().is_empty() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let asked = Instant::now();
-        cancel_job(id.clone(), app.state());
-        let done = finished(&seen).await;
-        assert!(asked.elapsed() < Duration::from_secs(2));
-        assert_eq!(done["error"]["kind"], "cancelled");
+        let (first, second) = tokio::join!(
+            start(&app, req.clone(), channel),
+            start(&app, req.clone(), recorder().0)
+        );
+        let refused = first
+            .as_ref()
+            .err()
+            .or(second.as_ref().err())
+            .expect("one is refused");
+        assert!(refused.0.message.contains("already started"), "{refused:?}");
+        assert!(first.is_ok() != second.is_ok());
+        finished(&seen).await;
+        let again = start(&app, req, recorder().0).await.unwrap_err();
+        assert_eq!(again.0.kind, ErrorKind::InvalidInput);
+        assert_eq!(mock.generation_posts().len(), 1);
+    }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancel_stops_the_stream_but_the_delivered_video_is_still_saved() {
+        let mock = MockGateway::start(MockConfig::default()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(
+            &mock.scenario_url("deliver-then-stall"),
+            Some("sk-test"),
+            dir.path(),
+        )
+        .await;
         let (channel, seen) = recorder();
-        let again = start(
+        let req = request("one arrives, then silence", 2);
+        let id = req.id.clone();
+        start(&app, req, channel).await.unwrap();
+        until("a video", &seen, |e| e["type"] == "video").await;
+        cancel_job(id.clone(), app.state()).unwrap();
+        let done = finished(&seen).await;
+        assert_eq!(done["state"], "cancelled");
+        assert!(
+            seen.lock().unwrap().iter().any(|e| e["type"] == "saved"),
+            "the paid video was saved"
+        );
+        let job = library(&app)
+            .job(&JobId::parse(&id).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(job.state, JobState::Cancelled);
+        assert!(job.videos[0].file().is_some());
+        assert_eq!(mock.generation_posts().len(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn try_again_sends_the_same_frames_even_after_a_restart() {
+        let mock = MockGateway::start(MockConfig::default()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let first_id = {
+            let app = app(&mock.scenario_url("failure"), Some("sk-test"), dir.path()).await;
+            let mut png = std::io::Cursor::new(Vec::new());
+            image::RgbImage::from_fn(64, 36, |x, y| image::Rgb([x as u8 * 4, y as u8 * 7, 99]))
+                .write_to(&mut png, image::ImageFormat::Png)
+                .unwrap();
+            let frame =
+                framecast_core::frames::prepare_bytes(png.get_ref(), &Default::default()).unwrap();
+            let frames = app.state::<Frames>();
+            let ticket = frames.ticket(Slot::Start);
+            assert!(frames.put(Slot::Start, ticket, Arc::new(frame)));
+            let (channel, seen) = recorder();
+            let req = request("frames", 1);
+            let id = req.id.clone();
+            start(&app, req, channel).await.unwrap();
+            assert_eq!(finished(&seen).await["state"], "failed");
+            id
+        };
+        // Framecast starts again: empty slots, the job in the library.
+        let app = app(&mock.base_url(), Some("sk-test"), dir.path()).await;
+        let (channel, seen) = recorder();
+        start(
             &app,
             StartJob {
-                retry_of: Some(id.clone()),
-                ..request("slow", 1)
+                retry_of: Some(first_id),
+                ..request("frames", 1)
             },
             channel,
         )
         .await
         .unwrap();
-        assert_ne!(again, id);
-        while mock.generation_posts().len() < 2 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        cancel_job(again, app.state());
-        finished(&seen).await;
+        assert_eq!(finished(&seen).await["state"], "done");
+        let posts = mock.generation_posts();
+        assert_eq!(posts.len(), 2, "each start is exactly one POST");
+        let image = |i: usize| posts[i].body.as_ref().unwrap()["messages"][0]["content"][1].clone();
+        assert!(
+            image(0)["image_url"]["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("data:image/")
+        );
+        assert_eq!(image(0), image(1), "the same pixels");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn downloads_left_by_a_quit_continue_at_the_next_start() {
+        let mock = MockGateway::start(MockConfig::default()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let id = {
+            let app = app(
+                &mock.scenario_url("download-slow"),
+                Some("sk-test"),
+                dir.path(),
+            )
+            .await;
+            let (channel, seen) = recorder();
+            let req = request("quit while saving", 1);
+            let id = req.id.clone();
+            start(&app, req, channel).await.unwrap();
+            until("a download", &seen, |e| e["type"] == "download").await;
+            let busy = app.state::<Arc<Jobs>>().busy();
+            assert_eq!(busy.downloading, 1, "{busy:?}");
+            // Quit now: the download stops unfinished and the process gives up its jobs.
+            app.state::<Arc<Jobs>>().discard_all();
+            library(&app).release();
+            id
+        };
+        let app = app(&mock.base_url(), Some("sk-test"), dir.path()).await;
+        let (channel, seen) = recorder::<JobUpdate>();
+        let count = resume_downloads(channel, app.handle().clone())
+            .await
+            .unwrap();
+        assert_eq!(count, 1);
+        let saved = until("the resumed save", &seen, |u| u["event"]["type"] == "saved").await;
+        assert_eq!(saved["jobId"], id.as_str());
+        let bytes = reqwest::get(saved["event"]["mediaUrl"].as_str().unwrap())
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(bytes.as_ref(), SAMPLE_MP4);
+        assert_eq!(mock.generation_posts().len(), 1, "recovery never re-sends");
         assert_eq!(
-            mock.generation_posts().len(),
-            2,
-            "each start is exactly one POST"
+            resume_downloads(recorder().0, app.handle().clone())
+                .await
+                .unwrap(),
+            0
         );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_closed_window_cancels_its_job() {
+    async fn a_closed_window_stops_its_generation() {
         let mock = MockGateway::start(MockConfig::default()).await.unwrap();
-        let library = tempfile::tempdir().unwrap();
-        let app = app(&mock.scenario_url("stall"), Some("sk-test"), library.path()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(&mock.scenario_url("stall"), Some("sk-test"), dir.path()).await;
         let gone = Channel::new(|_| Err(tauri::Error::WebviewNotFound));
-        let id = start(&app, request("nobody watches", 1), gone)
+        start(&app, request("nobody watches", 1), gone)
             .await
             .unwrap();
         let jobs = app.state::<Arc<Jobs>>();
         let deadline = Instant::now() + Duration::from_secs(5);
-        // The first event fails to send, which cancels the job; a cancelled job is no longer running.
-        while jobs.cancel(&id) {
+        while !jobs.busy().idle() {
             assert!(Instant::now() < deadline, "the job outlived its window");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -1,11 +1,12 @@
-//! Keeping what was made: save a video where the person chooses, save all of a job's videos in a
-//! folder, show one in the file manager, copy its link. The web side names videos by id; the
-//! paths come from the app's own records and from dialogs.
+//! Keeping what was made: save a video (with its sidecar) where the person chooses, save all of a
+//! job's videos in a folder, show one in the file manager, copy its link. The web side names
+//! videos by id; the paths come from the library and from dialogs.
 
 use crate::dialogs;
 use crate::error::IpcResult;
-use crate::state::{VideoRecord, Videos};
+use framecast_core::sidecar::{self, Sidecar};
 use framecast_core::{Error, ErrorKind};
+use framecast_library::{Library, VideoRecord};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tauri::{AppHandle, State};
@@ -15,14 +16,12 @@ use tauri_plugin_opener::OpenerExt;
 /// The most text "Copy details" may put on the clipboard.
 const MAX_COPY_BYTES: usize = 1 << 20;
 
-fn record(videos: &Videos, id: &str) -> IpcResult<VideoRecord> {
-    videos.get(id).ok_or_else(|| {
-        Error::invalid_input(format!("no video “{id}”"), format!("没有视频“{id}”")).into()
-    })
+fn record(library: &Library, id: &str) -> IpcResult<VideoRecord> {
+    Ok(library.video(id).map_err(Error::from)?)
 }
 
 fn local(record: &VideoRecord) -> IpcResult<PathBuf> {
-    record.path.clone().ok_or_else(|| {
+    record.file().map(Path::to_owned).ok_or_else(|| {
         Error::with(
             ErrorKind::Download,
             "this video is not downloaded; copy its link instead",
@@ -32,21 +31,30 @@ fn local(record: &VideoRecord) -> IpcResult<PathBuf> {
     })
 }
 
-async fn copy(from: &Path, to: &Path) -> IpcResult<()> {
-    tokio::fs::copy(from, to)
+/// Copies a saved video to `to`, with a sidecar beside the copy that names the copy.
+async fn copy(library: &Library, video: &VideoRecord, from: &Path, to: &Path) -> IpcResult<()> {
+    let bytes = tokio::fs::copy(from, to)
         .await
-        .map(|_| ())
-        .map_err(|e| framecast_core::download::write_error(&e, to).into())
+        .map_err(|e| framecast_core::download::write_error(&e, to))?;
+    let origin = library.origin(video).map_err(Error::from)?;
+    let saved_at = sidecar::read(from)
+        .await
+        .map(|s| s.saved_at)
+        .unwrap_or_else(|| framecast_core::job::rfc3339(chrono::Utc::now()));
+    sidecar::write(to, &Sidecar::new(origin, to, bytes, saved_at)).await?;
+    Ok(())
 }
 
-/// Saves one video through the save dialog; returns where, or `None` if cancelled.
+/// Saves one video (and its sidecar) through the save dialog; returns where, or `None` if the
+/// dialog was closed.
 #[tauri::command]
 pub async fn save_video(
     id: String,
     app: AppHandle,
-    videos: State<'_, Arc<Videos>>,
+    library: State<'_, Arc<Library>>,
 ) -> IpcResult<Option<String>> {
-    let from = local(&record(&videos, &id)?)?;
+    let video = record(&library, &id)?;
+    let from = local(&video)?;
     let name = from
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -54,44 +62,53 @@ pub async fn save_video(
     let Some(to) = dialogs::save_path(&app, &name).await else {
         return Ok(None);
     };
-    copy(&from, &to).await?;
+    copy(&library, &video, &from, &to).await?;
     Ok(Some(to.display().to_string()))
 }
 
-/// Saves several videos into a folder chosen in a dialog; returns the folder.
+/// Saves several videos (with their sidecars) into a folder chosen in a dialog; returns it.
 #[tauri::command]
 pub async fn save_all(
     ids: Vec<String>,
     app: AppHandle,
-    videos: State<'_, Arc<Videos>>,
+    library: State<'_, Arc<Library>>,
 ) -> IpcResult<Option<String>> {
-    let files = ids
+    let videos = ids
         .iter()
-        .map(|id| record(&videos, id).and_then(|r| local(&r)))
+        .map(|id| {
+            let video = record(&library, id)?;
+            let from = local(&video)?;
+            Ok((video, from))
+        })
         .collect::<IpcResult<Vec<_>>>()?;
     let Some(dir) = dialogs::folder(&app).await else {
         return Ok(None);
     };
-    for from in files {
+    for (video, from) in &videos {
         let name = from.file_name().unwrap_or_default();
-        copy(&from, &dir.join(name)).await?;
+        copy(&library, video, from, &dir.join(name)).await?;
     }
     Ok(Some(dir.display().to_string()))
 }
 
 /// Shows the video's file in the system's file manager.
 #[tauri::command]
-pub fn reveal_video(id: String, app: AppHandle, videos: State<'_, Arc<Videos>>) -> IpcResult<()> {
-    let path = local(&record(&videos, &id)?)?;
-    app.opener()
-        .reveal_item_in_dir(&path)
-        .map_err(|e| Error::with(ErrorKind::Download, e.to_string(), e.to_string()).into())
+pub fn reveal_video(id: String, app: AppHandle, library: State<'_, Arc<Library>>) -> IpcResult<()> {
+    let path = local(&record(&library, &id)?)?;
+    app.opener().reveal_item_in_dir(&path).map_err(|e| {
+        Error::with(
+            ErrorKind::Internal,
+            format!("the file manager could not be opened ({e})"),
+            format!("无法打开文件管理器（{e}）"),
+        )
+        .into()
+    })
 }
 
 /// Copies the video's gateway link.
 #[tauri::command]
-pub fn copy_link(id: String, app: AppHandle, videos: State<'_, Arc<Videos>>) -> IpcResult<()> {
-    let url = record(&videos, &id)?.url;
+pub fn copy_link(id: String, app: AppHandle, library: State<'_, Arc<Library>>) -> IpcResult<()> {
+    let url = record(&library, &id)?.url;
     write_clipboard(&app, url)
 }
 
@@ -109,7 +126,7 @@ pub fn copy_text(text: String, app: AppHandle) -> IpcResult<()> {
 fn write_clipboard(app: &AppHandle, text: String) -> IpcResult<()> {
     app.clipboard().write_text(text).map_err(|e| {
         Error::with(
-            ErrorKind::InvalidInput,
+            ErrorKind::Internal,
             format!("the clipboard is unavailable ({e})"),
             format!("剪贴板不可用（{e}）"),
         )

@@ -9,8 +9,7 @@ use serde::Serialize;
 
 /// A frame ready to send, with what the CLI prints about it.
 pub struct Frame {
-    pub data_url: String,
-    pub sha256: String,
+    pub prepared: PreparedFrame,
     /// `{"role": "start"|"end", ...facts}` for the JSON line.
     pub facts: FrameLine,
     /// One line for people.
@@ -90,13 +89,12 @@ fn frame(role: &'static str, prepared: PreparedFrame, pair_warnings: Vec<Warning
         summary.push_str(&format!("; {}", w.message));
     }
     Frame {
-        sha256: f.sha256.clone(),
         summary,
         facts: FrameLine {
             role,
             facts: prepared.facts.clone(),
             pair_warnings,
         },
-        data_url: prepared.data_url,
+        prepared,
     }
 }

@@ -1,6 +1,6 @@
 //! What the CLI prints: JSON lines for scripts, or a progress bar and a summary for people.
 
-use framecast_core::{Event, JobResult, Lang, Phase};
+use framecast_core::{Error, ErrorKind, Event, JobId, JobResult, Lang, Phase};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::io::Write;
@@ -9,22 +9,36 @@ use std::process::ExitCode;
 use crate::frames::Frame;
 
 /// Either a JSON-lines writer or a progress bar.
+#[derive(Clone)]
 pub struct Output {
     json: bool,
     lang: Lang,
     bar: Option<ProgressBar>,
+    /// The job every JSON line is about.
+    job: Option<JobId>,
 }
 
 #[derive(Serialize)]
 struct Tagged<'a, T: Serialize> {
     #[serde(rename = "type")]
     kind: &'static str,
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
+    job: Option<JobId>,
     #[serde(flatten)]
     body: &'a T,
 }
 
+/// An event with the job it belongs to.
+#[derive(Serialize)]
+struct OfJob<'a> {
+    #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
+    job: Option<JobId>,
+    #[serde(flatten)]
+    event: &'a Event,
+}
+
 impl Output {
-    pub fn new(json: bool, lang: Lang) -> Self {
+    pub fn new(json: bool, lang: Lang, job: Option<JobId>) -> Self {
         let bar = (!json).then(|| {
             let bar = ProgressBar::new(1000);
             bar.set_style(
@@ -36,23 +50,22 @@ impl Output {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
-        Self { json, lang, bar }
-    }
-
-    fn line<T: Serialize>(&self, value: &T) {
-        if let Ok(s) = serde_json::to_string(value) {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{s}");
-            let _ = out.flush();
+        Self {
+            json,
+            lang,
+            bar,
+            job,
         }
     }
 
-    fn say(&self, en: &str, zh: &str) {
+    fn line<T: Serialize>(&self, value: &T) {
+        json_line(value);
+    }
+
+    /// A line for people (on the progress bar's terminal; JSON output stays pure).
+    pub fn say(&self, en: &str, zh: &str) {
         if let Some(bar) = &self.bar {
-            bar.println(match self.lang {
-                Lang::En => en,
-                Lang::Zh => zh,
-            });
+            bar.println(pick(self.lang, en, zh));
         }
     }
 
@@ -61,6 +74,7 @@ impl Output {
         if self.json {
             self.line(&Tagged {
                 kind: "frame",
+                job: self.job,
                 body: &frame.facts,
             });
         } else {
@@ -73,7 +87,10 @@ impl Output {
 
     pub fn event(&self, event: &Event) {
         if self.json {
-            self.line(event);
+            self.line(&OfJob {
+                job: self.job,
+                event,
+            });
             return;
         }
         let Some(bar) = &self.bar else { return };
@@ -142,9 +159,10 @@ impl Output {
         if self.json {
             self.line(&Tagged {
                 kind: "result",
+                job: self.job,
                 body: result,
             });
-            return crate::exit_code(result);
+            return exit_code(result);
         }
         let arrived = result.videos.len();
         let mut err = std::io::stderr().lock();
@@ -170,11 +188,11 @@ impl Output {
         if let Some(e) = &result.error {
             let _ = writeln!(err, "{}", e.message(self.lang));
         }
-        crate::exit_code(result)
+        exit_code(result)
     }
 }
 
-fn phase_text(phase: Phase, lang: Lang) -> &'static str {
+pub fn phase_text(phase: Phase, lang: Lang) -> &'static str {
     let (en, zh) = match phase {
         Phase::Preparing => ("Preparing frames…", "正在准备图片…"),
         Phase::Sending => ("Sending the request…", "正在发送请求…"),
@@ -182,6 +200,34 @@ fn phase_text(phase: Phase, lang: Lang) -> &'static str {
         Phase::Generating => ("Generating…", "生成中…"),
         Phase::Downloading => ("Downloading…", "下载中…"),
     };
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// The exit status for a result.
+fn exit_code(result: &JobResult) -> ExitCode {
+    match result.error.as_ref().map(Error::kind) {
+        None => ExitCode::SUCCESS,
+        Some(ErrorKind::InvalidInput) => ExitCode::from(2),
+        Some(ErrorKind::Cancelled) => ExitCode::from(130),
+        Some(_) if !result.videos.is_empty() => ExitCode::from(3),
+        Some(_) => ExitCode::FAILURE,
+    }
+}
+
+/// A JSON object on its own line of stdout.
+pub fn json_line<T: Serialize>(value: &T) {
+    if let Ok(s) = serde_json::to_string(value) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{s}");
+        let _ = out.flush();
+    }
+}
+
+/// `en` or `zh`, as `lang` says.
+pub fn pick<'a>(lang: Lang, en: &'a str, zh: &'a str) -> &'a str {
     match lang {
         Lang::En => en,
         Lang::Zh => zh,

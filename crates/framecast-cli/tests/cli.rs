@@ -3,90 +3,12 @@
 //! second POST.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use framecast_mock::{MockConfig, MockGateway};
+mod support;
+
 use serde_json::Value;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::process::Command;
-
-struct Run {
-    code: i32,
-    lines: Vec<Value>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn result(&self) -> &Value {
-        let last = self.lines.last().expect("no output");
-        assert_eq!(
-            last["type"], "result",
-            "the last line is not the result: {}",
-            self.stdout
-        );
-        last
-    }
-
-    fn of_type(&self, t: &str) -> Vec<&Value> {
-        self.lines.iter().filter(|l| l["type"] == t).collect()
-    }
-
-    fn error_kind(&self) -> Option<&str> {
-        self.result()["error"]["kind"].as_str()
-    }
-}
-
-fn cli() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_framecast-cli"));
-    c.env_remove("FRAMECAST_BASE_URL")
-        .env_remove("FRAMECAST_API_KEY")
-        .env("FRAMECAST_LANG", "en")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    c
-}
-
-async fn run(mut cmd: Command) -> Run {
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .expect("the CLI did not finish")
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines = stdout
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        lines,
-        stdout,
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-async fn generate(base: &str, out: &Path, extra: &[&str]) -> Run {
-    let mut cmd = cli();
-    cmd.args([
-        "generate",
-        "--json",
-        "--prompt",
-        "a pig flying",
-        "--base-url",
-        base,
-    ])
-    .args(["--api-key", "sk-test", "--out"])
-    .arg(out)
-    .args(extra);
-    run(cmd).await
-}
-
-async fn mock() -> MockGateway {
-    MockGateway::start(MockConfig::default()).await.unwrap()
-}
+use support::{cli, generate, mock, run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_through_the_cli() {
@@ -121,8 +43,8 @@ async fn every_scenario_through_the_cli() {
         ("download-flaky", "1", 0, None, 1, 1),
         ("download-redirect", "1", 0, None, 1, 1),
         ("download-5xx", "1", 0, None, 1, 1),
-        ("download-expired", "1", 3, Some("download"), 1, 0),
-        ("download-html", "1", 3, Some("download"), 1, 0),
+        ("download-expired", "1", 3, Some("expired"), 1, 0),
+        ("download-html", "1", 3, Some("expired"), 1, 0),
     ];
     for (i, &(scenario, n, code, kind, delivered, saved)) in table.iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();

@@ -2,16 +2,28 @@
 //!
 //! Guarantees:
 //! - The POST is sent at most once. Nothing here retries it: not after a drop, a timeout or a
-//!   missing `[DONE]`. The connection pool keeps no idle connections, so no stale-connection retry
-//!   can happen underneath either, and redirects are not followed (a 307 would re-send the body).
+//!   missing `[DONE]`. The HTTP client is built so that nothing underneath can either:
+//!   - HTTP/1 only: no HTTP/2 connection whose refused streams a client may replay;
+//!   - no idle pooled connections: every POST opens a fresh connection, so the "stale pooled
+//!     connection" retry of hyper's client never applies;
+//!   - no redirects: a 307 or 308 would re-send the body.
+//!
+//!   A connection that closes before the answer, or mid-answer, ends the job as a network error
+//!   that says the request was not re-sent.
 //! - The HTTP status is checked before any decoding; refusals become errors with the gateway's words.
+//! - The key never leaves in anything the gateway said: see [`crate::redact`].
 //! - Every await races the cancel token, the idle timeout (silence between bytes) and the overall
 //!   deadline. Returning drops the response, which closes the connection.
 //! - A `stream: true` request answered with one JSON completion, and a `stream: false` request, end
 //!   in the same [`Outcome`] as a streamed one.
+//! - Labels are not trusted: an answer is read as an event stream or as JSON by its first
+//!   significant bytes (after a BOM and whitespace), and the `Content-Type` decides only what the
+//!   bytes leave open. A web page (a captive portal, a bot check) with status 200 is a
+//!   [`ErrorKind::Protocol`] failure that says it was a web page and gives its title.
 
 use crate::error::{Error, ErrorKind, Result, Text};
 use crate::event::{Event, Phase};
+use crate::proxy::Proxy;
 use crate::request::{Credentials, GenerationRequest, endpoint};
 use crate::tracker::{End, Follower, Outcome, too_large};
 use crate::{chunk, http_error};
@@ -58,8 +70,20 @@ pub struct Gateway {
 impl Gateway {
     /// Accepts the base URL in any of the forms [`endpoint`] understands.
     pub fn new(base_url: &str, credentials: Credentials, limits: Limits) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(limits.connect)
+        Self::with_proxy(base_url, credentials, limits, &Proxy::System)
+    }
+
+    /// A gateway reached through `proxy`.
+    pub fn with_proxy(
+        base_url: &str,
+        credentials: Credentials,
+        limits: Limits,
+        proxy: &Proxy,
+    ) -> Result<Self> {
+        let builder = reqwest::Client::builder().connect_timeout(limits.connect);
+        let http = proxy
+            .apply(builder)?
+            .http1_only()
             .pool_max_idle_per_host(0)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Framecast/", env!("CARGO_PKG_VERSION")))
@@ -83,8 +107,22 @@ impl Gateway {
     }
 
     /// Runs one generation. Never returns early with a bare error: whatever arrived before a
-    /// failure (videos, progress, transcript) is in the [`Outcome`].
+    /// failure (videos, progress, transcript) is in the [`Outcome`]. The key is taken out of
+    /// every event and of the outcome, however the gateway quoted it ([`crate::redact`]).
     pub async fn generate(
+        &self,
+        request: &GenerationRequest,
+        cancel: &CancellationToken,
+        emit: &mut (dyn FnMut(Event) + Send),
+    ) -> Outcome {
+        let redactor = self.credentials.redactor();
+        let mut emit = |event| emit(redactor.event(event));
+        let outcome = self.exchange(request, cancel, &mut emit).await;
+        redactor.outcome(outcome)
+    }
+
+    /// The POST and its answer, as the gateway said it.
+    async fn exchange(
         &self,
         request: &GenerationRequest,
         cancel: &CancellationToken,
@@ -149,7 +187,8 @@ impl Gateway {
             .unwrap_or("")
             .to_ascii_lowercase();
         let mut body = response.bytes_stream();
-        let mut follower = Follower::new(request.n, self.limits.max_event_bytes);
+        let mut follower =
+            Follower::new(request.n, self.limits.max_event_bytes).with_prompt(&request.prompt);
         let end = self
             .read_answer(
                 &mut body,
@@ -163,8 +202,7 @@ impl Gateway {
         follower.finish(end, emit)
     }
 
-    /// Reads the answer as SSE, or as one JSON completion, deciding by content type and, when that
-    /// says neither, by the first byte.
+    /// Reads the answer as SSE, or as one JSON completion, deciding by its first bytes.
     async fn read_answer(
         &self,
         body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
@@ -174,13 +212,8 @@ impl Gateway {
         deadline: Instant,
         emit: &mut (dyn FnMut(Event) + Send),
     ) -> End {
-        let mut format = if content_type.contains("event-stream") {
-            Some(Format::Sse)
-        } else if content_type.contains("json") {
-            Some(Format::Json)
-        } else {
-            None
-        };
+        let mut format = None;
+        let mut head = Vec::new();
         let mut json = Vec::new();
         loop {
             let bytes = match self.next_read(body, cancel, deadline).await {
@@ -188,13 +221,24 @@ impl Gateway {
                 Ok(None) => break,
                 Err(e) => return End::Failed(e),
             };
-            let format = match format {
-                Some(f) => f,
-                None => match sniff(&bytes) {
-                    Some(f) => *format.insert(f),
-                    None if bytes.iter().all(u8::is_ascii_whitespace) => continue,
-                    None => return End::Failed(not_understood(&bytes)),
-                },
+            let (format, bytes) = match format {
+                Some(f) => (f, bytes),
+                None => {
+                    head.extend_from_slice(&bytes);
+                    match sniff(&head, content_type) {
+                        Sniff::Undecided => {
+                            head = undecided(&head);
+                            continue;
+                        }
+                        Sniff::Read(f) => {
+                            (*format.insert(f), Bytes::from(std::mem::take(&mut head)))
+                        }
+                        Sniff::WebPage => {
+                            return End::Failed(self.web_page(head, body, cancel, deadline).await);
+                        }
+                        Sniff::Unknown => return End::Failed(not_understood(&head)),
+                    }
+                }
             };
             match format {
                 Format::Sse => {
@@ -211,16 +255,39 @@ impl Gateway {
             }
         }
         match format {
+            None if significant(&head).is_empty() => End::Closed,
+            None => End::Failed(not_understood(&head)),
             Some(Format::Sse) => follower.close(emit),
-            Some(Format::Json) => match chunk::parse(&String::from_utf8_lossy(&json)) {
-                chunk::Payload::Chunk(c) => {
-                    follower.tracker().on_chunk(c, emit);
-                    End::Done
+            Some(Format::Json) => {
+                let text = String::from_utf8_lossy(&json);
+                match chunk::parse(text.trim_start_matches(BOM)) {
+                    chunk::Payload::Chunk(c) => {
+                        follower.tracker().on_chunk(c, emit);
+                        End::Done
+                    }
+                    _ => End::Failed(not_understood(&json)),
                 }
-                _ => End::Failed(not_understood(&json)),
-            },
-            None => End::Closed,
+            }
         }
+    }
+
+    /// Reads a little more of a web page, for its title, and says what it was.
+    async fn web_page(
+        &self,
+        mut head: Vec<u8>,
+        body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
+        cancel: &CancellationToken,
+        deadline: Instant,
+    ) -> Error {
+        const ENOUGH: usize = 16 * 1024;
+        if head.len() < ENOUGH
+            && let Ok(more) = self
+                .read_bounded(body, cancel, deadline, ENOUGH - head.len())
+                .await
+        {
+            head.extend_from_slice(&more);
+        }
+        web_page_error(&head)
     }
 
     /// The next piece of the body, raced against cancel, silence and the deadline.
@@ -289,45 +356,113 @@ enum Format {
     Json,
 }
 
-/// Guesses the format of an answer whose content type does not say.
-fn sniff(bytes: &[u8]) -> Option<Format> {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
-    let head = &bytes[start..];
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    if head.starts_with(b"{") {
-        Some(Format::Json)
-    } else if [&b"data"[..], b"event", b"id", b":", b"retry"]
+/// The UTF-8 byte order mark, as a character and as bytes.
+const BOM: char = '\u{feff}';
+const BOM_BYTES: &[u8] = b"\xEF\xBB\xBF";
+
+/// What the first bytes of an answer say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sniff {
+    /// Not enough bytes yet (whitespace, part of a BOM, part of a field name).
+    Undecided,
+    Read(Format),
+    /// An HTML page.
+    WebPage,
+    /// Neither an event stream nor JSON.
+    Unknown,
+}
+
+/// The first significant bytes of an answer: without a BOM and leading whitespace.
+fn significant(head: &[u8]) -> &[u8] {
+    let head = head.strip_prefix(BOM_BYTES).unwrap_or(head);
+    let start = head
         .iter()
-        .any(|p| head.starts_with(p))
-    {
-        Some(Format::Sse)
-    } else {
-        None
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    &head[start..]
+}
+
+/// The part of an undecided head worth keeping: a BOM and the significant bytes (at most a few:
+/// an unfinished field name). Leading whitespace means nothing to either format.
+fn undecided(head: &[u8]) -> Vec<u8> {
+    let mut kept = Vec::new();
+    if head.starts_with(BOM_BYTES) {
+        kept.extend_from_slice(BOM_BYTES);
     }
+    kept.extend_from_slice(significant(head));
+    kept
+}
+
+/// Decides how to read an answer from its first bytes; the content type decides only what the
+/// bytes leave open.
+fn sniff(head: &[u8], content_type: &str) -> Sniff {
+    if head.len() < BOM_BYTES.len() && BOM_BYTES.starts_with(head) {
+        return Sniff::Undecided;
+    }
+    let text = significant(head);
+    let by_label = || {
+        if content_type.contains("event-stream") {
+            Sniff::Read(Format::Sse)
+        } else if content_type.contains("json") {
+            Sniff::Read(Format::Json)
+        } else {
+            Sniff::Unknown
+        }
+    };
+    match text.first() {
+        None => Sniff::Undecided,
+        Some(b'{' | b'[') => Sniff::Read(Format::Json),
+        Some(b'<') => Sniff::WebPage,
+        Some(b':') => Sniff::Read(Format::Sse),
+        Some(_) => {
+            for field in [&b"data"[..], b"event", b"id", b"retry"] {
+                if field.starts_with(text) {
+                    return Sniff::Undecided;
+                }
+                if text.starts_with(field) && matches!(text[field.len()], b':' | b'\r' | b'\n') {
+                    return Sniff::Read(Format::Sse);
+                }
+            }
+            by_label()
+        }
+    }
+}
+
+fn web_page_error(page: &[u8]) -> Error {
+    let text = String::from_utf8_lossy(page);
+    let said = http_error::html_title(&text).unwrap_or_else(|| {
+        let start = text.trim_start_matches(BOM).trim_start();
+        start.chars().take(200).collect()
+    });
+    Error::with(
+        ErrorKind::Protocol,
+        "the gateway answered with a web page, not a stream: a captive portal, a bot check or a \
+         wrong base URL",
+        "网关返回的是网页而不是数据流：可能是网络登录页、人机验证，或接口地址有误",
+    )
+    .gateway(crate::error::GatewaySaid {
+        message: Some(said),
+        ..Default::default()
+    })
 }
 
 fn not_understood(bytes: &[u8]) -> Error {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+        .trim_start_matches(BOM)
         .trim()
         .to_owned();
-    let (en, zh) = if text.to_ascii_lowercase().starts_with("<") {
-        (
-            "the gateway answered with an HTML page instead of a stream",
-            "网关返回的是网页而不是数据流",
-        )
-    } else {
-        (
-            "the answer is neither an event stream nor JSON",
-            "响应既不是事件流也不是 JSON",
-        )
-    };
-    Error::with(ErrorKind::Protocol, en, zh).gateway(crate::error::GatewaySaid {
+    Error::with(
+        ErrorKind::Protocol,
+        "the answer is neither an event stream nor JSON",
+        "响应既不是事件流也不是 JSON",
+    )
+    .gateway(crate::error::GatewaySaid {
         message: Some(text),
         ..Default::default()
     })
 }
 
-/// A failure to connect or send.
+/// A failure to connect, or to get an answer to the request once sent.
 fn network_error(e: &reqwest::Error) -> Error {
     let cause = root_cause(e);
     if e.is_timeout() {
@@ -337,9 +472,17 @@ fn network_error(e: &reqwest::Error) -> Error {
             format!("连接超时（{cause}）"),
         );
     }
+    if e.is_connect() {
+        return Error::new(ErrorKind::Network).detail(Text::new(
+            format!("could not reach the gateway ({cause})"),
+            format!("无法连接到网关（{cause}）"),
+        ));
+    }
     Error::new(ErrorKind::Network).detail(Text::new(
-        format!("could not reach the gateway ({cause})"),
-        format!("无法连接到网关（{cause}）"),
+        format!(
+            "the connection closed before the gateway answered ({cause}); the request was not re-sent, and the gateway may have started it"
+        ),
+        format!("网关应答之前连接已关闭（{cause}）；请求没有被重新发送，网关可能已开始处理"),
     ))
 }
 
@@ -390,13 +533,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sniffing() {
-        assert_eq!(sniff(b"  {\"id\":1}"), Some(Format::Json));
-        assert_eq!(sniff(b"data: x\n\n"), Some(Format::Sse));
-        assert_eq!(sniff(b": ping\n"), Some(Format::Sse));
-        assert_eq!(sniff(b"\xEF\xBB\xBFdata: x"), Some(Format::Sse));
-        assert_eq!(sniff(b"<html>"), None);
-        assert_eq!(sniff(b"   "), None);
+    fn the_first_bytes_decide_and_the_label_breaks_ties() {
+        use Sniff::*;
+        let sse = Read(Format::Sse);
+        let json = Read(Format::Json);
+        let table: &[(&[u8], &str, Sniff)] = &[
+            (b"  {\"id\":1}", "text/event-stream", json),
+            (b"\xEF\xBB\xBF\r\n\n{", "", json),
+            (b"data: x\n\n", "application/json", sse),
+            (b"data:x", "text/plain", sse),
+            (b": ping\n", "", sse),
+            (b"\xEF\xBB\xBFdata: x", "", sse),
+            (b"event: error\n", "", sse),
+            (b"id\n", "", sse),
+            (b"retry: 5\n", "", sse),
+            (b"<!DOCTYPE html>", "text/event-stream", WebPage),
+            (b"\n <html>", "application/json", WebPage),
+            (b"   ", "", Undecided),
+            (b"\xEF", "", Undecided),
+            (b"\xEF\xBB", "", Undecided),
+            (b"d", "", Undecided),
+            (b"\n\nev", "", Undecided),
+            (b"data", "", Undecided),
+            (b"identity: x", "", Unknown),
+            (b"identity: x", "text/event-stream", sse),
+            (b"hello", "application/json", json),
+            (b"hello", "text/plain", Unknown),
+        ];
+        for (head, label, want) in table {
+            assert_eq!(
+                &sniff(head, label),
+                want,
+                "{:?} as {label}",
+                String::from_utf8_lossy(head)
+            );
+        }
+        assert_eq!(undecided(b"\xEF\xBB\xBF \r\n\t da"), b"\xEF\xBB\xBFda");
     }
 
     #[test]

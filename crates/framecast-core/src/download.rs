@@ -1,28 +1,36 @@
 //! Saving a delivered video to disk, so a paid result outlives its short-lived link.
 //!
 //! Guarantees:
-//! - The body is streamed to `.<name>.part` beside the target with bounded memory; the target
-//!   appears only complete: written, checked to be an MP4 (`ftyp` box, not an HTML error page),
-//!   fsynced, then renamed into place. An existing file is never overwritten.
-//! - Redirects are followed. Network errors, 5xx and 429 are retried with exponential backoff;
-//!   after a drop the download resumes with `Range` where the server allows it, and starts over
-//!   where it does not.
-//! - Every read races the cancel token and an idle timeout.
-//! - A refused or expired link (4xx) is not retried; the error says so, and the caller keeps the URL.
+//! - The body is streamed to `.<name>.part` beside the target with bounded memory. The target
+//!   appears only complete: written, checked to be an MP4 (an `ftyp` box, however small the first
+//!   reads, not an HTML error page), fsynced, then linked into place. An existing file is never
+//!   overwritten, and there is no check-then-rename race: the final name is taken with a hard
+//!   link, which fails if the name exists (then `name-2.mp4`, ...).
+//! - A `.part` left by an earlier attempt, or by a process that died, is continued with `Range`
+//!   where the server allows it, and started over where it does not; it is never truncated
+//!   while it can still be continued.
+//! - Redirects are followed. Network errors, 5xx and 429 are retried with exponential backoff.
+//! - Every read races the cancel token, an idle timeout and an overall deadline; a body is
+//!   refused beyond a size cap (2 GiB by default, far above a 4K Veo clip).
+//! - A refused or expired link (403/404/410, or a web page instead of a video) is not retried and
+//!   its error is [`ErrorKind::Expired`]; the caller keeps the URL. A cancelled or failed
+//!   download keeps its `.part` so it can be continued; only an expired one's is removed.
 
 use crate::client::{human, human_zh};
 use crate::error::{Error, ErrorKind, Result, Text};
+use crate::proxy::Proxy;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, RANGE};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tokio::fs::{self, File};
-use tokio::io::AsyncWriteExt;
+use tokio::fs::{self, File, OpenOptions};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::sync::CancellationToken;
 
-/// How hard to try.
+/// How hard to try, and how far to go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DownloadPolicy {
     /// Attempts after the first one.
@@ -32,6 +40,10 @@ pub struct DownloadPolicy {
     /// Longest silence between two reads.
     pub idle: Duration,
     pub connect: Duration,
+    /// Longest time for one video, all attempts included.
+    pub overall: Duration,
+    /// Largest video accepted, in bytes.
+    pub max_bytes: u64,
 }
 
 impl Default for DownloadPolicy {
@@ -41,6 +53,8 @@ impl Default for DownloadPolicy {
             backoff: Duration::from_millis(500),
             idle: Duration::from_secs(60),
             connect: Duration::from_secs(20),
+            overall: Duration::from_secs(60 * 60),
+            max_bytes: 2 << 30,
         }
     }
 }
@@ -58,9 +72,66 @@ struct Attempt {
     retry: bool,
 }
 
+impl Attempt {
+    fn fatal(error: Error) -> Self {
+        Self {
+            error,
+            retry: false,
+        }
+    }
+}
+
+/// The `.part` file being written, and what is known of it.
+struct Part<'a> {
+    file: File,
+    path: &'a Path,
+    written: u64,
+    /// The first bytes, until there are enough to check the `ftyp` box.
+    head: Vec<u8>,
+}
+
+impl Part<'_> {
+    fn io(&self, e: &io::Error) -> Attempt {
+        Attempt::fatal(write_error(e, self.path))
+    }
+
+    async fn restart(&mut self) -> std::result::Result<(), Attempt> {
+        self.file.set_len(0).await.map_err(|e| self.io(&e))?;
+        self.file
+            .seek(io::SeekFrom::Start(0))
+            .await
+            .map_err(|e| self.io(&e))?;
+        self.written = 0;
+        self.head.clear();
+        Ok(())
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), Attempt> {
+        if self.head.len() < HEAD {
+            let take = (HEAD - self.head.len()).min(bytes.len());
+            self.head.extend_from_slice(&bytes[..take]);
+            if self.head.len() == HEAD {
+                check_head(&self.head)?;
+            }
+        }
+        self.file.write_all(bytes).await.map_err(|e| self.io(&e))?;
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+/// Bytes needed to see an MP4's `ftyp` box.
+const HEAD: usize = 8;
+
 impl Downloader {
     pub fn new(policy: DownloadPolicy) -> Result<Self> {
-        let http = reqwest::Client::builder()
+        Self::with_proxy(policy, &Proxy::System)
+    }
+
+    /// A downloader whose requests go through `proxy`.
+    pub fn with_proxy(policy: DownloadPolicy, proxy: &Proxy) -> Result<Self> {
+        let http = proxy
+            .apply(reqwest::Client::builder())?
             .connect_timeout(policy.connect)
             .redirect(reqwest::redirect::Policy::limited(10))
             .user_agent(concat!("Framecast/", env!("CARGO_PKG_VERSION")))
@@ -69,8 +140,9 @@ impl Downloader {
         Ok(Self { http, policy })
     }
 
-    /// Saves `url` as `target` (or `target-2`, ... if that exists); `progress(bytes, total)`
-    /// follows the bytes written. Returns where the file is and its size.
+    /// Saves `url` as `target` (or `target-2`, ... if that name is taken), continuing the
+    /// target's `.part` if one is there; `progress(bytes, total)` follows the bytes written.
+    /// Returns where the file is and its size.
     pub async fn save(
         &self,
         url: &str,
@@ -79,34 +151,37 @@ impl Downloader {
         progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
     ) -> Result<(PathBuf, u64)> {
         let part = part_path(target);
-        let result = self.save_to_part(url, &part, cancel, progress).await;
-        let result = match result {
-            Ok(bytes) => finish(&part, target).await.map(|path| (path, bytes)),
-            Err(e) => Err(e),
+        let deadline = Instant::now() + self.policy.overall;
+        let result = tokio::select! {
+            r = self.save_to_part(url, &part, cancel, progress) => r,
+            () = sleep_until(deadline) => Err(Error::with(
+                ErrorKind::Download,
+                format!("the download took longer than {}", human(self.policy.overall)),
+                format!("下载时间超过了 {}", human_zh(self.policy.overall)),
+            )),
         };
-        if result.is_err() {
-            let _ = fs::remove_file(&part).await;
+        match result {
+            Ok(bytes) => finish(&part, target).await.map(|path| (path, bytes)),
+            Err(e) => {
+                if e.kind() == ErrorKind::Expired {
+                    let _ = fs::remove_file(&part).await;
+                }
+                Err(e)
+            }
         }
-        result
     }
 
     async fn save_to_part(
         &self,
         url: &str,
-        part: &Path,
+        path: &Path,
         cancel: &CancellationToken,
         progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
     ) -> Result<u64> {
-        let mut file = File::create(part)
-            .await
-            .map_err(|e| write_error(&e, part))?;
-        let mut written = 0u64;
+        let mut part = open_part(path).await?;
         let mut attempt = 0;
         loop {
-            match self
-                .attempt(url, (&mut file, part), &mut written, cancel, progress)
-                .await
-            {
+            match self.attempt(url, &mut part, cancel, progress).await {
                 Ok(()) => break,
                 Err(Attempt { error, retry }) if !retry || attempt >= self.policy.retries => {
                     return Err(error);
@@ -122,52 +197,61 @@ impl Downloader {
                 }
             }
         }
-        file.flush().await.map_err(|e| write_error(&e, part))?;
-        file.sync_all().await.map_err(|e| write_error(&e, part))?;
-        Ok(written)
+        let io = |e: io::Error| write_error(&e, path);
+        part.file.flush().await.map_err(io)?;
+        part.file.sync_all().await.map_err(io)?;
+        Ok(part.written)
     }
 
-    /// One GET, resuming from `written` bytes when there are some.
+    /// One GET, continuing from the bytes already in the part file.
     async fn attempt(
         &self,
         url: &str,
-        (file, part): (&mut File, &Path),
-        written: &mut u64,
+        part: &mut Part<'_>,
         cancel: &CancellationToken,
         progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
     ) -> std::result::Result<(), Attempt> {
         let mut request = self.http.get(url);
-        if *written > 0 {
-            request = request.header(RANGE, format!("bytes={written}-"));
+        if part.written > 0 {
+            request = request.header(RANGE, format!("bytes={}-", part.written));
         }
         let response = tokio::select! {
-            () = cancel.cancelled() => return Err(Attempt { error: Error::cancelled(), retry: false }),
-            r = tokio::time::timeout(self.policy.idle, request.send()) => match r {
+            () = cancel.cancelled() => return Err(Attempt::fatal(Error::cancelled())),
+            r = timeout(self.policy.idle, request.send()) => match r {
                 Err(_) => return Err(self.silent()),
                 Ok(Err(e)) => return Err(Attempt { error: unreachable(&e), retry: true }),
                 Ok(Ok(r)) => r,
             },
         };
         let status = response.status();
+        let content_range = response
+            .headers()
+            .get(CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let total = match status {
-            StatusCode::PARTIAL_CONTENT if *written > 0 => {
-                let start = response
-                    .headers()
-                    .get(CONTENT_RANGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(range_start);
-                if start != Some(*written) {
-                    restart(file, part, written).await?;
+            StatusCode::PARTIAL_CONTENT if part.written > 0 => {
+                if content_range.as_deref().and_then(range_start) != Some(part.written) {
+                    part.restart().await?;
                     return Err(Attempt {
                         error: refused(status, "the server resumed at the wrong place"),
                         retry: true,
                     });
                 }
-                response.content_length().map(|n| n + *written)
+                response.content_length().map(|n| n + part.written)
+            }
+            // Everything was already there: a part completed by a process that died before
+            // putting it in place.
+            StatusCode::RANGE_NOT_SATISFIABLE
+                if part.written > 0
+                    && content_range.as_deref().and_then(range_total) == Some(part.written) =>
+            {
+                progress(part.written, Some(part.written));
+                return Ok(());
             }
             s if s.is_success() => {
-                if *written > 0 {
-                    restart(file, part, written).await?;
+                if part.written > 0 {
+                    part.restart().await?;
                 }
                 response.content_length()
             }
@@ -179,11 +263,14 @@ impl Downloader {
                 });
             }
         };
+        if let Some(t) = total.filter(|&t| t > self.policy.max_bytes) {
+            return Err(Attempt::fatal(self.too_large(Some(t))));
+        }
         let mut body = response.bytes_stream();
         loop {
             let next = tokio::select! {
-                () = cancel.cancelled() => return Err(Attempt { error: Error::cancelled(), retry: false }),
-                r = tokio::time::timeout(self.policy.idle, body.next()) => match r {
+                () = cancel.cancelled() => return Err(Attempt::fatal(Error::cancelled())),
+                r = timeout(self.policy.idle, body.next()) => match r {
                     Err(_) => return Err(self.silent()),
                     Ok(next) => next,
                 },
@@ -197,19 +284,16 @@ impl Downloader {
                     });
                 }
                 Some(Ok(bytes)) => {
-                    if *written == 0 && !bytes.is_empty() {
-                        check_head(&bytes)?;
+                    if part.written + bytes.len() as u64 > self.policy.max_bytes {
+                        return Err(Attempt::fatal(self.too_large(total)));
                     }
-                    file.write_all(&bytes).await.map_err(|e| Attempt {
-                        error: write_error(&e, part),
-                        retry: false,
-                    })?;
-                    *written += bytes.len() as u64;
-                    progress(*written, total);
+                    part.write(&bytes).await?;
+                    progress(part.written, total);
                 }
             }
         }
-        if let Some(total) = total.filter(|&t| t != *written) {
+        if let Some(total) = total.filter(|&t| t != part.written) {
+            let written = part.written;
             return Err(Attempt {
                 error: Error::with(
                     ErrorKind::Download,
@@ -219,11 +303,8 @@ impl Downloader {
                 retry: true,
             });
         }
-        if *written < 8 {
-            return Err(Attempt {
-                error: not_a_video(b""),
-                retry: false,
-            });
+        if part.head.len() < HEAD {
+            return Err(Attempt::fatal(not_a_video(&part.head)));
         }
         Ok(())
     }
@@ -241,10 +322,57 @@ impl Downloader {
             retry: true,
         }
     }
+
+    fn too_large(&self, total: Option<u64>) -> Error {
+        let mib = |b: u64| b >> 20;
+        let max = mib(self.policy.max_bytes);
+        let (en, zh) = match total {
+            Some(t) => (
+                format!(
+                    "the video is {} MiB, more than the limit of {max} MiB",
+                    mib(t)
+                ),
+                format!("视频大小为 {} MiB，超过了 {max} MiB 的上限", mib(t)),
+            ),
+            None => (
+                format!("the video is larger than the limit of {max} MiB"),
+                format!("视频超过了 {max} MiB 的上限"),
+            ),
+        };
+        Error::with(ErrorKind::Download, en, zh)
+    }
+}
+
+/// Opens (or creates) the part file, positioned at its end, with its first bytes checked.
+async fn open_part(path: &Path) -> Result<Part<'_>> {
+    let io = |e: io::Error| write_error(&e, path);
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .await
+        .map_err(io)?;
+    let len = file.metadata().await.map_err(io)?.len();
+    let mut head = vec![0; HEAD.min(usize::try_from(len).unwrap_or(HEAD))];
+    file.read_exact(&mut head).await.map_err(io)?;
+    let mut part = Part {
+        file,
+        path,
+        written: len,
+        head,
+    };
+    if part.head.len() == HEAD && check_head(&part.head).is_err() {
+        part.restart().await.map_err(|a| a.error)?;
+    } else {
+        part.file.seek(io::SeekFrom::End(0)).await.map_err(io)?;
+    }
+    Ok(part)
 }
 
 /// `.name.mp4.part` beside `name.mp4`.
-fn part_path(target: &Path) -> PathBuf {
+pub fn part_path(target: &Path) -> PathBuf {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -253,23 +381,17 @@ fn part_path(target: &Path) -> PathBuf {
 }
 
 /// The first bytes must be an ISO media file's `ftyp` box.
-fn check_head(bytes: &[u8]) -> std::result::Result<(), Attempt> {
-    if bytes.len() >= 8 && &bytes[4..8] == b"ftyp" {
-        Ok(())
-    } else if bytes.len() < 8 {
-        // Too short to tell from this read alone; the final check below catches a tiny body.
+fn check_head(head: &[u8]) -> std::result::Result<(), Attempt> {
+    if head.len() >= HEAD && &head[4..8] == b"ftyp" {
         Ok(())
     } else {
-        Err(Attempt {
-            error: not_a_video(bytes),
-            retry: false,
-        })
+        Err(Attempt::fatal(not_a_video(head)))
     }
 }
 
 fn not_a_video(head: &[u8]) -> Error {
     let text = String::from_utf8_lossy(&head[..head.len().min(80)]).to_ascii_lowercase();
-    let (en, zh) = if text.contains("<html") || text.contains("<!doctype") {
+    let (en, zh) = if text.starts_with('<') {
         (
             "the link returned a web page, not a video (it may have expired)",
             "链接返回的是网页而不是视频（可能已过期）",
@@ -280,23 +402,7 @@ fn not_a_video(head: &[u8]) -> Error {
             "链接返回的不是 MP4 视频",
         )
     };
-    Error::with(ErrorKind::Download, en, zh)
-}
-
-async fn restart(
-    file: &mut File,
-    part: &Path,
-    written: &mut u64,
-) -> std::result::Result<(), Attempt> {
-    use tokio::io::AsyncSeekExt;
-    let io = |e: io::Error| Attempt {
-        error: write_error(&e, part),
-        retry: false,
-    };
-    file.set_len(0).await.map_err(io)?;
-    file.seek(io::SeekFrom::Start(0)).await.map_err(io)?;
-    *written = 0;
-    Ok(())
+    Error::with(ErrorKind::Expired, en, zh)
 }
 
 /// `bytes 100-199/200` → 100.
@@ -311,25 +417,53 @@ fn range_start(v: &str) -> Option<u64> {
         .ok()
 }
 
-async fn finish(part: &Path, target: &Path) -> Result<PathBuf> {
-    let target = free_name(target).await;
-    fs::rename(part, &target)
-        .await
-        .map_err(|e| write_error(&e, &target))?;
-    if let Some(dir) = target.parent() {
-        // Make the rename itself durable where the platform allows it.
-        if let Ok(d) = File::open(dir).await {
-            let _ = d.sync_all().await;
-        }
-    }
-    Ok(target)
+/// `bytes */200` (or `bytes 0-9/200`) → 200.
+fn range_total(v: &str) -> Option<u64> {
+    v.rsplit_once('/')?.1.trim().parse().ok()
 }
 
-/// `target`, or `name-2.mp4`, `name-3.mp4`, ... if it exists.
-pub(crate) async fn free_name(target: &Path) -> PathBuf {
-    if fs::metadata(target).await.is_err() {
-        return target.to_owned();
+/// Puts the finished part in place under `target` or the first free `name-N.mp4`, never
+/// replacing a file: a hard link fails if the name exists. Where the file system has no hard
+/// links (FAT, some network shares), it renames onto a name that was free a moment before.
+async fn finish(part: &Path, target: &Path) -> Result<PathBuf> {
+    for candidate in candidates(target) {
+        match fs::hard_link(part, &candidate).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                // A part that was already linked by a process that died before removing it.
+                if same_file::is_same_file(part, &candidate).unwrap_or(false) {
+                    let _ = fs::remove_file(part).await;
+                    return Ok(candidate);
+                }
+                continue;
+            }
+            Err(link_error) => {
+                if fs::try_exists(&candidate).await.unwrap_or(true) {
+                    continue;
+                }
+                fs::rename(part, &candidate).await.map_err(|e| {
+                    tracing::warn!(%link_error, "no hard links here; renamed instead");
+                    write_error(&e, &candidate)
+                })?;
+                sync_dir(&candidate).await;
+                return Ok(candidate);
+            }
+        }
+        fs::remove_file(part)
+            .await
+            .map_err(|e| write_error(&e, part))?;
+        sync_dir(&candidate).await;
+        return Ok(candidate);
     }
+    Err(Error::with(
+        ErrorKind::Download,
+        format!("no free file name beside {}", target.display()),
+        format!("{} 旁边没有可用的文件名", target.display()),
+    ))
+}
+
+/// `name.mp4`, `name-2.mp4`, ... `name-999.mp4`.
+fn candidates(target: &Path) -> impl Iterator<Item = PathBuf> + '_ {
     let stem = target
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -338,32 +472,37 @@ pub(crate) async fn free_name(target: &Path) -> PathBuf {
         .extension()
         .map(|s| format!(".{}", s.to_string_lossy()))
         .unwrap_or_default();
-    for i in 2.. {
-        let candidate = target.with_file_name(format!("{stem}-{i}{ext}"));
-        if fs::metadata(&candidate).await.is_err() {
-            return candidate;
-        }
+    std::iter::once(target.to_owned())
+        .chain((2..1000).map(move |i| target.with_file_name(format!("{stem}-{i}{ext}"))))
+}
+
+/// Makes a rename or link durable where the platform allows it.
+async fn sync_dir(file: &Path) {
+    if let Some(dir) = file.parent()
+        && let Ok(d) = File::open(dir).await
+    {
+        let _ = d.sync_all().await;
     }
-    target.to_owned()
 }
 
 fn refused(status: StatusCode, why: &str) -> Error {
     let code = status.as_u16();
-    let detail = match code {
-        403 | 404 | 410 => Text::new(
-            format!("the link was refused (HTTP {code}); it may have expired"),
+    match code {
+        403 | 404 | 410 => Error::with(
+            ErrorKind::Expired,
+            format!("the link was refused (HTTP {code}); it has probably expired"),
             format!("链接被拒绝（HTTP {code}），可能已过期"),
         ),
-        _ if why.is_empty() => Text::new(
+        _ if why.is_empty() => Error::with(
+            ErrorKind::Download,
             format!("the video server answered HTTP {code}"),
             format!("视频服务器返回 HTTP {code}"),
         ),
-        _ => Text::new(
+        _ => Error::new(ErrorKind::Download).detail(Text::new(
             format!("{why} (HTTP {code})"),
             format!("{why}（HTTP {code}）"),
-        ),
-    };
-    Error::new(ErrorKind::Download).detail(detail)
+        )),
+    }
 }
 
 fn unreachable(e: &reqwest::Error) -> Error {
@@ -410,9 +549,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn content_range_start() {
+    fn content_range() {
         assert_eq!(range_start("bytes 100-199/200"), Some(100));
         assert_eq!(range_start("bytes */200"), None);
+        assert_eq!(range_total("bytes */200"), Some(200));
+        assert_eq!(range_total("bytes 0-9/*"), None);
     }
 
     #[test]
@@ -424,11 +565,12 @@ mod tests {
     }
 
     #[test]
-    fn html_is_not_a_video() {
+    fn html_is_an_expired_link_not_a_video() {
         let e = check_head(b"<!DOCTYPE html><html>expired</html>")
             .err()
             .unwrap()
             .error;
+        assert_eq!(e.kind(), ErrorKind::Expired);
         assert!(e.message(crate::Lang::En).contains("web page"));
         assert!(check_head(b"\0\0\0\x18ftypmp42").is_ok());
     }
@@ -441,5 +583,56 @@ mod tests {
         );
         assert!(e.message(crate::Lang::En).contains("disk is full"));
         assert!(e.message(crate::Lang::Zh).contains("磁盘已满"));
+    }
+
+    #[tokio::test]
+    async fn finishing_never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("v.mp4");
+        std::fs::write(&target, b"someone else's").unwrap();
+        let part = part_path(&target);
+        std::fs::write(&part, b"mine").unwrap();
+        let placed = finish(&part, &target).await.unwrap();
+        assert_eq!(placed, dir.path().join("v-2.mp4"));
+        assert_eq!(std::fs::read(&target).unwrap(), b"someone else's");
+        assert_eq!(std::fs::read(&placed).unwrap(), b"mine");
+        assert!(!part.exists());
+    }
+
+    #[tokio::test]
+    async fn a_part_linked_before_a_crash_is_not_placed_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("v.mp4");
+        let part = part_path(&target);
+        std::fs::write(&part, b"video").unwrap();
+        std::fs::hard_link(&part, &target).unwrap();
+        assert_eq!(finish(&part, &target).await.unwrap(), target);
+        assert!(!part.exists() && !dir.path().join("v-2.mp4").exists());
+    }
+
+    #[tokio::test]
+    async fn many_finishers_of_one_name_each_get_their_own_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("same.mp4");
+        let mut tasks = Vec::new();
+        for i in 0..16u8 {
+            let part = dir.path().join(format!(".p{i}.part"));
+            std::fs::write(&part, [i; 32]).unwrap();
+            let target = target.clone();
+            tasks.push(tokio::spawn(async move { finish(&part, &target).await }));
+        }
+        let mut placed = Vec::new();
+        for t in tasks {
+            placed.push(t.await.unwrap().unwrap());
+        }
+        placed.sort();
+        placed.dedup();
+        assert_eq!(placed.len(), 16);
+        let mut contents: Vec<u8> = placed
+            .iter()
+            .map(|p| std::fs::read(p).unwrap()[0])
+            .collect();
+        contents.sort_unstable();
+        assert_eq!(contents, (0..16).collect::<Vec<u8>>());
     }
 }

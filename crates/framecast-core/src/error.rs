@@ -37,8 +37,13 @@ pub enum ErrorKind {
     Protocol,
     /// A delivered video could not be saved; its link is kept.
     Download,
+    /// A video's link was refused or has expired (403, 404, 410, a web page); its URL is kept.
+    Expired,
     /// The person cancelled the job.
     Cancelled,
+    /// Something failed inside Framecast that no input explains: a panicked task, a clipboard or
+    /// file opener that did not work. The cause chain is kept in the message.
+    Internal,
 }
 
 impl ErrorKind {
@@ -57,7 +62,9 @@ impl ErrorKind {
             Self::Timeout => "timeout",
             Self::Protocol => "protocol",
             Self::Download => "download",
+            Self::Expired => "expired",
             Self::Cancelled => "cancelled",
+            Self::Internal => "internal",
         }
     }
 
@@ -97,7 +104,15 @@ impl ErrorKind {
                 "A video could not be saved; its link is kept",
                 "视频保存失败，已保留视频链接",
             ),
+            Self::Expired => (
+                "The video's link no longer works; its URL is kept",
+                "视频链接已失效，已保留视频链接",
+            ),
             Self::Cancelled => ("Cancelled", "已取消"),
+            Self::Internal => (
+                "Something went wrong inside Framecast. Copy the details when you report it",
+                "Framecast 内部出错，反馈时请附上复制的详细信息",
+            ),
         };
         Text::new(en, zh)
     }
@@ -223,6 +238,26 @@ impl Error {
         Self::new(ErrorKind::Cancelled)
     }
 
+    /// An unexpected failure: what was being done, then `cause` and every `source()` under it,
+    /// outermost first, so "Copy details" shows the whole chain.
+    pub fn internal(context: Text, cause: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = vec![cause.to_string()];
+        let mut next = cause.source();
+        while let Some(e) = next {
+            let text = e.to_string();
+            if chain.last() != Some(&text) {
+                chain.push(text);
+            }
+            next = e.source();
+        }
+        let chain_en = chain.join("; caused by: ");
+        let chain_zh = chain.join("；原因：");
+        Self::new(ErrorKind::Internal).detail(Text::new(
+            format!("{} ({chain_en})", context.en),
+            format!("{}（{chain_zh}）", context.zh),
+        ))
+    }
+
     #[must_use]
     pub fn detail(mut self, detail: Text) -> Self {
         self.0.detail = Some(detail);
@@ -245,6 +280,22 @@ impl Error {
 
     pub fn specifics(&self) -> Option<&Text> {
         self.0.detail.as_ref()
+    }
+
+    /// Calls `f` on every text the error holds: its specifics and the gateway's words.
+    pub(crate) fn each_text(&mut self, f: &mut dyn FnMut(&mut String)) {
+        if let Some(detail) = &mut self.0.detail {
+            f(&mut detail.en);
+            f(&mut detail.zh);
+        }
+        if let Some(said) = &mut self.0.gateway {
+            for text in [&mut said.message, &mut said.code, &mut said.request_id]
+                .into_iter()
+                .flatten()
+            {
+                f(text);
+            }
+        }
     }
 
     /// The whole message in one language: headline, specifics, the gateway's words and request id.
@@ -343,6 +394,30 @@ mod tests {
         let zh = e.message(Lang::Zh);
         assert!(zh.starts_with("网关拒绝了 API 密钥"), "{zh}");
         assert!(zh.contains("请求 ID：2025110312345"), "{zh}");
+    }
+
+    #[test]
+    fn internal_errors_keep_the_whole_cause_chain() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("clipboard unavailable")]
+        struct Outer(#[source] std::io::Error);
+        let cause = Outer(std::io::Error::other("no display"));
+        let e = Error::internal(Text::new("copying the link", "复制链接"), &cause);
+        assert_eq!(e.kind(), ErrorKind::Internal);
+        assert_eq!(ErrorKind::Internal.as_str(), "internal");
+        assert_eq!(
+            e.message(Lang::En),
+            "Something went wrong inside Framecast. Copy the details when you report it: \
+             copying the link (clipboard unavailable; caused by: no display)"
+        );
+        let zh = e.message(Lang::Zh);
+        assert!(zh.starts_with("Framecast 内部出错"), "{zh}");
+        assert!(
+            zh.ends_with("复制链接（clipboard unavailable；原因：no display）"),
+            "{zh}"
+        );
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["kind"], "internal");
     }
 
     #[test]

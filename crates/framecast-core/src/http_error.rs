@@ -114,7 +114,7 @@ fn looks_like_html(s: &str) -> bool {
 }
 
 /// The page's `<title>`, which is where Cloudflare says "524: A timeout occurred".
-fn html_title(html: &str) -> Option<String> {
+pub(crate) fn html_title(html: &str) -> Option<String> {
     let lower = html.to_ascii_lowercase();
     let start = lower.find("<title")?;
     let open_end = start + lower[start..].find('>')? + 1;

@@ -3,21 +3,26 @@
 //! A video starts downloading the moment its URL arrives, while the stream goes on, because links
 //! expire and a paid video must not be lost to a later failure. The result lists every video the
 //! gateway delivered with its URL, and its file where the download succeeded.
+//!
+//! A job has two switches ([`Controls`]): cancelling stops the generation only, and the videos
+//! already delivered go on downloading, because they are paid for; discarding also stops the
+//! downloads, and is only ever a person's explicit choice.
 
 use crate::chunk::Usage;
 use crate::client::Gateway;
 use crate::download::{Downloader, ensure_dir};
 use crate::error::{Error, ErrorKind, Text};
 use crate::event::{Event, Phase};
+use crate::id::JobId;
 use crate::naming::video_file_name;
 use crate::request::GenerationRequest;
-use crate::sidecar::{self, Sidecar};
+use crate::sidecar::{self, Sidecar, VideoOrigin};
 use crate::tracker::{Echo, Outcome, Video, VideoFailure};
 use chrono::{Local, SecondsFormat, Utc};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -30,11 +35,53 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct JobSpec {
+    pub id: JobId,
     pub request: GenerationRequest,
     /// SHA-256 of the frames as sent, for the sidecars.
     pub frames_sha256: Vec<String>,
     /// Where to save the videos; `None` keeps only their URLs.
     pub save_dir: Option<PathBuf>,
+}
+
+impl JobSpec {
+    /// Where take `index` will be saved (before any `-2` a taken name needs).
+    pub fn video_path(&self, index: u8) -> Option<PathBuf> {
+        let at = self.id.minted_at().with_timezone(&Local);
+        let name = video_file_name(&self.request.prompt, at, &self.id, index, self.request.n);
+        self.save_dir.as_ref().map(|d| d.join(name))
+    }
+}
+
+/// The two ways to stop a job.
+#[derive(Debug, Clone, Default)]
+pub struct Controls {
+    generation: CancellationToken,
+    downloads: CancellationToken,
+}
+
+impl Controls {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stops the generation; delivered videos go on downloading.
+    pub fn cancel(&self) {
+        self.generation.cancel();
+    }
+
+    /// Stops the generation and the downloads.
+    pub fn discard(&self) {
+        self.generation.cancel();
+        self.downloads.cancel();
+    }
+
+    pub fn generation(&self) -> &CancellationToken {
+        &self.generation
+    }
+
+    pub fn downloads(&self) -> &CancellationToken {
+        &self.downloads
+    }
 }
 
 /// One delivered video and what became of it.
@@ -80,11 +127,10 @@ pub async fn run(
     gateway: &Gateway,
     downloader: &Downloader,
     spec: &JobSpec,
-    cancel: &CancellationToken,
+    controls: &Controls,
     emit: &(dyn Fn(Event) + Send + Sync),
 ) -> JobResult {
     let requested_at = Utc::now();
-    let requested_local = Local::now();
     let (videos_tx, mut videos_rx) = mpsc::unbounded_channel::<(Video, chrono::DateTime<Utc>)>();
     let pending = &AtomicUsize::new(0);
     let saving = spec.save_dir.is_some();
@@ -92,17 +138,22 @@ pub async fn run(
     let generation = async {
         let videos_tx = videos_tx;
         let mut forward = |event: Event| {
-            if let (Event::Video { index, url }, true) = (&event, saving) {
-                pending.fetch_add(1, Ordering::SeqCst);
-                let video = Video {
+            let delivered = match &event {
+                Event::Video { index, url } if saving => Some(Video {
                     index: *index,
                     url: url.clone(),
-                };
+                }),
+                _ => None,
+            };
+            emit(event);
+            if let Some(video) = delivered {
+                pending.fetch_add(1, Ordering::SeqCst);
                 let _ = videos_tx.send((video, Utc::now()));
             }
-            emit(event);
         };
-        let outcome = gateway.generate(&spec.request, cancel, &mut forward).await;
+        let outcome = gateway
+            .generate(&spec.request, controls.generation(), &mut forward)
+            .await;
         if pending.load(Ordering::SeqCst) > 0 {
             emit(Event::Status {
                 phase: Some(Phase::Downloading),
@@ -122,19 +173,20 @@ pub async fn run(
                 next = videos_rx.recv(), if open => match next {
                     None => open = false,
                     Some((video, delivered_at)) => {
-                        let Some(dir) = &spec.save_dir else { continue };
+                        let (Some(dir), Some(target)) = (&spec.save_dir, spec.video_path(video.index)) else { continue };
                         if dir_ready.is_none() {
                             dir_ready = Some(ensure_dir(dir).await);
                         }
                         let ready = dir_ready.clone().unwrap_or(Ok(()));
+                        let origin = origin(gateway, spec, &video, requested_at, delivered_at);
                         running.push(async move {
                             let result = match ready {
-                                Ok(()) => save_one(gateway, downloader, spec, &video, requested_local, requested_at, delivered_at, cancel, emit).await,
-                                Err(e) => Err(e),
+                                Ok(()) => save_video(downloader, &origin, &target, controls.downloads(), emit).await,
+                                Err(e) => {
+                                    emit(Event::DownloadFailed { index: video.index, error: (&e).into() });
+                                    Err(e)
+                                }
                             };
-                            if let Err(e) = &result {
-                                emit(Event::DownloadFailed { index: video.index, error: e.into() });
-                            }
                             pending.fetch_sub(1, Ordering::SeqCst);
                             (video.index, result)
                         });
@@ -151,30 +203,44 @@ pub async fn run(
     assemble(outcome, saved, saving)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn save_one(
+fn origin(
     gateway: &Gateway,
-    downloader: &Downloader,
     spec: &JobSpec,
     video: &Video,
-    requested_local: chrono::DateTime<Local>,
     requested_at: chrono::DateTime<Utc>,
     delivered_at: chrono::DateTime<Utc>,
+) -> VideoOrigin {
+    let request = &spec.request;
+    VideoOrigin {
+        job_id: spec.id.to_string(),
+        prompt: request.prompt.clone(),
+        model: request.model.clone(),
+        n: request.n,
+        index: video.index,
+        frames_sha256: spec.frames_sha256.clone(),
+        gateway_host: gateway.endpoint().host_str().unwrap_or_default().to_owned(),
+        source_url: video.url.clone(),
+        requested_at: rfc3339(requested_at),
+        delivered_at: rfc3339(delivered_at),
+    }
+}
+
+/// A time as the sidecars write it.
+pub fn rfc3339(at: chrono::DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Downloads one delivered video to `target` (continuing its `.part` if there is one), writes
+/// its sidecar, and reports `Download`, then `Saved` or `DownloadFailed`. Jobs call it as their
+/// videos arrive; recovery calls it for downloads an earlier process left unfinished.
+pub async fn save_video(
+    downloader: &Downloader,
+    origin: &VideoOrigin,
+    target: &Path,
     cancel: &CancellationToken,
     emit: &(dyn Fn(Event) + Send + Sync),
 ) -> Result<(PathBuf, u64), Error> {
-    let request = &spec.request;
-    let dir = spec
-        .save_dir
-        .as_deref()
-        .unwrap_or(std::path::Path::new("."));
-    let target = dir.join(video_file_name(
-        &request.prompt,
-        requested_local,
-        video.index,
-        request.n,
-    ));
-    let index = video.index;
+    let index = origin.index;
     let mut last = Instant::now() - PROGRESS_EVERY;
     let mut progress = |bytes: u64, total: Option<u64>| {
         let now = Instant::now();
@@ -187,27 +253,20 @@ async fn save_one(
             });
         }
     };
-    let (path, bytes) = downloader
-        .save(&video.url, &target, cancel, &mut progress)
-        .await?;
-    let record = Sidecar {
-        prompt: request.prompt.clone(),
-        model: request.model.clone(),
-        n: request.n,
-        index,
-        frames_sha256: spec.frames_sha256.clone(),
-        gateway_host: gateway.endpoint().host_str().unwrap_or_default().to_owned(),
-        source_url: video.url.clone(),
-        requested_at: requested_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        delivered_at: delivered_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        saved_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-        bytes,
-        file: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        app: concat!("Framecast ", env!("CARGO_PKG_VERSION")).to_owned(),
+    let (path, bytes) = match downloader
+        .save(&origin.source_url, target, cancel, &mut progress)
+        .await
+    {
+        Ok(saved) => saved,
+        Err(e) => {
+            emit(Event::DownloadFailed {
+                index,
+                error: (&e).into(),
+            });
+            return Err(e);
+        }
     };
+    let record = Sidecar::new(origin.clone(), &path, bytes, rfc3339(Utc::now()));
     if let Err(e) = sidecar::write(&path, &record).await {
         tracing::warn!(%e, "the video is saved but its sidecar is not");
     }
@@ -249,13 +308,17 @@ fn assemble(outcome: Outcome, saved: Vec<Saved>, saving: bool) -> JobResult {
             .map(|v| v.index.to_string())
             .collect::<Vec<_>>()
             .join(", ");
+        let kind = first
+            .error
+            .as_ref()
+            .map_or(ErrorKind::Download, Error::kind);
         let cause = first
             .error
             .as_ref()
             .and_then(Error::specifics)
             .cloned()
             .unwrap_or_default();
-        Some(Error::new(ErrorKind::Download).detail(Text::new(
+        Some(Error::new(kind).detail(Text::new(
             format!("video {numbers}: {}", cause.en),
             format!("第 {numbers} 个视频：{}", cause.zh),
         )))

@@ -1,20 +1,25 @@
 //! File names for saved videos: safe on every OS, and saying what the video is.
 //!
-//! `20261127-101500_a-pig-flying-in-the-sky_1of2.mp4`: when, what (a prompt excerpt, letters of any
-//! script kept, everything else a dash), and which take. No name can be reserved on Windows (it
-//! starts with digits), hidden (no leading dot) or too long (the excerpt is bounded).
+//! `20261127-101500_a-pig-flying-in-the-sky_5e0c9a1f_1of2.mp4`: when, what (a prompt excerpt,
+//! letters of any script kept, everything else a dash), which job (the short form of its id, so
+//! jobs with the same prompt in the same second never share a name) and which take. Nothing comes
+//! from the video's URL. No name can be reserved on Windows (it starts with digits and ends in
+//! `.mp4`, so no `CON`, no trailing dot or space), hidden (no leading dot) or too long (at most 40
+//! characters of prompt: under 200 bytes in all).
 
+use crate::id::JobId;
 use chrono::{DateTime, Local};
 
 /// Longest prompt excerpt, in characters.
 const EXCERPT_CHARS: usize = 40;
 
-/// The file name (with `.mp4`) for take `index` of `n`.
-pub fn video_file_name(prompt: &str, at: DateTime<Local>, index: u8, n: u8) -> String {
+/// The file name (with `.mp4`) for take `index` of `n` of job `job`.
+pub fn video_file_name(prompt: &str, at: DateTime<Local>, job: &JobId, index: u8, n: u8) -> String {
     format!(
-        "{}_{}_{index}of{n}.mp4",
+        "{}_{}_{}_{index}of{n}.mp4",
         at.format("%Y%m%d-%H%M%S"),
-        excerpt(prompt)
+        excerpt(prompt),
+        job.short()
     )
 }
 
@@ -51,14 +56,17 @@ mod tests {
     #[test]
     fn names_say_when_what_and_which() {
         let at = Local.with_ymd_and_hms(2026, 11, 27, 10, 15, 0).unwrap();
+        let job = JobId::parse("019ac1a2-7c1e-7def-8abc-12345e0c9a1f").unwrap();
         assert_eq!(
-            video_file_name("A pig, flying in the sky!", at, 1, 2),
-            "20261127-101500_a-pig-flying-in-the-sky_1of2.mp4"
+            video_file_name("A pig, flying in the sky!", at, &job, 1, 2),
+            "20261127-101500_a-pig-flying-in-the-sky_5e0c9a1f_1of2.mp4"
         );
         assert_eq!(
-            video_file_name("画只猪在天上飞", at, 2, 2),
-            "20261127-101500_画只猪在天上飞_2of2.mp4"
+            video_file_name("画只猪在天上飞", at, &job, 2, 2),
+            "20261127-101500_画只猪在天上飞_5e0c9a1f_2of2.mp4"
         );
+        let longest = video_file_name(&"猪".repeat(500), at, &job, 4, 4);
+        assert!(longest.len() <= 255, "{}", longest.len());
     }
 
     #[test]

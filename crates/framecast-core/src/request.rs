@@ -3,6 +3,7 @@
 //! Validation happens here, before anything touches the network, because every POST is paid.
 
 use crate::error::{Error, Result};
+use crate::redact::Redactor;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -123,6 +124,7 @@ impl GenerationRequest {
 
 /// How the key goes into the `Authorization` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum AuthScheme {
     /// `Authorization: sk-...`, as the gateway document shows.
@@ -147,6 +149,11 @@ impl Credentials {
         }
     }
 
+    /// How the key is presented.
+    pub fn scheme(&self) -> AuthScheme {
+        self.scheme
+    }
+
     /// The header value. The only place the key is exposed.
     pub(crate) fn header_value(&self) -> String {
         match self.scheme {
@@ -155,13 +162,14 @@ impl Credentials {
         }
     }
 
-    /// Replaces the key wherever it appears in `text` (for transcripts people copy).
+    /// Replaces the key wherever it appears in `text`, however it is spelled.
     pub fn redact(&self, text: &str) -> String {
-        let key = self.key.expose_secret();
-        if key.len() < 4 {
-            return text.to_owned();
-        }
-        text.replace(key, "sk-…redacted")
+        self.redactor().text(text)
+    }
+
+    /// What takes the key out of events, outcomes and errors (see [`crate::redact`]).
+    pub fn redactor(&self) -> Redactor<'_> {
+        Redactor::new(self.key.expose_secret())
     }
 }
 

@@ -1,17 +1,19 @@
 //! The JSON note saved beside each video: what made it, where it came from, when.
 //!
-//! It lets a person (or a later Framecast) know a file's prompt, model and frames without a
-//! database, and it keeps the source URL, so a video can be fetched again while its link lives.
+//! It lets a person (or a later Framecast) know a file's prompt, model and frames without the
+//! library, and it keeps the source URL, so a video can be fetched again while its link lives. It
+//! is written when the video is saved, and again beside every copy made with Save….
 
 use crate::download::write_error;
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// The record for one saved video.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Where a video came from: known from the moment its URL arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Sidecar {
+pub struct VideoOrigin {
+    pub job_id: String,
     pub prompt: String,
     pub model: String,
     pub n: u8,
@@ -20,13 +22,38 @@ pub struct Sidecar {
     pub frames_sha256: Vec<String>,
     pub gateway_host: String,
     pub source_url: String,
-    /// When the request was sent, delivered (the URL arrived) and saved, RFC 3339.
+    /// When the request was sent and the video delivered (its URL arrived), RFC 3339.
     pub requested_at: String,
     pub delivered_at: String,
+}
+
+/// The record for one saved video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sidecar {
+    #[serde(flatten)]
+    pub origin: VideoOrigin,
+    /// When the file was saved, RFC 3339.
     pub saved_at: String,
     pub bytes: u64,
     pub file: String,
     pub app: String,
+}
+
+impl Sidecar {
+    /// The note for `origin` saved as `file` (`bytes` long) at `saved_at`.
+    pub fn new(origin: VideoOrigin, file: &Path, bytes: u64, saved_at: String) -> Self {
+        Self {
+            origin,
+            saved_at,
+            bytes,
+            file: file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            app: concat!("Framecast ", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
 }
 
 /// `name.json` beside `name.mp4`.
@@ -46,4 +73,10 @@ pub async fn write(video: &Path, record: &Sidecar) -> Result<PathBuf> {
         .await
         .map_err(|e| write_error(&e, &path))?;
     Ok(path)
+}
+
+/// Reads the sidecar beside `video`, if there is a readable one.
+pub async fn read(video: &Path) -> Option<Sidecar> {
+    let bytes = tokio::fs::read(sidecar_path(video)).await.ok()?;
+    serde_json::from_slice(&bytes).ok()
 }

@@ -5,17 +5,45 @@
 //! `reasoning_content` are separate streams of text), classifies each line, emits [`Event`]s, and
 //! at the end says what the job produced. Success means every requested video arrived; nothing the
 //! gateway said is dropped — unrecognised lines go to the transcript.
+//!
+//! Guarantees:
+//! - **A video link is never lost to the tracker's state.** The echo block ([`crate::echo`]) takes
+//!   only JSON and fences, so status lines inside or after a badly fenced block are still acted
+//!   on. As a last line of defence, before an outcome is declared failed or partial, the
+//!   transcript is scanned for video links no status line announced ([`classify::video_links`]);
+//!   each one found is kept as a video, with a transcript note saying so.
+//! - **A link the person typed is never a delivered video** (see [`Tracker::with_prompt`]).
+//! - **Every buffer is bounded:** a line at [`MAX_LINE_BYTES`] (a longer one is cut there, the
+//!   same way however the text was split into deltas), the echo block, the transcript, the
+//!   videos and the failures kept. A hostile stream costs time in proportion to its length.
 
 use crate::chunk::{self, InBandError, Payload, Usage};
 use crate::classify::{self, Line};
+use crate::echo::Block;
 use crate::error::{Error, ErrorKind, Text};
 use crate::event::{Event, Phase};
 use crate::http_error;
 use crate::sse::{SseDecoder, SseEvent};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
-/// The transcript keeps at most this many lines; a runaway stream cannot grow it without bound.
+pub use crate::echo::Echo;
+
+/// The longest line of gateway text; the SSE decoder's bound on one event.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The transcript keeps at most this many lines and bytes; a runaway stream cannot grow it
+/// without bound.
 const MAX_TRANSCRIPT_LINES: usize = 5000;
+const MAX_TRANSCRIPT_BYTES: usize = 4 << 20;
+
+/// At most this many videos are kept (a request asks for at most 4; some gateways send a watch
+/// and a download link per video).
+const MAX_VIDEOS: usize = 16;
+
+/// At most this many failures are kept, each reason at most this many characters.
+const MAX_FAILURES: usize = 16;
+const MAX_REASON_CHARS: usize = 500;
 
 /// A delivered video.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,16 +58,6 @@ pub struct VideoFailure {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<u8>,
     pub reason: String,
-}
-
-/// What the gateway echoed back about the task.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Echo {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prompt: Option<String>,
-    /// The gateway's words for the orientation, e.g. `竖屏模式` (portrait).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
 }
 
 /// Everything one generation produced.
@@ -89,7 +107,9 @@ pub enum End {
     Failed(Error),
 }
 
-/// One text stream (`content` or `reasoning_content`) cut into whole lines.
+/// One text stream (`content` or `reasoning_content`) cut into whole lines of at most
+/// [`MAX_LINE_BYTES`]: a longer line is cut at the last character boundary within the bound, so
+/// the lines are the same however the text was split.
 #[derive(Debug, Default)]
 struct Lines {
     partial: String,
@@ -98,16 +118,36 @@ struct Lines {
 impl Lines {
     fn push(&mut self, text: &str, mut line: impl FnMut(&str)) {
         let mut rest = text;
-        while let Some(i) = memchr::memchr(b'\n', rest.as_bytes()) {
-            if self.partial.is_empty() {
-                line(&rest[..i]);
-            } else {
-                self.partial.push_str(&rest[..i]);
-                line(&std::mem::take(&mut self.partial));
+        loop {
+            let end = memchr::memchr(b'\n', rest.as_bytes());
+            let piece = &rest[..end.unwrap_or(rest.len())];
+            match end {
+                Some(_) if self.partial.is_empty() && piece.len() <= MAX_LINE_BYTES => line(piece),
+                Some(_) => {
+                    self.append(piece, &mut line);
+                    line(&std::mem::take(&mut self.partial));
+                }
+                None => {
+                    self.append(piece, &mut line);
+                    return;
+                }
             }
-            rest = &rest[i + 1..];
+            rest = &rest[piece.len() + 1..];
         }
-        self.partial.push_str(rest);
+    }
+
+    /// Adds text without a line end, handing out each full [`MAX_LINE_BYTES`] as a line.
+    fn append(&mut self, mut piece: &str, line: &mut impl FnMut(&str)) {
+        while self.partial.len() + piece.len() > MAX_LINE_BYTES {
+            let mut cut = MAX_LINE_BYTES - self.partial.len();
+            while !piece.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.partial.push_str(&piece[..cut]);
+            line(&std::mem::take(&mut self.partial));
+            piece = &piece[cut..];
+        }
+        self.partial.push_str(piece);
     }
 
     fn flush(&mut self, mut line: impl FnMut(&str)) {
@@ -123,14 +163,17 @@ pub struct Tracker {
     requested: u8,
     content: Lines,
     reasoning: Lines,
-    /// Lines of a fenced block (the task echo) being collected.
-    fence: Option<String>,
+    block: Block,
+    /// The links in the person's prompt.
+    typed: HashSet<String>,
     phase: Option<Phase>,
     videos: Vec<Video>,
     failures: Vec<VideoFailure>,
     last_progress: Option<f32>,
-    echo: Option<Echo>,
     transcript: Vec<String>,
+    transcript_bytes: usize,
+    truncated: bool,
+    too_many_videos: bool,
     usage: Option<Usage>,
     gateway_error: Option<Error>,
     done: bool,
@@ -142,17 +185,28 @@ impl Tracker {
             requested,
             content: Lines::default(),
             reasoning: Lines::default(),
-            fence: None,
+            block: Block::default(),
+            typed: HashSet::new(),
             phase: None,
             videos: Vec::new(),
             failures: Vec::new(),
             last_progress: None,
-            echo: None,
             transcript: Vec::new(),
+            transcript_bytes: 0,
+            truncated: false,
+            too_many_videos: false,
             usage: None,
             gateway_error: None,
             done: false,
         }
+    }
+
+    /// The person's prompt. A link in it is never taken for a delivered video, however the
+    /// gateway quotes it back.
+    #[must_use]
+    pub fn with_prompt(mut self, prompt: &str) -> Self {
+        self.typed = classify::links(prompt).map(str::to_owned).collect();
+        self
     }
 
     /// `[DONE]` was seen; nothing after it matters.
@@ -225,12 +279,26 @@ impl Tracker {
         }
     }
 
+    /// Adds a line of the gateway's to the transcript, until it is full.
     fn record(&mut self, line: String) {
-        if self.transcript.len() < MAX_TRANSCRIPT_LINES {
-            self.transcript.push(line);
-        } else if self.transcript.len() == MAX_TRANSCRIPT_LINES {
-            self.transcript.push("[transcript truncated]".to_owned());
+        if self.truncated {
+            return;
         }
+        if self.transcript.len() >= MAX_TRANSCRIPT_LINES
+            || self.transcript_bytes + line.len() > MAX_TRANSCRIPT_BYTES
+        {
+            self.truncated = true;
+            self.transcript.push(TRUNCATED.to_owned());
+        } else {
+            self.transcript_bytes += line.len();
+            self.transcript.push(line);
+        }
+    }
+
+    /// Adds the tracker's own note to the transcript, full or not; there are at most
+    /// [`MAX_VIDEOS`] + 1 of them.
+    fn note(&mut self, line: String) {
+        self.transcript.push(line);
     }
 
     fn set_phase(&mut self, phase: Phase, text: &str, emit: &mut dyn FnMut(Event)) {
@@ -249,22 +317,10 @@ impl Tracker {
             return;
         }
         self.record(raw.to_owned());
-        let text = classify::strip_decoration(raw);
+        if self.block.take(raw) {
+            return;
+        }
         let words = || classify::display_text(raw);
-        if let Some(block) = &mut self.fence {
-            if text.starts_with("```") {
-                let block = self.fence.take().unwrap_or_default();
-                self.echo = serde_json::from_str(&block).ok().or(self.echo.take());
-            } else {
-                block.push_str(raw);
-                block.push('\n');
-            }
-            return;
-        }
-        if text.starts_with("```") {
-            self.fence = Some(String::new());
-            return;
-        }
         match classify::classify(raw) {
             Line::Blank => {}
             Line::Queued => self.set_phase(Phase::Queued, words(), emit),
@@ -276,12 +332,16 @@ impl Tracker {
             }
             Line::Video { index, url } => self.video(index, url, emit),
             Line::Failure { index, reason } => {
+                let reason = shorten(&reason, MAX_REASON_CHARS).to_owned();
                 emit(Event::VideoFailed {
                     index,
                     reason: reason.clone(),
                 });
-                self.failures.push(VideoFailure { index, reason });
+                if self.failures.len() < MAX_FAILURES {
+                    self.failures.push(VideoFailure { index, reason });
+                }
             }
+            Line::Other if self.block.is_open() => {}
             Line::Other => emit(Event::Status {
                 phase: None,
                 text: Some(words().to_owned()),
@@ -290,7 +350,16 @@ impl Tracker {
     }
 
     fn video(&mut self, index: Option<u8>, url: String, emit: &mut dyn FnMut(Event)) {
-        if self.videos.iter().any(|v| v.url == url) {
+        if self.videos.iter().any(|v| v.url == url) || self.typed.contains(&url) {
+            return;
+        }
+        if self.videos.len() >= MAX_VIDEOS {
+            if !self.too_many_videos {
+                self.too_many_videos = true;
+                self.note(format!(
+                    "[more than {MAX_VIDEOS} video links; the rest are not kept] {url}"
+                ));
+            }
             return;
         }
         let taken = |i: u8| self.videos.iter().any(|v| v.index == i);
@@ -311,8 +380,9 @@ impl Tracker {
         content.flush(|l| self.line(l, emit));
         let mut reasoning = std::mem::take(&mut self.reasoning);
         reasoning.flush(|l| self.line(l, emit));
-        if let Some(block) = self.fence.take() {
-            self.echo = serde_json::from_str(&block).ok().or(self.echo.take());
+        let echo = std::mem::take(&mut self.block).finish();
+        if self.videos.len() < usize::from(self.requested) {
+            self.keep_unannounced_videos(emit);
         }
         self.videos.sort_by_key(|v| v.index);
         let arrived = self.videos.len();
@@ -331,10 +401,38 @@ impl Tracker {
             videos: self.videos,
             failures: self.failures,
             last_progress: self.last_progress,
-            echo: self.echo,
+            echo,
             transcript: self.transcript,
             usage: self.usage,
             error,
+        }
+    }
+
+    /// The last line of defence: keeps every video link in the transcript that no status line
+    /// announced, noting each in the transcript.
+    fn keep_unannounced_videos(&mut self, emit: &mut dyn FnMut(Event)) {
+        let mut seen = HashSet::new();
+        let mut found = Vec::new();
+        for url in self
+            .transcript
+            .iter()
+            .flat_map(|l| classify::video_links(l))
+        {
+            if found.len() + self.videos.len() >= MAX_VIDEOS {
+                break;
+            }
+            if seen.insert(url)
+                && !self.typed.contains(url)
+                && !self.videos.iter().any(|v| v.url == url)
+            {
+                found.push(url.to_owned());
+            }
+        }
+        for url in found {
+            self.note(format!(
+                "[video link kept from the transcript: no status line announced it / 保留了未经状态行通知的视频链接] {url}"
+            ));
+            self.video(None, url, emit);
         }
     }
 
@@ -383,6 +481,13 @@ impl Follower {
             tracker: Tracker::new(requested),
             max_event_bytes,
         }
+    }
+
+    /// See [`Tracker::with_prompt`].
+    #[must_use]
+    pub fn with_prompt(mut self, prompt: &str) -> Self {
+        self.tracker = self.tracker.with_prompt(prompt);
+        self
     }
 
     /// The tracker, for answers that are not event streams.
@@ -455,6 +560,8 @@ pub(crate) fn too_large(limit: usize) -> Error {
         format!("数据流中单个事件超过 {} KiB", limit / 1024),
     )
 }
+
+const TRUNCATED: &str = "[transcript truncated]";
 
 fn shorten(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
@@ -684,6 +791,118 @@ mod tests {
         );
         let o = t.finish(End::Closed, &mut |_| {});
         assert_eq!(o.transcript, ["[malformed chunk] {oops"]);
+    }
+
+    #[test]
+    fn a_second_video_on_one_line_is_kept_from_the_transcript() {
+        let (o, events) = run(
+            &["✅ 第1个 https://h.example/1.mp4 ✅ 第2个 https://h.example/2.mp4\n"],
+            2,
+            End::Done,
+        );
+        assert!(o.is_success(), "{:?}", o.error);
+        assert_eq!(
+            o.videos.iter().map(|v| v.url.as_str()).collect::<Vec<_>>(),
+            ["https://h.example/1.mp4", "https://h.example/2.mp4"]
+        );
+        assert!(events.contains(&Event::Video {
+            index: 2,
+            url: "https://h.example/2.mp4".into()
+        }));
+        assert!(o.transcript[1].ends_with("https://h.example/2.mp4"));
+    }
+
+    #[test]
+    fn the_watch_page_beside_a_video_is_not_a_second_video() {
+        let (o, _) = run(
+            &[
+                "✅ [watch](https://h.example/w/1) | [get](https://h.example/1.mp4)\n",
+                "❌ 第2个视频生成失败\n",
+            ],
+            2,
+            End::Done,
+        );
+        assert_eq!(o.videos.len(), 1);
+        assert_eq!(o.error.unwrap().kind(), ErrorKind::GenerationFailed);
+    }
+
+    #[test]
+    fn typed_links_are_never_videos() {
+        let mut t = Tracker::new(1).with_prompt("like https://ref.example/a.mp4 please");
+        t.on_chunk(
+            chunk::Chunk {
+                content: "> 📝 https://ref.example/a.mp4\n".into(),
+                ..Default::default()
+            },
+            &mut |_| {},
+        );
+        let o = t.finish(End::Done, &mut |_| {});
+        assert!(o.videos.is_empty());
+    }
+
+    #[test]
+    fn long_lines_are_cut_the_same_however_they_arrive() {
+        let long = format!(
+            "{}✅ https://h.example/1.mp4\nnext\n",
+            "进度".repeat(MAX_LINE_BYTES / 5)
+        );
+        let lines = |pieces: &[&str]| {
+            let mut lines = Lines::default();
+            let mut out = Vec::new();
+            for p in pieces {
+                lines.push(p, |l| out.push(l.to_owned()));
+                assert!(lines.partial.len() <= MAX_LINE_BYTES);
+            }
+            lines.flush(|l| out.push(l.to_owned()));
+            out
+        };
+        let whole = lines(&[&long]);
+        assert_eq!(whole.len(), 3);
+        assert!(whole.iter().all(|l| l.len() <= MAX_LINE_BYTES));
+        assert_eq!(whole.concat(), long.replace('\n', ""));
+        for cut in [1, 3, 300_000, MAX_LINE_BYTES - 1, MAX_LINE_BYTES + 2] {
+            let cut = (cut..).find(|&c| long.is_char_boundary(c)).unwrap();
+            assert_eq!(lines(&[&long[..cut], &long[cut..]]), whole, "cut at {cut}");
+        }
+        let endless: Vec<String> = (0..5).map(|_| "x".repeat(MAX_LINE_BYTES / 2 + 1)).collect();
+        let endless: Vec<&str> = endless.iter().map(String::as_str).collect();
+        assert_eq!(lines(&endless).len(), 3);
+    }
+
+    #[test]
+    fn the_transcript_failures_and_videos_are_bounded() {
+        let mut t = Tracker::new(4);
+        let big = format!("{}\n", "话".repeat(300_000));
+        for i in 0..40 {
+            t.on_chunk(
+                chunk::Chunk {
+                    content: format!(
+                        "{big}❌ 第{i}个视频生成失败：{}\nhttps://h.example/{i}.mp4\n",
+                        "原因".repeat(1000)
+                    ),
+                    ..Default::default()
+                },
+                &mut |_| {},
+            );
+        }
+        let o = t.finish(End::Done, &mut |_| {});
+        let bytes: usize = o.transcript.iter().map(String::len).sum();
+        assert!(bytes <= MAX_TRANSCRIPT_BYTES + 64, "{bytes}");
+        assert!(o.transcript.iter().any(|l| l == TRUNCATED));
+        assert!(
+            o.transcript
+                .last()
+                .unwrap()
+                .starts_with("[more than 16 video links")
+        );
+        assert_eq!(o.failures.len(), MAX_FAILURES);
+        assert!(
+            o.failures
+                .iter()
+                .all(|f| f.reason.chars().count() <= MAX_REASON_CHARS)
+        );
+        assert_eq!(o.videos.len(), MAX_VIDEOS);
+        assert!(o.videos.iter().all(|v| v.index <= MAX_VIDEOS as u8));
     }
 
     #[test]

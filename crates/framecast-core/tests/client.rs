@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use framecast_core::{
-    AuthScheme, CancellationToken, Credentials, DownloadPolicy, Downloader, ErrorKind, Event,
-    Gateway, GenerationRequest, JobResult, JobSpec, Lang, Limits, Outcome,
+    AuthScheme, CancellationToken, Controls, Credentials, DownloadPolicy, Downloader, ErrorKind,
+    Event, Gateway, GenerationRequest, JobId, JobResult, JobSpec, Lang, Limits, Outcome,
 };
 use framecast_mock::{MockConfig, MockGateway};
 use std::sync::Mutex;
@@ -42,19 +42,36 @@ fn quick_downloads() -> Downloader {
     .unwrap()
 }
 
-async fn job(base: &str, n: u8, dir: &std::path::Path) -> (JobResult, Vec<Event>) {
-    let events = Mutex::new(Vec::new());
-    let spec = JobSpec {
+fn spec(n: u8, dir: &std::path::Path) -> JobSpec {
+    JobSpec {
+        id: JobId::new(),
         request: request(n),
         frames_sha256: vec!["ab".repeat(32)],
         save_dir: Some(dir.to_owned()),
-    };
+    }
+}
+
+async fn job(base: &str, n: u8, dir: &std::path::Path) -> (JobResult, Vec<Event>) {
+    job_with(base, &spec(n, dir), &Controls::new(), |_| {}).await
+}
+
+/// Runs `spec`, calling `watch` with every event as it happens.
+async fn job_with(
+    base: &str,
+    spec: &JobSpec,
+    controls: &Controls,
+    watch: impl Fn(&Event) + Send + Sync,
+) -> (JobResult, Vec<Event>) {
+    let events = Mutex::new(Vec::new());
     let result = framecast_core::job::run(
         &gateway(base, Limits::default()),
         &quick_downloads(),
-        &spec,
-        &CancellationToken::new(),
-        &|e| events.lock().unwrap().push(e),
+        spec,
+        controls,
+        &|e| {
+            watch(&e);
+            events.lock().unwrap().push(e);
+        },
     )
     .await;
     (result, events.into_inner().unwrap())
@@ -170,6 +187,179 @@ async fn every_scenario_ends_as_a_person_would_expect() {
             i + 1,
             "{scenario} POSTed more than once"
         );
+    }
+}
+
+#[tokio::test]
+async fn however_the_echo_is_fenced_the_videos_and_the_echo_arrive() {
+    let mock = mock().await;
+    let shapes = [
+        "echo-one-line",
+        "echo-unclosed",
+        "echo-inline-close",
+        "echo-nested",
+        "echo-status-inside",
+        "echo-tilde",
+    ];
+    let mut posts = 0;
+    for shape in shapes {
+        for stream in [true, false] {
+            let mut req = request(2);
+            req.stream = stream;
+            let (o, events) = generate(&mock.scenario_url(shape), &req, Limits::default()).await;
+            posts += 1;
+            assert!(o.is_success(), "{shape} stream={stream}: {:?}", o.error);
+            assert_eq!(o.videos.len(), 2, "{shape}");
+            assert_eq!(o.last_progress, Some(90.2), "{shape}");
+            let echo = o
+                .echo
+                .as_ref()
+                .unwrap_or_else(|| panic!("{shape}: no echo"));
+            assert_eq!(
+                echo.prompt.as_deref(),
+                Some("a pig flying in the sky"),
+                "{shape}"
+            );
+            assert_eq!(echo.mode.as_deref(), Some("竖屏模式"), "{shape}");
+            assert!(
+                !o.transcript
+                    .iter()
+                    .any(|l| l.contains("kept from the transcript")),
+                "{shape}: the videos were announced, no rescue needed"
+            );
+            assert!(
+                !events
+                    .iter()
+                    .any(|e| matches!(e, Event::Status { text: Some(t), .. } if t.contains('"'))),
+                "{shape}: a line of the echo was shown as a status: {events:?}"
+            );
+            assert_eq!(mock.generation_posts().len(), posts, "{shape}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn videos_no_status_line_announced_are_kept_with_a_note() {
+    let mock = mock().await;
+    let (o, events) = generate(
+        &mock.scenario_url("result-in-echo"),
+        &request(2),
+        Limits::default(),
+    )
+    .await;
+    assert!(o.is_success(), "{:?}", o.error);
+    assert_eq!(o.videos.len(), 2);
+    assert!(o.videos.iter().all(|v| v.url.ends_with(".mp4")));
+    let videos = events
+        .iter()
+        .filter(|e| matches!(e, Event::Video { .. }))
+        .count();
+    assert_eq!(videos, 2);
+    let notes = o
+        .transcript
+        .iter()
+        .filter(|l| l.starts_with("[video link kept from the transcript"))
+        .count();
+    assert_eq!(notes, 2);
+    assert_eq!(mock.generation_posts().len(), 1);
+}
+
+#[tokio::test]
+async fn a_link_the_person_typed_is_never_a_delivered_video() {
+    let mock = mock().await;
+    let mut req = request(1);
+    req.prompt = "like this: https://ref.example/style.mp4".into();
+    let (o, events) = generate(&mock.scenario_url("failure"), &req, Limits::default()).await;
+    assert_eq!(o.error.unwrap().kind(), ErrorKind::GenerationFailed);
+    assert!(o.videos.is_empty(), "{:?}", o.videos);
+    assert!(!events.iter().any(|e| matches!(e, Event::Video { .. })));
+    let echoed = o.echo.unwrap().prompt.unwrap();
+    assert!(echoed.contains("https://ref.example/style.mp4"));
+}
+
+#[tokio::test]
+async fn answers_are_read_by_their_bytes_not_their_label() {
+    let mock = mock().await;
+    let mut posts = 0;
+    for scenario in [
+        "sse-as-json",
+        "sse-as-text",
+        "sse-unlabelled",
+        "json-as-sse",
+    ] {
+        for stream in [true, false] {
+            let mut req = request(2);
+            req.stream = stream;
+            let (o, _) = generate(&mock.scenario_url(scenario), &req, Limits::default()).await;
+            posts += 1;
+            assert!(o.is_success(), "{scenario} stream={stream}: {:?}", o.error);
+            assert_eq!(o.videos.len(), 2, "{scenario}");
+            assert_eq!(
+                o.echo.unwrap().mode.as_deref(),
+                Some("竖屏模式"),
+                "{scenario}"
+            );
+            assert_eq!(mock.generation_posts().len(), posts, "{scenario}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_web_page_with_status_200_says_it_was_a_web_page() {
+    let mock = mock().await;
+    for (scenario, title) in [
+        ("portal-as-sse", "Hotel Wi-Fi: sign in"),
+        ("not-sse", "Welcome"),
+    ] {
+        let (o, _) = generate(&mock.scenario_url(scenario), &request(1), Limits::default()).await;
+        let e = o.error.unwrap();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{scenario}");
+        let en = e.message(Lang::En);
+        assert!(en.contains("web page") && en.contains(title), "{en}");
+        assert!(e.message(Lang::Zh).contains("网页"), "{e}");
+    }
+    assert_eq!(mock.generation_posts().len(), 2);
+}
+
+#[tokio::test]
+async fn the_key_never_leaves_in_what_the_gateway_quoted() {
+    let mock = mock().await;
+    let key = "sk-live-S3cr3t/K3y+9=";
+    let mut posts = 0;
+    for scheme in [AuthScheme::Bare, AuthScheme::Bearer] {
+        for scenario in ["key-in-401", "key-in-error-frame", "key-in-status"] {
+            let g = Gateway::new(
+                &mock.scenario_url(scenario),
+                Credentials::new(key, scheme),
+                Limits::default(),
+            )
+            .unwrap();
+            let mut events = Vec::new();
+            let o = g
+                .generate(&request(2), &CancellationToken::new(), &mut |e| {
+                    events.push(e)
+                })
+                .await;
+            posts += 1;
+            assert_eq!(mock.generation_posts().len(), posts);
+            let e = o.error.as_ref().unwrap();
+            let said = format!(
+                "{} {} {} {o:?} {events:?}",
+                e.message(Lang::En),
+                e.message(Lang::Zh),
+                serde_json::to_string(&o).unwrap(),
+            );
+            for leak in ["S3cr3t", "%53%33", "K3y"] {
+                assert!(
+                    !said.contains(leak),
+                    "{scenario} {scheme:?} leaked {leak}: {said}"
+                );
+            }
+            assert!(
+                said.contains("sk-…redacted"),
+                "{scenario}: nothing was quoted: {said}"
+            );
+        }
     }
 }
 
@@ -292,6 +482,26 @@ async fn refused_connections_are_network_errors() {
 }
 
 #[tokio::test]
+async fn a_connection_closed_without_an_answer_is_a_network_error_and_not_resent() {
+    let mock = mock().await;
+    for (i, stream) in [true, false].into_iter().enumerate() {
+        let mut req = request(1);
+        req.stream = stream;
+        let (o, _) = generate(&mock.scenario_url("hang-up"), &req, Limits::default()).await;
+        let e = o.error.unwrap();
+        assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+        assert!(
+            e.message(Lang::En)
+                .contains("closed before the gateway answered"),
+            "{e}"
+        );
+        assert!(e.message(Lang::Zh).contains("请求没有被重新发送"), "{e}");
+        assert!(o.videos.is_empty());
+        assert_eq!(mock.generation_posts().len(), i + 1, "stream={stream}");
+    }
+}
+
+#[tokio::test]
 async fn invalid_input_sends_nothing() {
     let mock = mock().await;
     let mut req = request(5);
@@ -323,6 +533,7 @@ async fn a_job_saves_every_video_with_its_sidecar() {
         assert_eq!(sidecar["sourceUrl"], v.url.as_str());
         assert_eq!(sidecar["gatewayHost"], "127.0.0.1");
         assert_eq!(sidecar["framesSha256"][0], "ab".repeat(32));
+        assert_eq!(sidecar["jobId"].as_str().unwrap().len(), 36);
         let name = path.file_name().unwrap().to_string_lossy();
         assert!(name.contains("a-pig-flying-in-the-sky"), "{name}");
         assert!(name.ends_with(&format!("_{}of2.mp4", v.index)), "{name}");
@@ -402,7 +613,7 @@ async fn a_failed_download_keeps_the_link() {
         let (result, events) = job(&mock.scenario_url(scenario), 1, dir.path()).await;
         assert!(!result.ok);
         let e = result.error.as_ref().unwrap();
-        assert_eq!(e.kind(), ErrorKind::Download);
+        assert_eq!(e.kind(), ErrorKind::Expired);
         assert!(e.message(Lang::En).contains(words), "{e}");
         assert!(result.videos[0].url.contains("/videos/"));
         assert!(result.videos[0].path.is_none());
@@ -436,4 +647,153 @@ async fn an_unwritable_folder_is_a_download_error_that_keeps_the_link() {
     assert!(!result.ok);
     assert_eq!(result.error.unwrap().kind(), ErrorKind::Download);
     assert!(result.videos[0].url.starts_with("http://127.0.0.1"));
+}
+
+#[tokio::test]
+async fn the_mp4_check_holds_however_small_the_reads() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (result, _) = job(&mock.scenario_url("download-tiny"), 1, dir.path()).await;
+    assert!(result.ok, "{:?}", result.error);
+    let bytes = std::fs::read(result.videos[0].path.as_ref().unwrap()).unwrap();
+    assert_eq!(bytes, framecast_mock::SAMPLE_MP4);
+
+    let url = format!("{}/videos/x.mp4?html=1&chunk=2", mock.base_url());
+    let target = dir.path().join("page.mp4");
+    let e = quick_downloads()
+        .save(&url, &target, &CancellationToken::new(), &mut |_, _| {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Expired);
+    assert!(e.message(Lang::En).contains("web page"), "{e}");
+    assert!(!target.exists());
+}
+
+#[tokio::test]
+async fn cancelling_stops_the_generation_but_delivered_videos_are_still_saved() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec(2, dir.path());
+    let controls = Controls::new();
+    let cancel = controls.clone();
+    let base = mock.scenario_url("deliver-then-stall");
+    let (result, events) = job_with(&base, &spec, &controls, move |e| {
+        if matches!(e, Event::Video { .. }) {
+            cancel.cancel();
+        }
+    })
+    .await;
+    assert_eq!(result.error.as_ref().unwrap().kind(), ErrorKind::Cancelled);
+    assert_eq!(result.videos.len(), 1);
+    let saved = result.videos[0]
+        .path
+        .as_ref()
+        .expect("the paid video was saved");
+    assert_eq!(std::fs::read(saved).unwrap(), framecast_mock::SAMPLE_MP4);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Saved { index: 1, .. }))
+    );
+    assert_eq!(mock.generation_posts().len(), 1);
+}
+
+#[tokio::test]
+async fn discarding_stops_the_downloads_and_keeps_the_link() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec(1, dir.path());
+    let controls = Controls::new();
+    let discard = controls.clone();
+    let base = mock.scenario_url("download-slow");
+    let (result, _) = job_with(&base, &spec, &controls, move |e| {
+        if matches!(e, Event::Download { .. }) {
+            discard.discard();
+        }
+    })
+    .await;
+    assert_eq!(result.videos.len(), 1, "the link is kept");
+    assert!(result.videos[0].path.is_none());
+    assert_eq!(
+        result.videos[0].error.as_ref().unwrap().kind(),
+        ErrorKind::Cancelled
+    );
+}
+
+#[tokio::test]
+async fn a_part_left_by_a_dead_process_is_continued_not_restarted() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("v.mp4");
+    let part = framecast_core::download::part_path(&target);
+    std::fs::write(&part, &framecast_mock::SAMPLE_MP4[..50_000]).unwrap();
+    let url = format!("{}/videos/left.mp4", mock.base_url());
+    let (path, bytes) = quick_downloads()
+        .save(&url, &target, &CancellationToken::new(), &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(path, target);
+    assert_eq!(bytes, framecast_mock::SAMPLE_MP4.len() as u64);
+    assert_eq!(std::fs::read(&target).unwrap(), framecast_mock::SAMPLE_MP4);
+    assert!(!part.exists());
+    let gets: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .collect();
+    assert_eq!(gets.len(), 1);
+    assert_eq!(gets[0].range.as_deref(), Some("bytes=50000-"));
+
+    // A part that was already complete (its process died before putting it in place).
+    let target = dir.path().join("w.mp4");
+    let part = framecast_core::download::part_path(&target);
+    std::fs::write(&part, framecast_mock::SAMPLE_MP4).unwrap();
+    let (path, _) = quick_downloads()
+        .save(&url, &target, &CancellationToken::new(), &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), framecast_mock::SAMPLE_MP4);
+}
+
+#[tokio::test]
+async fn a_video_over_the_size_cap_is_refused_and_keeps_its_link() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let small = Downloader::new(DownloadPolicy {
+        max_bytes: 100_000,
+        ..DownloadPolicy::default()
+    })
+    .unwrap();
+    let url = format!("{}/videos/big.mp4", mock.base_url());
+    let e = small
+        .save(
+            &url,
+            &dir.path().join("big.mp4"),
+            &CancellationToken::new(),
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Download);
+    assert!(e.message(Lang::En).contains("limit"), "{e}");
+}
+
+#[tokio::test]
+async fn jobs_with_the_same_prompt_in_the_same_second_never_share_a_file() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let base = mock.base_url();
+    let runs = (0..6).map(|_| job(&base, 2, dir.path()));
+    let results = futures_util::future::join_all(runs).await;
+    let mut paths: Vec<_> = results
+        .iter()
+        .flat_map(|(r, _)| r.videos.iter().map(|v| v.path.clone().unwrap()))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), 12);
+    for p in &paths {
+        assert_eq!(std::fs::read(p).unwrap(), framecast_mock::SAMPLE_MP4);
+        assert!(p.with_extension("json").exists());
+    }
 }

@@ -955,3 +955,80 @@ async fn pair_errors_say_which_frame() {
     .unwrap();
     assert!(pair.last.is_none() && pair.warnings.is_empty());
 }
+
+/// A 20×20 RGB TIFF stored as 16×16 tiles in separate colour planes: a valid file on which the
+/// `tiff` crate (0.11) panics while decoding (image-rs/image-tiff#403).
+fn tiled_planar_tiff() -> Vec<u8> {
+    const TILES: u32 = 2 * 2 * 3;
+    const TILE_BYTES: u32 = 16 * 16;
+    let entries: u32 = 11;
+    let ifd = 8;
+    let extra = ifd + 2 + entries * 12 + 4;
+    let (bits_at, offsets_at, counts_at) = (extra, extra + 6, extra + 6 + TILES * 4);
+    let data_at = counts_at + TILES * 4;
+    let mut t = b"II*\0".to_vec();
+    t.extend_from_slice(&ifd.to_le_bytes());
+    t.extend_from_slice(&(entries as u16).to_le_bytes());
+    let mut entry = |tag: u16, kind: u16, count: u32, value: u32| {
+        t.extend_from_slice(&tag.to_le_bytes());
+        t.extend_from_slice(&kind.to_le_bytes());
+        t.extend_from_slice(&count.to_le_bytes());
+        t.extend_from_slice(&value.to_le_bytes());
+    };
+    let (short, long) = (3, 4);
+    entry(256, long, 1, 20);
+    entry(257, long, 1, 20);
+    entry(258, short, 3, bits_at);
+    entry(259, short, 1, 1);
+    entry(262, short, 1, 2);
+    entry(277, short, 1, 3);
+    entry(284, short, 1, 2);
+    entry(322, long, 1, 16);
+    entry(323, long, 1, 16);
+    entry(324, long, TILES, offsets_at);
+    entry(325, long, TILES, counts_at);
+    t.extend_from_slice(&0u32.to_le_bytes());
+    for _ in 0..3 {
+        t.extend_from_slice(&8u16.to_le_bytes());
+    }
+    for i in 0..TILES {
+        t.extend_from_slice(&(data_at + i * TILE_BYTES).to_le_bytes());
+    }
+    for _ in 0..TILES {
+        t.extend_from_slice(&TILE_BYTES.to_le_bytes());
+    }
+    t.extend((0..TILES * TILE_BYTES).map(|i| (i % 251) as u8));
+    t
+}
+
+#[tokio::test]
+async fn a_decoder_panic_refuses_that_frame_and_nothing_else() {
+    let tiff = tiled_planar_tiff();
+    let e = frames::prepare_bytes(&tiff, &FrameOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let t = err_text(&e);
+    assert!(
+        t.contains("TIFF image could not be read") && t.contains("decoder"),
+        "{t}"
+    );
+    assert!(t.contains("无法读取该 TIFF 图片"), "{t}");
+
+    let opts = FrameOptions::default();
+    let cancel = CancellationToken::new();
+    let (pair, alone) = tokio::join!(
+        frames::prepare_pair(
+            FrameSource::Bytes(marked().into()),
+            Some(FrameSource::Bytes(tiff.into())),
+            &opts,
+            &cancel,
+        ),
+        frames::prepare(FrameSource::Bytes(marked().into()), &opts, &cancel),
+    );
+    let t = err_text(&pair.unwrap_err());
+    assert!(
+        t.starts_with("The request is not valid: end frame: the TIFF image"),
+        "{t}"
+    );
+    assert!(t.contains("结束帧：无法读取该 TIFF 图片"), "{t}");
+    assert_eq!(alone.unwrap().facts.width, 640);
+}

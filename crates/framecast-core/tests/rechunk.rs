@@ -19,6 +19,13 @@ const RECORDED: &[&str] = &[
     "unnumbered",
     "go-escaped",
     "no-done",
+    "echo-one-line",
+    "echo-unclosed",
+    "echo-inline-close",
+    "echo-nested",
+    "echo-status-inside",
+    "echo-tilde",
+    "result-in-echo",
 ];
 
 fn recorded(scenario: &str, n: u8) -> Vec<u8> {
@@ -30,6 +37,7 @@ fn recorded(scenario: &str, n: u8) -> Vec<u8> {
         base: "https://cdn.example",
         job: 7,
         tick: Duration::ZERO,
+        authorization: None,
     };
     script(scenario, &ask)
         .unwrap()

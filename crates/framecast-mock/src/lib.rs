@@ -5,19 +5,21 @@
 //! (`/s/<scenario>/v1/chat/completions`), by a `#<scenario>` word in the prompt, or by the server's
 //! default. It serves a real, playable H.264/AAC MP4 with `Range` support, can make downloads fail,
 //! expire or redirect, and records every request so tests can check, for instance, that a job
-//! never POSTed twice.
+//! never POSTed twice. Each connection is served on its own, so a scenario can also read the
+//! request and hang up without answering.
 
+pub mod proxy;
 pub mod scenario;
 mod videos;
 
 pub use videos::SAMPLE_MP4;
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use futures_util::StreamExt;
 use futures_util::stream::{self, BoxStream};
 use scenario::{Ask, Ending, Script, refusal};
@@ -27,6 +29,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// How the mock behaves.
 #[derive(Debug, Clone)]
@@ -103,6 +106,8 @@ impl MockGateway {
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
             .route("/s/{scenario}/v1/chat/completions", post(chat_in_scenario))
+            .route("/v1/models", get(models))
+            .route("/s/{scenario}/v1/models", get(models))
             .route("/videos/{name}", get(videos::video))
             .route("/redirect/{name}", get(videos::redirect))
             .route("/big/{megabytes}/{name}", get(videos::big))
@@ -112,9 +117,7 @@ impl MockGateway {
                 get(|| async { axum::Json(scenario::CATALOGUE) }),
             )
             .with_state(shared.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let server = tokio::spawn(accept(listener, app));
         Ok(Self {
             addr,
             shared,
@@ -160,6 +163,29 @@ impl Drop for MockGateway {
     }
 }
 
+/// Serves each connection with its own [`HangUp`] handle.
+async fn accept(listener: tokio::net::TcpListener, app: Router) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let hang_up = HangUp::default();
+        let service = hyper_util::service::TowerToHyperService::new(
+            app.clone().layer(Extension(hang_up.clone())),
+        );
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let connection =
+                hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+            tokio::select! {
+                _ = connection => {}
+                () = hang_up.0.notified() => {}
+            }
+        });
+    }
+}
+
+/// Closes the connection it belongs to, with nothing sent.
+#[derive(Clone, Default)]
+struct HangUp(Arc<Notify>);
+
 async fn list_requests(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     axum::Json(
         shared
@@ -170,25 +196,37 @@ async fn list_requests(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     )
 }
 
-async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    answer(&shared, None, &headers, &body).await
+async fn chat(
+    State(shared): State<Arc<Shared>>,
+    Extension(hang_up): Extension<HangUp>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let script = answer(&shared, None, &headers, &body);
+    respond(script, hang_up).await
 }
 
 async fn chat_in_scenario(
     State(shared): State<Arc<Shared>>,
+    Extension(hang_up): Extension<HangUp>,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    answer(&shared, Some(name), &headers, &body).await
+    let script = answer(&shared, Some(name), &headers, &body);
+    respond(script, hang_up).await
 }
 
-async fn answer(
-    shared: &Shared,
-    named: Option<String>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
+/// Plays the script, or hangs up without a word when that is the script.
+async fn respond(script: Script, hang_up: HangUp) -> Response {
+    if script.ending == Ending::HangUp {
+        hang_up.0.notify_one();
+        std::future::pending::<()>().await;
+    }
+    play(script)
+}
+
+fn answer(shared: &Shared, named: Option<String>, headers: &HeaderMap, body: &[u8]) -> Script {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -211,26 +249,19 @@ async fn answer(
         scenario: Some(chosen.clone()),
     });
 
-    if let Some(key) = &shared.config.api_key {
-        let given = authorization
-            .as_deref()
-            .map(|a| a.strip_prefix("Bearer ").unwrap_or(a).trim());
-        match given {
-            None | Some("") => return play(refusal(401, "未提供令牌", "")),
-            Some(k) if k != key => return play(refusal(401, "无效的令牌", "")),
-            Some(_) => {}
-        }
+    if let Some(refused) = check_key(shared, authorization.as_deref()) {
+        return refused;
     }
     let Some(req) = parsed.filter(Value::is_object) else {
-        return play(refusal(400, "invalid request body", "invalid_request"));
+        return refusal(400, "invalid request body", "invalid_request");
     };
     let n = req.get("n").and_then(Value::as_u64).unwrap_or(1);
     if !(1..=4).contains(&n) {
-        return play(refusal(400, "n must be between 1 and 4", "invalid_request"));
+        return refusal(400, "n must be between 1 and 4", "invalid_request");
     }
     let model = req.get("model").and_then(Value::as_str).unwrap_or("");
     if model.is_empty() {
-        return play(refusal(400, "model is required", "invalid_request"));
+        return refusal(400, "model is required", "invalid_request");
     }
     let ask = Ask {
         prompt: &prompt,
@@ -240,15 +271,15 @@ async fn answer(
         base: &shared.base,
         job: shared.jobs.fetch_add(1, Ordering::SeqCst) + 1,
         tick: shared.config.tick,
+        authorization: authorization.as_deref(),
     };
-    match scenario::script(&chosen, &ask) {
-        Some(script) => play(script),
-        None => play(refusal(
+    scenario::script(&chosen, &ask).unwrap_or_else(|| {
+        refusal(
             404,
             &format!("unknown mock scenario “{chosen}”"),
             "invalid_request",
-        )),
-    }
+        )
+    })
 }
 
 /// The text of the user's message, whether `content` is a string or a parts array.
@@ -274,7 +305,7 @@ fn play(script: Script) -> Response {
         Ok::<_, std::io::Error>(bytes)
     });
     let body: BoxStream<'static, std::io::Result<Bytes>> = match script.ending {
-        Ending::Close => writes.boxed(),
+        Ending::Close | Ending::HangUp => writes.boxed(),
         Ending::Hang => writes.chain(stream::pending()).boxed(),
         Ending::Cut => writes
             .chain(stream::once(async {
@@ -283,11 +314,62 @@ fn play(script: Script) -> Response {
             }))
             .boxed(),
     };
-    Response::builder()
-        .status(StatusCode::from_u16(script.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header(header::CONTENT_TYPE, script.content_type)
+    let mut response = Response::builder()
+        .status(StatusCode::from_u16(script.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    if !script.content_type.is_empty() {
+        response = response.header(header::CONTENT_TYPE, script.content_type);
+    }
+    response
         .header(header::CACHE_CONTROL, "no-cache")
         .header("x-oneapi-request-id", "20261127mockreq")
         .body(Body::from_stream(body))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// The new-api refusal for a missing or wrong key, when the mock checks keys.
+fn check_key(shared: &Shared, authorization: Option<&str>) -> Option<Script> {
+    let key = shared.config.api_key.as_ref()?;
+    let given = authorization.map(|a| a.strip_prefix("Bearer ").unwrap_or(a).trim());
+    match given {
+        None | Some("") => Some(refusal(401, "未提供令牌", "")),
+        Some(k) if k != key => Some(refusal(401, "无效的令牌", "")),
+        Some(_) => None,
+    }
+}
+
+/// The model list (`GET /v1/models`): the document's eight Veo models and two others, after the
+/// same key check as a generation.
+async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    shared.record(Recorded {
+        method: "GET".into(),
+        path: "/v1/models".into(),
+        authorization: authorization.clone(),
+        range: None,
+        body: None,
+        scenario: None,
+    });
+    if let Some(refused) = check_key(&shared, authorization.as_deref()) {
+        return play(refused);
+    }
+    let ids = [
+        "veo-3.1",
+        "veo-3.1-fl",
+        "veo-3.1-fast",
+        "veo-3.1-fast-fl",
+        "veo-3.1-landscape",
+        "veo-3.1-landscape-fl",
+        "veo-3.1-landscape-fast",
+        "veo-3.1-landscape-fast-fl",
+        "gpt-4o-mini",
+        "sora-2",
+    ];
+    let data: Vec<Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "object": "model", "owned_by": "mock"}))
+        .collect();
+    axum::Json(serde_json::json!({"object": "list", "data": data})).into_response()
 }

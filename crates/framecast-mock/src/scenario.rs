@@ -76,6 +76,64 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "a 2 MiB line that never ends, to test the line bound",
     ),
     (
+        "echo-one-line",
+        "the echo block opened and closed on one line",
+    ),
+    (
+        "echo-unclosed",
+        "the echo block is never closed; the status lines follow it",
+    ),
+    (
+        "echo-inline-close",
+        "the echo block is closed by `}```` on the JSON's last line",
+    ),
+    ("echo-nested", "a fenced block nested inside the echo block"),
+    (
+        "echo-status-inside",
+        "every status line, the success lines too, inside the echo block",
+    ),
+    (
+        "echo-tilde",
+        "an unclosed ~~~ echo block; the success lines end with ~~~",
+    ),
+    (
+        "result-in-echo",
+        "the videos only as links in a JSON block at the end; no success line announces them",
+    ),
+    (
+        "sse-as-json",
+        "the success stream labelled application/json",
+    ),
+    ("sse-as-text", "the success stream labelled text/plain"),
+    (
+        "sse-unlabelled",
+        "the success stream after a BOM, with no Content-Type, one byte per write",
+    ),
+    (
+        "json-as-sse",
+        "one chat.completion JSON answer after a BOM and blank lines, labelled text/event-stream",
+    ),
+    (
+        "portal-as-sse",
+        "HTTP 200 with a captive portal's web page, labelled text/event-stream",
+    ),
+    (
+        "key-in-401",
+        "HTTP 401 whose body quotes the Authorization header and the key percent-encoded",
+    ),
+    (
+        "key-in-error-frame",
+        "an in-band error frame and a malformed chunk quoting the key, plain, encoded and JSON-escaped",
+    ),
+    (
+        "key-in-status",
+        "status lines, a failure line and a video link that quote the key",
+    ),
+    (
+        "hang-up",
+        "the request is read, then the connection is closed without any answer",
+    ),
+    (
         "download-flaky",
         "success; each video download drops half-way once (resume by Range)",
     ),
@@ -94,6 +152,22 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     (
         "download-5xx",
         "success; video links answer 503 twice, then the file",
+    ),
+    (
+        "download-slow",
+        "success; video links are slow (16 KiB every 40 ms)",
+    ),
+    (
+        "download-crawl",
+        "success; video links crawl (8 KiB every 150 ms, about 3 s a video)",
+    ),
+    (
+        "download-tiny",
+        "success; video links send their bytes three at a time",
+    ),
+    (
+        "deliver-then-stall",
+        "the first video is delivered, then silence with the connection held open",
     ),
 ];
 
@@ -115,12 +189,15 @@ pub enum Ending {
     Hang,
     /// The connection is cut.
     Cut,
+    /// The request is read, then the connection is closed with no answer at all.
+    HangUp,
 }
 
 /// An answer: status, content type, timed writes, and how it ends.
 #[derive(Debug, Clone)]
 pub struct Script {
     pub status: u16,
+    /// The `Content-Type` header; empty for none.
     pub content_type: &'static str,
     pub writes: Vec<(Duration, Bytes)>,
     pub ending: Ending,
@@ -138,6 +215,8 @@ pub struct Ask<'a> {
     pub job: u64,
     /// The pause between two status lines.
     pub tick: Duration,
+    /// The request's `Authorization` header, for scenarios that quote the key back.
+    pub authorization: Option<&'a str>,
 }
 
 /// Builds the answer for `scenario`; `None` if there is no such scenario.
@@ -193,12 +272,7 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
             s.ending = Ending::Cut;
             s
         }
-        "bytewise" => {
-            let mut s = sse(ask, lines(VideoLinks::Plain), Style::default());
-            let all: Vec<u8> = s.writes.iter().flat_map(|(_, b)| b.to_vec()).collect();
-            s.writes = all.into_iter().map(|b| (Duration::ZERO, Bytes::from(vec![b]))).collect();
-            s
-        }
+        "bytewise" => bytewise(sse(ask, lines(VideoLinks::Plain), Style::default())),
         "crlf-keepalive" => sse(ask, lines(VideoLinks::Plain), Style { crlf: true, ping: true, ..Style::default() }),
         "json" => json_answer(ask, lines(VideoLinks::Plain)),
         "slow" => {
@@ -235,6 +309,73 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
             s.writes.extend((0..32).map(|_| (Duration::ZERO, blob.clone())));
             s
         }
+        "echo-one-line" | "echo-unclosed" | "echo-inline-close" | "echo-nested" | "echo-tilde" => {
+            let mut l = lines(VideoLinks::Plain);
+            l[0] = echo_shaped(ask, scenario);
+            sse(ask, l, Style::default())
+        }
+        "echo-status-inside" => {
+            let mut l = lines(VideoLinks::Plain);
+            l[0] = echo_shaped(ask, scenario);
+            l.push("```\n\n".to_owned());
+            sse(ask, l, Style::default())
+        }
+        "result-in-echo" => {
+            let mut l = text_head(ask);
+            let urls: Vec<String> = (1..=ask.n).map(|i| video_url(ask, i, "")).collect();
+            let result = json!({"status": "completed", "video_urls": urls});
+            let pretty = serde_json::to_string_pretty(&result).unwrap_or_default();
+            l.push(format!("```json\n{pretty}\n```\n\n"));
+            sse(ask, l, Style::default())
+        }
+        "sse-as-json" | "sse-as-text" => Script {
+            content_type: if scenario == "sse-as-json" { "application/json" } else { "text/plain; charset=utf-8" },
+            ..sse(ask, lines(VideoLinks::Plain), Style::default())
+        },
+        "sse-unlabelled" => {
+            let mut s = sse(ask, lines(VideoLinks::Plain), Style::default());
+            s.content_type = "";
+            s.writes.insert(0, (Duration::ZERO, Bytes::from_static(BOM)));
+            bytewise(s)
+        }
+        "json-as-sse" => {
+            let mut s = json_answer(ask, lines(VideoLinks::Plain));
+            s.content_type = "text/event-stream";
+            s.writes.insert(0, (Duration::ZERO, Bytes::from_static(b"\xEF\xBB\xBF\r\n\n")));
+            s
+        }
+        "portal-as-sse" => Script {
+            status: 200,
+            content_type: "text/event-stream",
+            writes: vec![(Duration::ZERO, Bytes::from_static(CAPTIVE_PORTAL.as_bytes()))],
+            ending: Ending::Close,
+        },
+        "key-in-401" => {
+            let (header, key) = quoted_key(ask);
+            refusal(401, &format!("无效的令牌 {header} ({}, {})", percent(&key, false), percent(&key, true)), "invalid_api_key")
+        }
+        "key-in-error-frame" => {
+            let (header, key) = quoted_key(ask);
+            let mut l = text_head(ask);
+            let error = json!({"error": {"message": format!("invalid token: {header}"), "type": "new_api_error", "code": percent(&key, false)}});
+            l.push(format!("{RAW_PREFIX}{{\"oops\": \"{}", key.replace('/', "\\/")));
+            l.push(format!("{RAW_PREFIX}{error}"));
+            sse(ask, l, Style::default())
+        }
+        "key-in-status" => {
+            let (header, key) = quoted_key(ask);
+            let mut l = head_only(ask);
+            l.push(format!("> 🔑 令牌已验证：{header}\n\n"));
+            l.push(format!("> ❌ 第2个视频生成失败：token={} 无权限\n\n", percent(&key, true)));
+            l.push(format!("> ✅ 第1个视频生成成功，[点击这里]({}?token={}) 查看视频~~~\n\n", video_url(ask, 1, ""), percent(&key, false)));
+            sse(ask, l, Style::default())
+        }
+        "hang-up" => Script {
+            status: 200,
+            content_type: "",
+            writes: Vec::new(),
+            ending: Ending::HangUp,
+        },
         "long-stream" => {
             let mut s = sse(ask, head_only(ask), Style { done: false, finish: false, ..Style::default() });
             let fast = Ask { tick: Duration::ZERO, ..*ask };
@@ -249,15 +390,70 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
         "download-expired" => sse(ask, lines(VideoLinks::Query("status=403")), Style::default()),
         "download-html" => sse(ask, lines(VideoLinks::Query("html=1")), Style::default()),
         "download-5xx" => sse(ask, lines(VideoLinks::Query("status=503&times=2")), Style::default()),
+        "download-slow" => sse(ask, lines(VideoLinks::Query("pace_ms=40")), Style::default()),
+        "download-crawl" => sse(ask, lines(VideoLinks::Query("chunk=8192&pace_ms=150")), Style::default()),
+        "download-tiny" => sse(ask, lines(VideoLinks::Query("chunk=3")), Style::default()),
+        "deliver-then-stall" => {
+            let mut l = text_head(ask);
+            l.extend(success_only(ask, VideoLinks::Plain).into_iter().take(1));
+            let mut s = sse(ask, l, Style { done: false, finish: false, ..Style::default() });
+            s.ending = Ending::Hang;
+            s
+        }
         _ => return None,
     };
     Some(
-        if ask.stream || scenario.starts_with("http-") || scenario == "not-sse" {
+        if ask.stream || scenario.starts_with("http-") || VERBATIM.contains(&scenario) {
             s
         } else {
             non_streaming(s, ask, scenario)
         },
     )
+}
+
+/// Scenarios answered as scripted whether or not a stream was asked for.
+const VERBATIM: &[&str] = &[
+    "not-sse",
+    "sse-as-json",
+    "sse-as-text",
+    "sse-unlabelled",
+    "json-as-sse",
+    "portal-as-sse",
+    "key-in-401",
+    "hang-up",
+];
+
+/// The `Authorization` header as received, and the key in it.
+fn quoted_key(ask: &Ask<'_>) -> (String, String) {
+    let header = ask.authorization.unwrap_or_default().to_owned();
+    let key = header.strip_prefix("Bearer ").unwrap_or(&header).to_owned();
+    (header, key)
+}
+
+/// Percent-encodes what is not unreserved (RFC 3986), or every byte.
+fn percent(text: &str, every_byte: bool) -> String {
+    text.bytes()
+        .map(|b| {
+            if !every_byte && (b.is_ascii_alphanumeric() || b"-._~".contains(&b)) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The same answer, one byte per write.
+fn bytewise(mut s: Script) -> Script {
+    let all: Vec<u8> = s.writes.iter().flat_map(|(_, b)| b.to_vec()).collect();
+    s.writes = all
+        .into_iter()
+        .map(|b| (Duration::ZERO, Bytes::from(vec![b])))
+        .collect();
+    s
 }
 
 /// A line that goes out as a raw `data:` payload, not wrapped in a chunk.
@@ -304,15 +500,34 @@ fn video_url(ask: &Ask<'_>, index: u8, query: &str) -> String {
     format!("{}/videos/job{}-{index}.mp4{q}", ask.base, ask.job)
 }
 
-fn echo(ask: &Ask<'_>) -> String {
+/// What the gateway repeats about the task.
+fn echo_json(ask: &Ask<'_>) -> Value {
     let mode = if ask.model.contains("landscape") {
         "横屏模式"
     } else {
         "竖屏模式"
     };
-    let body = serde_json::to_string_pretty(&json!({"prompt": ask.prompt, "mode": mode}))
-        .unwrap_or_default();
-    format!("```json\n{body}\n```\n\n")
+    json!({"prompt": ask.prompt, "mode": mode})
+}
+
+/// The echo block as the document shows it.
+fn echo(ask: &Ask<'_>) -> String {
+    echo_shaped(ask, "")
+}
+
+/// The echo block in the shape a scenario names; the document's shape otherwise.
+fn echo_shaped(ask: &Ask<'_>, scenario: &str) -> String {
+    let echo = echo_json(ask);
+    let json = serde_json::to_string_pretty(&echo).unwrap_or_default();
+    match scenario {
+        "echo-one-line" => format!("```json {echo} ```\n\n"),
+        "echo-unclosed" => format!("```json\n{json}\n\n"),
+        "echo-inline-close" => format!("```json\n{json}```\n\n"),
+        "echo-nested" => format!("```json\n```json\n{json}\n```\n```\n\n"),
+        "echo-status-inside" => format!("```json\n{json}\n"),
+        "echo-tilde" => format!("~~~json\n{json}\n\n"),
+        _ => format!("```json\n{json}\n```\n\n"),
+    }
 }
 
 fn head_only(ask: &Ask<'_>) -> Vec<String> {
@@ -496,6 +711,8 @@ fn refusal_body(status: u16, body: &str) -> Script {
         ending: Ending::Close,
     }
 }
+
+const CAPTIVE_PORTAL: &str = "\n<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Hotel Wi-Fi: sign in</title></head>\n<body><form action=\"/login\"><button>Connect</button></form></body></html>\n";
 
 const CLOUDFLARE_524: &str = r#"<!DOCTYPE html>
 <!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->

@@ -2,7 +2,8 @@
 //!
 //! Query parameters make a link misbehave: `fail_after=N` cuts the first download after N bytes
 //! (a resume must follow), `status=S` answers S (`&times=K` only for the first K requests),
-//! `html=1` answers a web page with status 200. `/redirect/<name>` redirects to the file.
+//! `html=1` answers a web page with status 200, `chunk=N` sends the body N bytes per write and
+//! `pace_ms=M` waits M ms between writes (a slow link). `/redirect/<name>` redirects to the file.
 
 use crate::{Recorded, Shared};
 use axum::body::{Body, Bytes};
@@ -22,6 +23,31 @@ pub(crate) struct Faults {
     status: Option<u16>,
     times: Option<u32>,
     html: Option<u8>,
+    chunk: Option<usize>,
+    pace_ms: Option<u64>,
+}
+
+impl Faults {
+    /// The body in pieces at the link's pace, when a pace or piece size was asked for.
+    fn paced(&self, bytes: Bytes) -> Option<Body> {
+        if self.chunk.is_none() && self.pace_ms.is_none() {
+            return None;
+        }
+        let size = self.chunk.unwrap_or(16 * 1024).max(1);
+        let pause = std::time::Duration::from_millis(self.pace_ms.unwrap_or(0));
+        let pieces: Vec<Bytes> = (0..bytes.len())
+            .step_by(size)
+            .map(|at| bytes.slice(at..(at + size).min(bytes.len())))
+            .collect();
+        Some(Body::from_stream(stream::iter(pieces).then(
+            move |piece| async move {
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
+                Ok::<_, std::io::Error>(piece)
+            },
+        )))
+    }
 }
 
 pub(crate) async fn redirect(Path(name): Path<String>) -> Redirect {
@@ -64,7 +90,10 @@ pub(crate) async fn video(
     }
     if faults.html == Some(1) {
         let page = "<!DOCTYPE html><html><head><title>Link expired</title></head><body>This link has expired.</body></html>";
-        return ([(header::CONTENT_TYPE, "text/html")], page).into_response();
+        let body = faults
+            .paced(Bytes::from_static(page.as_bytes()))
+            .unwrap_or_else(|| Body::from(page));
+        return ([(header::CONTENT_TYPE, "text/html")], body).into_response();
     }
     if !name.ends_with(".mp4") {
         return StatusCode::NOT_FOUND.into_response();
@@ -103,7 +132,9 @@ pub(crate) async fn video(
                 Err(std::io::Error::other("download cut by the mock"))
             })))
         }
-        _ => Body::from(slice),
+        _ => faults
+            .paced(slice.clone())
+            .unwrap_or_else(|| Body::from(slice)),
     };
     builder
         .body(body)

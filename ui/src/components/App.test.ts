@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { flushSync } from "svelte";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import { app } from "../lib/app.svelte";
+import { app, REST_MS } from "../lib/app.svelte";
 import type { Slot } from "../lib/bindings/Slot";
 import { frames } from "../lib/frames.svelte";
 import { jobs } from "../lib/jobs.svelte";
@@ -15,10 +15,17 @@ function setup() {
   const ipc = installIpc({
     app_info: () => ({
       version: "0.1.0",
+      ready: hasKey,
+      firstRun: false,
+      profile: hasKey ? "Main" : null,
       baseUrl: "http://127.0.0.1:9/v1",
-      hasKey,
+      env: { baseUrl: false, apiKey: false, dataDir: false },
+      prices: { standard: 0.25, fast: 0.15, models: {} },
+      models: [],
       demo: true,
-      libraryDir: "/videos",
+      videosDir: "/videos",
+      dataDir: "/data",
+      mediaBase: "http://127.0.0.1:9/media/t",
     }),
     drop_frame: (a) =>
       frameView(a.slot as Slot, String(a.path).includes("tall") ? "portrait" : "landscape"),
@@ -57,32 +64,29 @@ describe("the window", () => {
     setup();
     await flush();
     flushSync();
-    expect(screen.getByText("Offline demo: videos come from a local test gateway")).toBeTruthy();
+    expect(screen.getByTestId("demo-banner").textContent).toContain("Offline demo");
     expect(generate().disabled).toBe(true);
     expect(screen.getByTestId("generate-reason").textContent).toContain(
       "Write a prompt or add a start frame.",
     );
     await fireEvent.click(screen.getByTestId("lang-toggle"));
     expect(screen.getByTestId("generate-reason").textContent).toContain("请输入提示词或添加首帧");
-    expect(screen.getByText("离线演示：视频来自本地测试网关")).toBeTruthy();
+    expect(screen.getByTestId("demo-banner").textContent).toContain("离线演示");
     expect(document.documentElement.lang).toBe("zh-CN");
     await fireEvent.click(screen.getByTestId("lang-toggle"));
     expect(screen.getByTestId("generate").textContent).toContain("Generate 1 video");
   });
 
-  it("prices the button from the price table, which a settings screen may replace", async () => {
+  it("prices the button by the active profile's table", async () => {
     settings.prompt = "a cat";
     setup();
     await flush();
     await fireEvent.click(screen.getByTestId("speed-fast"));
     await fireEvent.click(screen.getByTestId("count-4"));
     expect(generate().textContent).toContain("est. $0.60");
-    settings.prices = { standard: 0.3, fast: 0.2, models: {} };
+    if (app.info) app.info.prices = { standard: 0.3, fast: 0.2, models: {} };
     flushSync();
     expect(generate().textContent).toContain("est. $0.80");
-    settings.prices = null;
-    flushSync();
-    expect(generate().textContent).toContain("est. $0.60");
   });
 
   it("needs an API key", async () => {
@@ -92,7 +96,7 @@ describe("the window", () => {
     await flush();
     flushSync();
     expect(generate().disabled).toBe(true);
-    expect(screen.getByTestId("generate-reason").textContent).toContain("No API key");
+    expect(screen.getByTestId("generate-reason").textContent).toContain("Set up a gateway");
   });
 
   it("composes the model name from the choices, and keeps a hand-typed one until reset", async () => {
@@ -149,12 +153,22 @@ describe("the window", () => {
     await fireEvent.keyDown(screen.getByTestId("prompt"), { key: "Enter", ctrlKey: true });
     expect(screen.getAllByTestId("job-card")).toHaveLength(1);
     expect(ipc.calls.find((c) => c.cmd === "start_job")?.args.request).toEqual({
+      id: jobs.jobs[0].id,
       prompt: "",
       model: "veo-3.1-landscape-fl",
       n: 3,
     });
-    // The form stays usable: a second job runs beside the first.
+    // A double click or a repeated shortcut starts one job: Generate rests a moment.
+    await fireEvent.click(generate());
+    await fireEvent.keyDown(screen.getByTestId("prompt"), { key: "Enter", ctrlKey: true });
+    expect(screen.getAllByTestId("job-card")).toHaveLength(1);
+    expect(generate().disabled).toBe(true);
+    expect(generate().textContent).toContain("Started");
+    // Then the form is usable again: a second job runs beside the first.
+    await new Promise((r) => setTimeout(r, REST_MS + 50));
+    flushSync();
     await fireEvent.click(generate());
     expect(screen.getAllByTestId("job-card")).toHaveLength(2);
+    expect(new Set(jobs.jobs.map((j) => j.id)).size).toBe(2);
   });
 });

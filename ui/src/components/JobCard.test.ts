@@ -29,7 +29,10 @@ describe("a job card", () => {
     const bar = within(card).getByTestId("job-progress");
     expect(bar.hasAttribute("data-percent")).toBe(false); // indeterminate until a percentage
     await flush();
-    expect(card.dataset.jobId).toBe("job-1");
+    expect(card.dataset.jobId).toBe(jobs.jobs[0].id);
+    expect(ipc.calls.find((c) => c.cmd === "start_job")?.args.request).toMatchObject({
+      id: jobs.jobs[0].id,
+    });
 
     ipc.push(0, { type: "phase", phase: "generating", text: "Generating video" });
     ipc.push(0, { type: "progress", percent: 37 });
@@ -39,8 +42,8 @@ describe("a job card", () => {
     expect(bar.dataset.percent).toBe("37");
     expect(within(card).getByTestId("job-status").textContent).toContain("Rendering frames (37%)");
 
-    ipc.push(0, { type: "video", index: 1, videoId: "job-1-1", url: "https://gw/a.mp4" });
-    ipc.push(0, { type: "video", index: 2, videoId: "job-1-2", url: "https://gw/b.mp4" });
+    ipc.push(0, { type: "video", index: 1, url: "https://gw/a.mp4" });
+    ipc.push(0, { type: "video", index: 2, url: "https://gw/b.mp4" });
     flushSync();
     const videos = within(card).getAllByTestId("video") as HTMLVideoElement[];
     expect(videos).toHaveLength(2);
@@ -58,7 +61,6 @@ describe("a job card", () => {
     ipc.push(0, {
       type: "saved",
       index: 1,
-      videoId: "job-1-1",
       mediaUrl: "http://127.0.0.1:4123/media/a.mp4",
       fileName: "a.mp4",
       bytes: 1000,
@@ -76,7 +78,20 @@ describe("a job card", () => {
 
   it("shows a failure in the UI language with Try again (priced) and Copy details", async () => {
     settings.lang = "zh";
-    app.info = { version: "0.1.0", baseUrl: "", hasKey: true, demo: false, libraryDir: "" };
+    app.info = {
+      version: "0.1.0",
+      baseUrl: "",
+      ready: true,
+      firstRun: false,
+      profile: "Main",
+      env: { baseUrl: false, apiKey: false, dataDir: false },
+      prices: { standard: 0.25, fast: 0.15, models: {} },
+      models: [],
+      demo: false,
+      videosDir: "",
+      dataDir: "",
+      mediaBase: "",
+    };
     const ipc = installIpc();
     jobs.start({
       request: { prompt: "a paper boat", model: "veo-3.1-fast", n: 2 },
@@ -88,7 +103,7 @@ describe("a job card", () => {
     await flush();
     ipc.push(0, {
       type: "finished",
-      ok: false,
+      state: "failed",
       requested: 2,
       delivered: 0,
       error: {
@@ -112,10 +127,17 @@ describe("a job card", () => {
     expect(copied).toContain("Request id: req_9");
     expect(copied).toContain("Model: veo-3.1-fast");
 
-    within(card).getByTestId("job-retry").click();
+    const retry = within(card).getByTestId("job-retry") as HTMLButtonElement;
+    retry.click();
+    retry.click();
     flushSync();
     expect(jobs.jobs).toHaveLength(2);
-    expect(ipc.calls.filter((c) => c.cmd === "start_job")).toHaveLength(2);
+    const starts = ipc.calls.filter((c) => c.cmd === "start_job");
+    expect(starts).toHaveLength(2);
+    const firstId = (starts[0].args.request as { id: string }).id;
+    expect(starts[1].args.request).toMatchObject({ retryOf: firstId, n: 2 });
+    expect(retry.disabled).toBe(true);
+    expect(retry.textContent).toContain("已重新开始");
     settings.lang = "en";
   });
 
@@ -137,7 +159,7 @@ describe("a job card", () => {
 
     ipc.push(0, {
       type: "finished",
-      ok: false,
+      state: "cancelled",
       requested: 1,
       delivered: 0,
       error: { kind: "cancelled", message: "Cancelled.", messageZh: "已取消。" },
@@ -148,5 +170,52 @@ describe("a job card", () => {
     const status = within(card).getByTestId("job-status").textContent ?? "";
     expect(status).toContain("Stopped at your request");
     expect(status).not.toContain("queue");
+  });
+});
+
+describe("a job from an earlier run", () => {
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+    jobs.jobs = [];
+  });
+
+  it("says it was interrupted, and a cancelled job's downloads are discarded only when confirmed", async () => {
+    settings.lang = "en";
+    const ipc = installIpc();
+    jobs.start({
+      request: { prompt: "one arrives", model: "veo-3.1", n: 2 },
+      orientation: "portrait",
+      price: 0.25,
+      frames: { start: null, end: null },
+    });
+    render(JobCard, { props: { job: jobs.jobs[0] } });
+    await flush();
+    ipc.push(0, { type: "video", index: 1, url: "https://gw/a.mp4" });
+    ipc.push(0, {
+      type: "finished",
+      state: "cancelled",
+      requested: 2,
+      delivered: 1,
+      error: { kind: "cancelled", message: "Cancelled", messageZh: "已取消" },
+      transcript: [],
+    });
+    flushSync();
+    const card = screen.getByTestId("job-card");
+    expect(within(card).getByTestId("job-status").textContent).toContain("still being saved");
+    within(card).getByTestId("job-discard").click();
+    flushSync();
+    expect(ipc.calls.some((c) => c.cmd === "discard_downloads")).toBe(false);
+    expect(card.textContent).toContain("Discard 1 unfinished download?");
+    within(card).getByTestId("job-discard-yes").click();
+    await flush();
+    flushSync();
+    expect(ipc.calls.some((c) => c.cmd === "discard_downloads")).toBe(true);
+    expect(card.textContent).toContain("Discarded; the link is kept.");
+    expect(within(card).queryByTestId("job-discard")).toBeNull();
+
+    jobs.jobs[0].phase = "interrupted";
+    flushSync();
+    expect(within(card).getByTestId("job-status").textContent).toContain("not sent again");
   });
 });

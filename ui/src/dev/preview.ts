@@ -73,13 +73,12 @@ function frame(slot: Slot, name: string): FrameView {
 }
 
 const held: Record<Slot, FrameView | null> = { start: null, end: null };
-let jobCounter = 0;
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A scripted job: timing scaled by `pace` (0 = instant). */
 async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: number) {
-  const id = `job${++jobCounter}`;
+  const id = request.id;
   const step = (ms: number) => (pace > 0 ? wait(ms * pace) : Promise.resolve());
   const landscape = request.model.includes("landscape");
   const file = landscape ? "landscape" : "portrait";
@@ -94,7 +93,7 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
     await step(400);
     send({
       type: "finished",
-      ok: false,
+      state: "failed",
       requested: request.n,
       delivered: 0,
       error: {
@@ -123,7 +122,7 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
       send({ type: "videoFailed", index: i, reason: "Content policy: the output was filtered" });
       continue;
     }
-    send({ type: "video", index: i, videoId: `${id}-${i}`, url: `${media(file)}?remote=${i}` });
+    send({ type: "video", index: i, url: `${media(file)}?remote=${i}` });
   }
   send({ type: "progress", percent: 100 });
   send({ type: "phase", phase: "downloading", text: null });
@@ -137,7 +136,6 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
     send({
       type: "saved",
       index: i,
-      videoId: `${id}-${i}`,
       mediaUrl: `${media(file)}?local=${i}`,
       fileName: `framecast-${id}-${i}.mp4`,
       bytes: total,
@@ -145,7 +143,7 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
   }
   send({
     type: "finished",
-    ok: !partial,
+    state: partial ? "partial" : "done",
     requested: request.n,
     delivered,
     error: partial
@@ -177,7 +175,9 @@ export function install(): void {
             baseUrl: "http://127.0.0.1:8787/v1",
             hasKey: params.get("nokey") !== "1",
             demo: true,
-            libraryDir: "~/Videos/Framecast",
+            videosDir: "~/Videos/Framecast",
+            dataDir: "~/.local/share/app.framecast.desktop",
+            mediaBase: "http://127.0.0.1:4000/media/preview",
           };
         case "drop_frame": {
           await wait(500);
@@ -212,10 +212,15 @@ export function install(): void {
         }
         case "start_job": {
           const channel = a.onEvent as { onmessage: (e: JobEvent) => void };
-          const id = `job${jobCounter + 1}`;
           void runJob(a.request as StartJob, (e) => channel.onmessage(e), pace);
-          return id;
+          return null;
         }
+        case "recent_jobs":
+          return [];
+        case "resume_downloads":
+          return 0;
+        case "busy":
+          return { generating: 0, downloading: 0 };
         case "cancel_job":
           return null;
         case "save_video":

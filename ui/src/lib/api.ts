@@ -3,9 +3,18 @@
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { Busy } from "./bindings/Busy";
+import type { CheckReport } from "./bindings/CheckReport";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { FrameView } from "./bindings/FrameView";
 import type { JobEvent } from "./bindings/JobEvent";
+import type { JobRecord } from "./bindings/JobRecord";
+import type { JobUpdate } from "./bindings/JobUpdate";
+import type { KeyStoreStatus } from "./bindings/KeyStoreStatus";
+import type { Profile } from "./bindings/Profile";
+import type { ProfileDraft } from "./bindings/ProfileDraft";
+import type { QuitChoice } from "./bindings/QuitChoice";
+import type { SettingsView } from "./bindings/SettingsView";
 import type { Slot } from "./bindings/Slot";
 import type { StartJob } from "./bindings/StartJob";
 
@@ -43,6 +52,24 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
 
+  /** The profiles (never a key: where it is kept and its last four characters). */
+  settings: () => call<SettingsView>("settings"),
+  /** Whether the OS's credential store works here (probed once, off the first paint). */
+  keyStore: () => call<KeyStoreStatus>("key_store"),
+  /** Adds (`id` null) or updates a profile; a `key` replaces its key. */
+  saveProfile: (id: number | null, draft: ProfileDraft, key: string | null) =>
+    call<Profile>("save_profile", { id, draft, key }),
+  removeProfile: (id: number) => call<void>("remove_profile", { id }),
+  activateProfile: (id: number) => call<void>("activate_profile", { id }),
+  /** Tests a profile as edited, with the typed key or the stored key of profile `id`. */
+  testConnection: (draft: ProfileDraft, key: string | null, id: number | null) =>
+    call<CheckReport>("test_connection", { draft, key, id }),
+  /** The offline demo: the mock gateway inside the app. */
+  startDemo: () => call<void>("start_demo"),
+  leaveDemo: () => call<void>("leave_demo"),
+  /** The UI's language, for what Rust says itself (notifications). */
+  setLanguage: (lang: string) => call<void>("set_language", { lang }),
+
   /** Prepares a dropped file (its path comes from Tauri's drag-drop event) for a slot. */
   dropFrame: (slot: Slot, path: string) => call<FrameView>("drop_frame", { slot, path }),
   /** Opens the native file dialog; `null` if it was closed. */
@@ -60,13 +87,32 @@ export const api = {
   /** Swaps start and end; returns what each slot holds now. */
   swapFrames: () => call<[FrameView | null, FrameView | null]>("swap_frames"),
 
-  /** Starts a job; its events arrive on `onEvent`. Resolves with the job's id at once. */
+  /**
+   * Starts the job `request.id` names (minted by the caller, once); its events arrive on
+   * `onEvent`. Rejects a second start of the same id.
+   */
   startJob: (request: StartJob, onEvent: (event: JobEvent) => void) => {
     const channel = new Channel<JobEvent>();
     channel.onmessage = onEvent;
-    return call<string>("start_job", { request, onEvent: channel });
+    return call<void>("start_job", { request, onEvent: channel });
   },
+  /** Stops the generation; delivered videos go on downloading. */
   cancelJob: (id: string) => call<void>("cancel_job", { id }),
+  /** Stops and forgets a job's unfinished downloads. */
+  discardDownloads: (id: string) => call<void>("discard_downloads", { id }),
+  /** The library's newest jobs, older than `before` (a job id) when given. */
+  recentJobs: (limit: number, before?: string) =>
+    call<JobRecord[]>("recent_jobs", { limit, before: before ?? null }),
+  /** Continues what a stopped Framecast left unfinished; resolves with how many videos. */
+  resumeDownloads: (onUpdate: (update: JobUpdate) => void) => {
+    const channel = new Channel<JobUpdate>();
+    channel.onmessage = onUpdate;
+    return call<number>("resume_downloads", { onUpdate: channel });
+  },
+  /** What is still generating or downloading. */
+  busy: () => call<Busy>("busy"),
+  /** The answer to "quit while work is running?". */
+  quit: (choice: QuitChoice) => call<void>("quit", { choice }),
 
   /** Save dialog (opened by Rust); resolves with the saved path or `null`. */
   saveVideo: (id: string) => call<string | null>("save_video", { id }),

@@ -1,23 +1,27 @@
-// Jobs and their cards' state. `applyEvent` reduces a job's `JobEvent`s (pure over a plain
-// object, so it is tested without components); `JobStore` starts, cancels and retries jobs and
-// keeps the ticking clock for elapsed times.
+// Jobs and their cards' state. `applyEvent` reduces a job's `JobEvent`s and `jobFromRecord`
+// turns a library record into a card (both pure over plain objects, so they are tested without
+// components); `JobStore` lists the library's jobs, starts, cancels and retries jobs, continues
+// the downloads a stopped Framecast left, and keeps the ticking clock for elapsed times.
 
 import { api, errorReport } from "./api";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { JobEvent } from "./bindings/JobEvent";
+import type { JobRecord } from "./bindings/JobRecord";
+import type { JobState } from "./bindings/JobState";
 import type { Phase } from "./bindings/Phase";
 import type { StartJob } from "./bindings/StartJob";
 import { formatElapsed, type Lang, localMessage, translate } from "./i18n";
-import { formatUsd, type Orientation } from "./models";
+import { newJobId, videoId } from "./jobId";
+import { formatUsd, type Orientation, orientationOf, pricePerVideo } from "./models";
 
-export type JobPhase = Phase | "done" | "failed" | "cancelled";
+export type JobPhase = Phase | "done" | "failed" | "cancelled" | "interrupted";
 
-export const FINAL_PHASES: readonly JobPhase[] = ["done", "failed", "cancelled"];
+export const FINAL_PHASES: readonly JobPhase[] = ["done", "failed", "cancelled", "interrupted"];
 
 export interface VideoState {
   index: number;
   status: "waiting" | "ready" | "failed" | "missing";
-  videoId: string | null;
+  videoId: string;
   /** The gateway's URL: playable at once. */
   url: string | null;
   /** The downloaded file, served locally; preferred once present. */
@@ -27,13 +31,15 @@ export interface VideoState {
   total: number | null;
   saved: boolean;
   downloadError: ErrorReport | null;
+  /** The person chose not to keep its unfinished download. */
+  discarded: boolean;
   /** Why the gateway said this video failed. */
   reason: string | null;
 }
 
 /** What the job was asked for, to show, copy and retry. */
 export interface JobInput {
-  request: StartJob;
+  request: Omit<StartJob, "id" | "priceUsd">;
   /** The orientation the videos will have (sizes the tiles before they arrive). */
   orientation: Orientation;
   /** USD per delivered video, from the price table when the job started. */
@@ -42,8 +48,8 @@ export interface JobInput {
 }
 
 export interface Job extends JobInput {
-  key: string;
-  id: string | null;
+  /** Minted once, when the job was asked for (see `newJobId`). */
+  id: string;
   phase: JobPhase;
   percent: number | null;
   status: string | null;
@@ -58,13 +64,17 @@ export interface Job extends JobInput {
   finished: boolean;
   transcript: string[];
   cancelRequested: boolean;
+  /** "Try again" was clicked: the card's button says so instead of starting another job. */
+  retried: boolean;
+  /** Another Framecast (the CLI, say) is running it: no live updates, no cancel here. */
+  elsewhere: boolean;
 }
 
-function emptyVideo(index: number): VideoState {
+function emptyVideo(jobId: string, index: number): VideoState {
   return {
     index,
     status: "waiting",
-    videoId: null,
+    videoId: videoId(jobId, index),
     url: null,
     mediaUrl: null,
     fileName: null,
@@ -72,21 +82,21 @@ function emptyVideo(index: number): VideoState {
     total: null,
     saved: false,
     downloadError: null,
+    discarded: false,
     reason: null,
   };
 }
 
-export function createJob(key: string, input: JobInput, now: number): Job {
+export function createJob(id: string, input: JobInput, now: number): Job {
   return {
     ...input,
-    key,
-    id: null,
+    id,
     phase: "preparing",
     percent: null,
     status: null,
     startedAt: now,
     endedAt: null,
-    videos: Array.from({ length: input.request.n }, (_, i) => emptyVideo(i + 1)),
+    videos: Array.from({ length: input.request.n }, (_, i) => emptyVideo(id, i + 1)),
     jobFailure: null,
     error: null,
     requested: input.request.n,
@@ -94,6 +104,8 @@ export function createJob(key: string, input: JobInput, now: number): Job {
     finished: false,
     transcript: [],
     cancelRequested: false,
+    retried: false,
+    elsewhere: false,
   };
 }
 
@@ -104,7 +116,7 @@ export function isFinal(phase: JobPhase): boolean {
 /** The tile of video number `index` (1-based, as the engine and the gateway count). */
 function video(job: Job, index: number): VideoState {
   const at = Math.max(0, index - 1);
-  while (job.videos.length <= at) job.videos.push(emptyVideo(job.videos.length + 1));
+  while (job.videos.length <= at) job.videos.push(emptyVideo(job.id, job.videos.length + 1));
   return job.videos[at];
 }
 
@@ -128,7 +140,6 @@ export function applyEvent(job: Job, event: JobEvent, now: number = Date.now()):
     case "video": {
       const v = video(job, event.index);
       v.status = "ready";
-      v.videoId = event.videoId;
       v.url = event.url;
       job.delivered = job.videos.filter((x) => x.status === "ready").length;
       break;
@@ -149,17 +160,20 @@ export function applyEvent(job: Job, event: JobEvent, now: number = Date.now()):
     }
     case "saved": {
       const v = video(job, event.index);
-      v.videoId = event.videoId;
       v.mediaUrl = event.mediaUrl;
       v.fileName = event.fileName;
       v.downloaded = event.bytes;
       v.total = event.bytes;
       v.saved = true;
+      v.downloadError = null;
       break;
     }
-    case "downloadFailed":
-      video(job, event.index).downloadError = event.error;
+    case "downloadFailed": {
+      const v = video(job, event.index);
+      // A stop is not a failure: the download is kept for later, or was discarded.
+      if (event.error.kind !== "cancelled") v.downloadError = event.error;
       break;
+    }
     case "finished": {
       job.finished = true;
       job.endedAt ??= now;
@@ -167,11 +181,8 @@ export function applyEvent(job: Job, event: JobEvent, now: number = Date.now()):
       job.delivered = event.delivered;
       job.error = event.error;
       job.transcript = event.transcript;
-      const cancelled = event.error?.kind === "cancelled" || (job.cancelRequested && !event.ok);
-      if (event.ok) job.phase = "done";
-      else if (cancelled) job.phase = "cancelled";
-      else job.phase = event.delivered > 0 ? "done" : "failed";
-      if (event.ok) job.percent = 100;
+      job.phase = phaseOf(event.state);
+      if (event.state === "done") job.percent = 100;
       // Whatever never arrived is missing (failed ones keep their reason).
       for (const v of job.videos) if (v.status === "waiting") v.status = "missing";
       break;
@@ -188,6 +199,83 @@ export function failBeforeStart(job: Job, error: ErrorReport, now: number = Date
   for (const v of job.videos) if (v.status === "waiting") v.status = "missing";
 }
 
+/** The card's phase for a job state the library recorded. */
+function phaseOf(state: JobState, recorded: Phase | null = null): JobPhase {
+  switch (state) {
+    case "running":
+      return recorded ?? "sending";
+    case "downloading":
+      return "downloading";
+    case "done":
+    case "partial":
+      return "done";
+    default:
+      return state;
+  }
+}
+
+/** A card for a job in the library (from this run or an earlier one, or another process). */
+export function jobFromRecord(record: JobRecord, mediaBase: string): Job {
+  const job = createJob(
+    record.id,
+    {
+      request: {
+        prompt: record.prompt,
+        model: record.model,
+        n: record.n,
+        retryOf: record.retryOf ?? undefined,
+      },
+      orientation: orientationOf(record.model, "landscape"),
+      price: record.priceUsd ?? pricePerVideo(record.model),
+      frames: {
+        start: record.startFrame ? `stored ${record.startFrame.slice(0, 12)}` : null,
+        end: record.endFrame ? `stored ${record.endFrame.slice(0, 12)}` : null,
+      },
+    },
+    record.createdAt,
+  );
+  job.phase = phaseOf(record.state, record.phase);
+  job.percent = record.state === "done" ? 100 : record.progress;
+  job.status = record.statusText;
+  job.endedAt = record.finishedAt ?? (isFinal(job.phase) ? record.updatedAt : null);
+  job.error = record.error;
+  job.transcript = record.transcript;
+  job.finished = isFinal(job.phase);
+  job.elsewhere = record.state === "running";
+  for (const r of record.videos) {
+    const v = video(job, r.index);
+    v.status = "ready";
+    v.url = r.url;
+    v.downloaded = r.bytes;
+    v.total = r.total;
+    v.saved = r.state === "saved";
+    v.mediaUrl = v.saved ? `${mediaBase}/${r.id}` : null;
+    v.fileName = r.path?.split(/[\\/]/).pop() ?? null;
+    v.downloadError = r.state === "failed" || r.state === "expired" ? r.error : null;
+    v.discarded = r.state === "discarded";
+  }
+  for (const f of record.failures) {
+    if (f.index === null) job.jobFailure = f.reason;
+    else {
+      const v = video(job, f.index);
+      if (v.status !== "ready") {
+        v.status = "failed";
+        v.reason = f.reason;
+      }
+    }
+  }
+  job.delivered = job.videos.filter((v) => v.status === "ready").length;
+  if (job.finished) for (const v of job.videos) if (v.status === "waiting") v.status = "missing";
+  return job;
+}
+
+/** Videos whose download is still running (or waits to continue). */
+export function downloading(job: Job): VideoState[] {
+  return job.videos.filter(
+    (v) => v.status === "ready" && !v.saved && !v.downloadError && !v.discarded,
+  );
+}
+
 /** Fewer videos arrived than were asked for. */
 export function isPartial(job: Job): boolean {
   return job.finished && job.phase === "done" && job.delivered < job.requested;
@@ -202,13 +290,13 @@ export function errorText(job: Job, lang: Lang): string | null {
 
 /** Ids of videos that are on disk (what "Save all" can copy). */
 export function savedIds(job: Job): string[] {
-  return job.videos.filter((v) => v.saved && v.videoId).map((v) => v.videoId as string);
+  return job.videos.filter((v) => v.saved).map((v) => v.videoId);
 }
 
 /** The text "Copy details" puts on the clipboard. */
 export function jobDetails(job: Job, version: string, now: number = Date.now()): string {
   const lines = [
-    `Framecast ${version} — job ${job.id ?? "(not started)"}`,
+    `Framecast ${version} — job ${job.id}`,
     `Started: ${new Date(job.startedAt).toISOString()} · elapsed ${formatElapsed((job.endedAt ?? now) - job.startedAt)}`,
     `Outcome: ${job.phase} · ${job.delivered} of ${job.requested} videos delivered`,
     `Model: ${job.request.model}`,
@@ -238,56 +326,86 @@ export class JobStore {
   jobs: Job[] = $state([]);
   /** The clock for elapsed times; ticks once a second while a job runs. */
   now = $state(Date.now());
-  #next = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
 
   get running(): number {
-    return this.jobs.filter((j) => !isFinal(j.phase)).length;
+    return this.jobs.filter((j) => !isFinal(j.phase) && !j.elsewhere).length;
   }
 
-  find(key: string): Job | undefined {
-    return this.jobs.find((j) => j.key === key);
+  find(id: string): Job | undefined {
+    return this.jobs.find((j) => j.id === id);
   }
 
-  /** Creates the card at once, then asks Rust to start; returns the card's key. */
+  /** Lists the library's recent jobs, then continues what a stopped Framecast left unfinished. */
+  async load(mediaBase: string, limit = 50): Promise<void> {
+    const records = await api.recentJobs(limit);
+    const known = new Set(this.jobs.map((j) => j.id));
+    const loaded = records.filter((r) => !known.has(r.id)).map((r) => jobFromRecord(r, mediaBase));
+    this.jobs = [...this.jobs, ...loaded];
+    await api.resumeDownloads(({ jobId, event }) => {
+      const job = this.find(jobId);
+      if (job) applyEvent(job, event);
+    });
+  }
+
+  /** Creates the card at once, then asks Rust to start; returns the job's id. */
   start(input: JobInput): string {
-    const key = `local-${++this.#next}`;
+    const id = newJobId();
     this.now = Date.now();
-    this.jobs.unshift(createJob(key, input, this.now));
+    this.jobs.unshift(createJob(id, input, this.now));
     const job = this.jobs[0]; // the reactive proxy
     this.#tick();
     api
-      .startJob(input.request, (event) => {
+      .startJob({ ...input.request, id }, (event) => {
         applyEvent(job, event);
         if (event.type === "finished") this.#settle();
-      })
-      .then((id) => {
-        job.id = id;
-        if (job.cancelRequested && !job.finished) void api.cancelJob(id).catch(() => {});
       })
       .catch((e: unknown) => {
         failBeforeStart(job, errorReport(e));
         this.#settle();
       });
-    return key;
+    return id;
   }
 
-  /** Stops a job at once; the card says "Cancelled" without waiting for Rust's confirmation. */
-  cancel(key: string): void {
-    const job = this.find(key);
-    if (!job || isFinal(job.phase)) return;
+  /** "Try again": a new paid job with the same request and the frames `job` sent; once. */
+  retry(job: Job, n: number): string | null {
+    if (job.retried) return null;
+    job.retried = true;
+    return this.start({
+      request: { ...job.request, n, retryOf: job.id },
+      orientation: job.orientation,
+      price: job.price,
+      frames: job.frames,
+    });
+  }
+
+  /**
+   * Stops a job's generation at once; the card says "Cancelled" without waiting for Rust.
+   * Videos already delivered go on downloading: they are paid for.
+   */
+  cancel(id: string): void {
+    const job = this.find(id);
+    if (!job || isFinal(job.phase) || job.elsewhere) return;
     job.cancelRequested = true;
     job.phase = "cancelled";
     job.endedAt = Date.now();
-    if (job.id) void api.cancelJob(job.id).catch(() => {});
+    void api.cancelJob(id).catch(() => {});
     this.#settle();
   }
 
-  /** Removes a finished card (its saved videos stay in the library). */
-  remove(key: string): void {
-    const job = this.find(key);
+  /** The person does not want the job's unfinished downloads. */
+  async discard(id: string): Promise<void> {
+    const job = this.find(id);
+    if (!job) return;
+    await api.discardDownloads(id);
+    for (const v of downloading(job)) v.discarded = true;
+  }
+
+  /** Removes a finished card (the job and its videos stay in the library). */
+  remove(id: string): void {
+    const job = this.find(id);
     if (!job || !isFinal(job.phase)) return;
-    this.jobs = this.jobs.filter((j) => j.key !== key);
+    this.jobs = this.jobs.filter((j) => j.id !== id);
   }
 
   #tick(): void {

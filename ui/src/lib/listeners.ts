@@ -1,7 +1,10 @@
 // The window-level listeners: Tauri's native drag-drop (files from the file manager) and the
-// clipboard's paste. Both route images to the frame slots through the frame store.
+// clipboard's paste, which route images to the frame slots through the frame store; and Rust's
+// question when the window is closed while work runs.
 
+import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import type { Busy } from "./bindings/Busy";
 import type { Slot } from "./bindings/Slot";
 import { type Box, pasteTarget, planDrop, slotAt, toLogical } from "./drop";
 import type { FrameStore } from "./frames.svelte";
@@ -58,11 +61,16 @@ export function handleDragDrop(frames: FrameStore, payload: DragDropPayload): vo
   }
 }
 
-/** Listens for native drag-drop; resolves with the function that stops listening. */
-export async function listenForDrops(frames: FrameStore): Promise<() => void> {
+/** Inside Tauri (not a plain browser, as in the preview). */
+function inTauri(): boolean {
   const internals = (window as { __TAURI_INTERNALS__?: { metadata?: unknown } })
     .__TAURI_INTERNALS__;
-  if (!internals?.metadata) return () => {}; // not inside Tauri (e.g. a plain browser)
+  return Boolean(internals?.metadata);
+}
+
+/** Listens for native drag-drop; resolves with the function that stops listening. */
+export async function listenForDrops(frames: FrameStore): Promise<() => void> {
+  if (!inTauri()) return () => {};
   const unlisten = await getCurrentWebview().onDragDropEvent((event) => {
     handleDragDrop(frames, event.payload as DragDropPayload);
   });
@@ -101,4 +109,16 @@ export function listenForPastes(frames: FrameStore): () => void {
   const onPaste = (e: ClipboardEvent) => void handlePaste(frames, e);
   window.addEventListener("paste", onPaste);
   return () => window.removeEventListener("paste", onPaste);
+}
+
+/** Listens for Rust's "quit while work runs?" question; resolves with the unlisten function. */
+export async function listenForQuit(ask: (busy: Busy) => void): Promise<() => void> {
+  if (!inTauri()) return () => {};
+  return listen<Busy>("quit-requested", (event) => ask(event.payload));
+}
+
+/** Listens for Rust asking to show a job's card (a click on its notification). */
+export async function listenForFocus(show: (job: string) => void): Promise<() => void> {
+  if (!inTauri()) return () => {};
+  return listen<string>("focus-job", (event) => show(event.payload));
 }

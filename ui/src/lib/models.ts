@@ -1,6 +1,8 @@
 // Model names and prices. The picker's choices (orientation, speed, whether a start frame is
 // present) compose the gateway's model name; the price table estimates what a job costs.
 
+import type { PriceTable } from "./bindings/PriceTable";
+
 export type Orientation = "portrait" | "landscape";
 export type Speed = "standard" | "fast";
 
@@ -46,15 +48,11 @@ export function modelNameProblem(model: string): "empty" | "spaces" | "long" | n
 }
 
 /**
- * US dollars per delivered video. Exact model names first; any other name is priced by its
- * speed (`standard` / `fast`), so a renamed model on another gateway still gets an estimate.
- * A settings screen may replace this table; nothing else holds prices.
+ * US dollars per delivered video, each profile's own (edited in Settings; Rust records the price
+ * of each job by the same rule). Exact model names first; any other name is priced by its speed
+ * (`standard` / `fast`), so a renamed model on another gateway still gets an estimate.
  */
-export interface PriceTable {
-  standard: number;
-  fast: number;
-  models: Record<string, number>;
-}
+export type { PriceTable };
 
 export const DEFAULT_PRICES: PriceTable = { standard: 0.25, fast: 0.15, models: {} };
 

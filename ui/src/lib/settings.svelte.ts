@@ -2,18 +2,11 @@
 // and the model choices. Each setter persists at once.
 
 import { type Key, type Lang, langFromLocale, type Params, translate } from "./i18n";
-import { DEFAULT_PRICES, type Orientation, type PriceTable, type Speed } from "./models";
+import type { Orientation, Speed } from "./models";
 import { isString, isStringOrNull, load, oneOf, save } from "./storage";
 
 export type ThemePref = "system" | "light" | "dark";
 export type Count = 1 | 2 | 3 | 4;
-
-const isPrices = (v: unknown): v is PriceTable | null =>
-  v === null ||
-  (typeof v === "object" &&
-    typeof (v as PriceTable).standard === "number" &&
-    typeof (v as PriceTable).fast === "number" &&
-    typeof (v as PriceTable).models === "object");
 
 function persisted<T>(key: string, fallback: T, valid: (v: unknown) => v is T) {
   let value = $state(load(key, fallback, valid));
@@ -46,8 +39,6 @@ class Settings {
   #speed = persisted<Speed>("speed", "standard", oneOf<Speed>("standard", "fast"));
   #modelOverride = persisted<string | null>("modelOverride", null, isStringOrNull);
   #count = persisted<Count>("count", 1, oneOf<Count>(1, 2, 3, 4));
-  // Only an edited table is stored; until then the defaults (which may change) apply.
-  #prices = persisted<PriceTable | null>("prices", null, isPrices);
 
   get lang() {
     return this.#lang.value;
@@ -98,13 +89,6 @@ class Settings {
   }
   set count(v: Count) {
     this.#count.value = v;
-  }
-  /** USD per delivered video; a settings screen may replace it (`null` restores the defaults). */
-  get prices(): PriceTable {
-    return this.#prices.value ?? DEFAULT_PRICES;
-  }
-  set prices(v: PriceTable | null) {
-    this.#prices.value = v;
   }
 }
 

@@ -4,6 +4,7 @@
 import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import type { FrameView } from "../lib/bindings/FrameView";
 import type { JobEvent } from "../lib/bindings/JobEvent";
+import type { JobUpdate } from "../lib/bindings/JobUpdate";
 import type { Shape } from "../lib/bindings/Shape";
 import type { Slot } from "../lib/bindings/Slot";
 
@@ -13,23 +14,32 @@ export interface Ipc {
   calls: { cmd: string; args: Record<string, unknown> }[];
   /** Pushes an event to the n-th started job (0 = first). */
   push(job: number, event: JobEvent): void;
+  /** Pushes an update on the channel of `resume_downloads`. */
+  resume(update: JobUpdate): void;
   channels: { id: number }[];
+  resumeChannel: { id: number } | null;
 }
 
 export function installIpc(handlers: Record<string, Handler> = {}): Ipc {
+  const send = (channel: { id: number }, message: unknown) => {
+    const index = (indices.get(channel.id) ?? 0) + 1;
+    indices.set(channel.id, index);
+    const internals = (
+      window as unknown as {
+        __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void };
+      }
+    ).__TAURI_INTERNALS__;
+    internals.runCallback(channel.id, { index: index - 1, message });
+  };
   const ipc: Ipc = {
     calls: [],
     channels: [],
+    resumeChannel: null,
     push(job, event) {
-      const channel = this.channels[job];
-      const index = (indices.get(channel.id) ?? 0) + 1;
-      indices.set(channel.id, index);
-      const internals = (
-        window as unknown as {
-          __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void };
-        }
-      ).__TAURI_INTERNALS__;
-      internals.runCallback(channel.id, { index: index - 1, message: event });
+      send(this.channels[job], event);
+    },
+    resume(update) {
+      if (this.resumeChannel) send(this.resumeChannel, update);
     },
   };
   const indices = new Map<number, number>();
@@ -38,9 +48,11 @@ export function installIpc(handlers: Record<string, Handler> = {}): Ipc {
     const args = (payload ?? {}) as Record<string, unknown>;
     ipc.calls.push({ cmd, args });
     if (cmd === "start_job") ipc.channels.push(args.onEvent as { id: number });
+    if (cmd === "resume_downloads") ipc.resumeChannel = args.onUpdate as { id: number };
     const handler = handlers[cmd];
     if (handler) return handler(args);
-    if (cmd === "start_job") return `job-${ipc.channels.length}`;
+    if (cmd === "recent_jobs") return [];
+    if (cmd === "resume_downloads") return 0;
     return null;
   });
   return ipc;

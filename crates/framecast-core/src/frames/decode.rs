@@ -4,6 +4,10 @@
 //! 100000×100000 pixels) is refused from its header alone, and so that the fit can be planned
 //! before decoding. Every colour model (CMYK, 16-bit, gray, palette) comes out as 8-bit RGB, or
 //! RGBA when some pixel is actually transparent.
+//!
+//! Decoders are third-party code fed hostile files, and some panic on files they should refuse
+//! (the `tiff` crate on tiled images with separate colour planes, image-rs/image-tiff#403). A
+//! panic while probing or decoding refuses that one frame as unreadable; it goes no further.
 
 use super::jpeg::{self, JpegHeader};
 use super::orient::Orientation;
@@ -186,8 +190,33 @@ fn reader<'a>(
     reader
 }
 
+/// Runs a decoder, turning a panic inside it into a refusal of the image.
+fn contained<T>(format: SourceFormat, decoder: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decoder)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(format = format.display(), %why, "an image decoder panicked");
+        let name = format.display();
+        Err(Error::invalid_input(
+            format!(
+                "the {name} image could not be read: the decoder failed on it (a layout it does not handle, or a damaged file); save or export it again as JPEG or PNG"
+            ),
+            format!(
+                "无法读取该 {name} 图片：解码器处理它时出错（不支持的存储方式或文件已损坏）；请另存或导出为 JPEG 或 PNG"
+            ),
+        ))
+    })
+}
+
 /// Reads the header: size, orientation, colour model. Refuses bombs and cut-off JPEGs.
 pub(crate) fn probe(bytes: &[u8], format: SourceFormat, limits: &DecodeLimits) -> Result<Probe> {
+    contained(format, || read_header(bytes, format, limits))
+}
+
+fn read_header(bytes: &[u8], format: SourceFormat, limits: &DecodeLimits) -> Result<Probe> {
     if format == SourceFormat::Jpeg {
         let header = jpeg::read_header(bytes)?;
         check_size(header.width, header.height, limits)?;
@@ -282,6 +311,15 @@ pub(crate) struct Decoded {
 
 /// Decodes to 8-bit RGB(A), reduced by DCT scaling when `denom` > 1 (JPEG only).
 pub(crate) fn decode(
+    bytes: &[u8],
+    probe: &Probe,
+    denom: usize,
+    limits: &DecodeLimits,
+) -> Result<Decoded> {
+    contained(probe.format, || read_pixels(bytes, probe, denom, limits))
+}
+
+fn read_pixels(
     bytes: &[u8],
     probe: &Probe,
     denom: usize,

@@ -8,7 +8,10 @@
 //! - is upright (EXIF orientation applied), 8-bit RGB(A), transparent only where kept;
 //! - is at most [`FrameOptions::size`] on its long side, never scaled up (except when the end
 //!   frame is fitted to the start frame), and under [`FrameOptions::max_bytes`];
-//! - was decoded and encoded off the async runtime, the two frames of a pair in parallel.
+//! - was decoded and encoded off the async runtime, the two frames of a pair in parallel;
+//! - failed alone: a decoder that panics on a hostile file refuses that frame as unreadable, and
+//!   any other panic while preparing it is an [`crate::ErrorKind::Internal`] error for that frame
+//!   only (the release build unwinds, so neither takes the process down).
 //!
 //! The pieces: [`source`] (intake), [`sniff`] (recognition), `decode` (limits and pixels),
 //! `jpeg` (libjpeg-turbo with DCT scaling), `orient` (EXIF), `fit` (plan and resample),
@@ -238,7 +241,8 @@ pub struct PreparedPair {
     pub warnings: Vec<Warning>,
 }
 
-fn data_url(mime: &str, bytes: &[u8]) -> String {
+/// `data:<mime>;base64,<bytes>`.
+pub fn data_url(mime: &str, bytes: &[u8]) -> String {
     let mut s = String::with_capacity(mime.len() + 13 + bytes.len().div_ceil(3) * 4);
     s.push_str("data:");
     s.push_str(mime);
@@ -371,9 +375,9 @@ async fn off_runtime(
     tokio::select! {
         biased;
         () = cancel.cancelled() => Err(Error::cancelled()),
-        r = task => r.map_err(|e| Error::invalid_input(
-            format!("preparing the frame failed unexpectedly ({e})"),
-            format!("处理图片时意外失败（{e}）"),
+        r = task => r.map_err(|e| Error::internal(
+            Text::new("preparing the frame failed unexpectedly", "处理图片时意外失败"),
+            &e,
         ))?,
     }
 }

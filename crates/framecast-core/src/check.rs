@@ -1,0 +1,357 @@
+//! "Test connection": what a person needs to know before paying for a job — is the base URL a
+//! URL, does the proxy answer, is the gateway's host reachable, is the key accepted, and which Veo
+//! models does the gateway offer — each said in plain words, in English and Chinese.
+//!
+//! It asks `GET {base}/v1/models`, which gateways of this family serve and check the key on. It
+//! never sends a generation request, never retries, and keeps the key out of what it reports.
+
+use crate::error::{ErrorKind, Lang, Text};
+use crate::proxy::Proxy;
+use crate::request::{Credentials, endpoint};
+use serde::Serialize;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use url::Url;
+
+/// One thing the test looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum Step {
+    /// The base URL can be used.
+    Url,
+    /// The proxy answers and passes requests on.
+    Proxy,
+    /// The gateway's host answers.
+    Host,
+    /// The gateway accepts the key.
+    Key,
+    /// The gateway offers Veo models.
+    Models,
+}
+
+/// What one step found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub step: Step,
+    pub ok: bool,
+    pub message: String,
+    pub message_zh: String,
+}
+
+/// What a connection test found, step by step; it stops at the first step that fails.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport {
+    /// Every step passed.
+    pub ok: bool,
+    pub findings: Vec<Finding>,
+    /// The Veo models the gateway offers, as it names them.
+    pub models: Vec<String>,
+}
+
+impl CheckReport {
+    fn pass(&mut self, step: Step, text: Text) {
+        self.findings.push(Finding {
+            step,
+            ok: true,
+            message: text.en,
+            message_zh: text.zh,
+        });
+    }
+
+    fn fail(mut self, step: Step, text: Text) -> Self {
+        self.findings.push(Finding {
+            step,
+            ok: false,
+            message: text.en,
+            message_zh: text.zh,
+        });
+        self.ok = false;
+        self
+    }
+
+    /// The findings in one language, a line each.
+    pub fn summary(&self, lang: Lang) -> String {
+        self.findings
+            .iter()
+            .map(|f| {
+                let mark = if f.ok { "✔" } else { "✘" };
+                let text = match lang {
+                    Lang::En => &f.message,
+                    Lang::Zh => &f.message_zh,
+                };
+                format!("{mark} {text}")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Tests the gateway at `base_url` with `credentials` through `proxy` (`system`, `none` or a URL).
+pub async fn check(
+    base_url: &str,
+    credentials: &Credentials,
+    proxy: &str,
+    connect: Duration,
+) -> CheckReport {
+    let mut report = CheckReport::default();
+    let url = match models_url(base_url) {
+        Ok(u) => u,
+        Err(e) => return report.fail(Step::Url, e.specifics().cloned().unwrap_or_default()),
+    };
+    report.pass(
+        Step::Url,
+        Text::new(
+            format!("The base URL is {}", shown(&url)),
+            format!("接口地址为 {}", shown(&url)),
+        ),
+    );
+    let proxy = match Proxy::parse(proxy) {
+        Ok(p) => p,
+        Err(e) => return report.fail(Step::Proxy, e.specifics().cloned().unwrap_or_default()),
+    };
+    if let Some((host, port)) = proxy.address() {
+        let at = format!("{host}:{port}");
+        match tokio::time::timeout(connect, TcpStream::connect((host.as_str(), port))).await {
+            Ok(Ok(_)) => report.pass(
+                Step::Proxy,
+                Text::new(
+                    format!("The proxy at {at} answers"),
+                    format!("代理 {at} 可以连接"),
+                ),
+            ),
+            Ok(Err(e)) => {
+                return report.fail(
+                    Step::Proxy,
+                    Text::new(
+                        format!(
+                            "The proxy at {at} cannot be reached ({e}); check the proxy setting"
+                        ),
+                        format!("无法连接代理 {at}（{e}）；请检查代理设置"),
+                    ),
+                );
+            }
+            Err(_) => {
+                return report.fail(
+                    Step::Proxy,
+                    Text::new(
+                        format!(
+                            "The proxy at {at} did not answer within {} s",
+                            connect.as_secs()
+                        ),
+                        format!("代理 {at} 在 {} 秒内没有响应", connect.as_secs()),
+                    ),
+                );
+            }
+        }
+    }
+    let client = match proxy.apply(
+        reqwest::Client::builder()
+            .connect_timeout(connect)
+            .timeout(connect * 3)
+            .http1_only()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Framecast/", env!("CARGO_PKG_VERSION"))),
+    ) {
+        Ok(b) => match b.build() {
+            Ok(c) => c,
+            Err(e) => return report.fail(Step::Proxy, Text::same(e.to_string())),
+        },
+        Err(e) => return report.fail(Step::Proxy, e.specifics().cloned().unwrap_or_default()),
+    };
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let answer = client
+        .get(url.clone())
+        .header(reqwest::header::AUTHORIZATION, credentials.header_value())
+        .send()
+        .await;
+    let response = match answer {
+        Ok(r) => r,
+        Err(e) => {
+            let cause = credentials.redact(&root_cause(&e));
+            let text = if proxy.address().is_some() {
+                Text::new(
+                    format!("The proxy did not pass the request on to {host} ({cause})"),
+                    format!("代理没有把请求转发到 {host}（{cause}）"),
+                )
+            } else if e.is_timeout() {
+                Text::new(
+                    format!("{host} did not answer in time ({cause})"),
+                    format!("{host} 响应超时（{cause}）"),
+                )
+            } else {
+                Text::new(
+                    format!(
+                        "{host} cannot be reached ({cause}); check the base URL and the network"
+                    ),
+                    format!("无法连接 {host}（{cause}）；请检查接口地址和网络"),
+                )
+            };
+            let step = if proxy.address().is_some() {
+                Step::Proxy
+            } else {
+                Step::Host
+            };
+            return report.fail(step, text);
+        }
+    };
+    let status = response.status();
+    if status.as_u16() == 407 {
+        return report.fail(
+            Step::Proxy,
+            Text::new(
+                "The proxy wants a user name and password (HTTP 407); put them in the proxy URL",
+                "代理需要用户名和密码（HTTP 407）；请写在代理地址中",
+            ),
+        );
+    }
+    if proxy.address().is_some() {
+        report.pass(
+            Step::Proxy,
+            Text::new(
+                format!("The proxy passes requests on to {host}"),
+                format!("代理可以把请求转发到 {host}"),
+            ),
+        );
+    }
+    report.pass(
+        Step::Host,
+        Text::new(format!("{host} answers"), format!("{host} 可以连接")),
+    );
+    let body = response.bytes().await.unwrap_or_default();
+    if !status.is_success() {
+        let error = crate::http_error::from_status(status.as_u16(), &body, None);
+        let said = error.message(Lang::En);
+        let said_zh = error.message(Lang::Zh);
+        let (step, text) = match (status.as_u16(), error.kind()) {
+            (_, ErrorKind::Auth) => (
+                Step::Key,
+                Text::new(
+                    format!("The key was refused: {said}"),
+                    format!("密钥被拒绝：{said_zh}"),
+                ),
+            ),
+            (404, _) => (
+                Step::Models,
+                Text::new(
+                    format!(
+                        "{host} has no model list at {} (HTTP 404); check the base URL",
+                        url.path()
+                    ),
+                    format!(
+                        "{host} 在 {} 没有模型列表（HTTP 404）；请检查接口地址",
+                        url.path()
+                    ),
+                ),
+            ),
+            _ => (Step::Key, Text::new(said, said_zh)),
+        };
+        let mut failed = report.fail(step, text);
+        for f in &mut failed.findings {
+            f.message = credentials.redact(&f.message);
+            f.message_zh = credentials.redact(&f.message_zh);
+        }
+        return failed;
+    }
+    let Some(ids) = model_ids(&body) else {
+        return report.fail(
+            Step::Models,
+            Text::new(
+                "The base URL answers, but not with the gateway's model list (a web page?); check the base URL",
+                "接口地址有响应，但返回的不是网关的模型列表（可能是网页）；请检查接口地址",
+            ),
+        );
+    };
+    report.pass(Step::Key, Text::new("The key is accepted", "密钥有效"));
+    report.models = ids
+        .into_iter()
+        .filter(|m| m.to_ascii_lowercase().contains("veo"))
+        .collect();
+    if report.models.is_empty() {
+        return report.fail(
+            Step::Models,
+            Text::new(
+                "The gateway offers no Veo model to this key",
+                "网关没有为此密钥提供 Veo 模型",
+            ),
+        );
+    }
+    let n = report.models.len();
+    report.pass(
+        Step::Models,
+        Text::new(
+            format!(
+                "{n} Veo model{} offered: {}",
+                if n == 1 { "" } else { "s" },
+                report.models.join(", ")
+            ),
+            format!("提供 {n} 个 Veo 模型：{}", report.models.join("、")),
+        ),
+    );
+    report.ok = true;
+    report
+}
+
+/// `{base}/v1/models` for a base URL written any way [`endpoint`] understands.
+pub fn models_url(base_url: &str) -> crate::Result<Url> {
+    let mut url = endpoint(base_url)?;
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop().pop().push("models");
+    }
+    Ok(url)
+}
+
+/// The ids in an OpenAI-style model list: `{"data": [{"id": …}, …]}`.
+fn model_ids(body: &[u8]) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let data = v.get("data")?.as_array()?;
+    Some(
+        data.iter()
+            .filter_map(|m| m.get("id")?.as_str().map(str::to_owned))
+            .collect(),
+    )
+}
+
+fn shown(url: &Url) -> String {
+    let mut base = url.clone();
+    if let Ok(mut path) = base.path_segments_mut() {
+        path.pop().pop();
+    }
+    base.to_string()
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_model_list_sits_beside_chat_completions() {
+        for base in [
+            "https://gw.example",
+            "https://gw.example/v1/",
+            "https://gw.example/v1/chat/completions",
+        ] {
+            assert_eq!(
+                models_url(base).unwrap().as_str(),
+                "https://gw.example/v1/models"
+            );
+        }
+        assert_eq!(
+            model_ids(br#"{"data":[{"id":"veo-3.1"},{"id":"gpt-4o"},{"x":1}]}"#),
+            Some(vec!["veo-3.1".to_owned(), "gpt-4o".to_owned()])
+        );
+        assert_eq!(model_ids(b"<html>"), None);
+    }
+}

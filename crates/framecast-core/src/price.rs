@@ -1,0 +1,82 @@
+//! What a video costs: charged per delivered video, by a table a person can edit per gateway
+//! profile. The default is the document's gateway's published price: $0.25 for the standard
+//! models and $0.15 for the fast ones. A job records the price per video when it starts.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// US dollars per delivered video.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PriceTable {
+    /// Any standard-tier model.
+    pub standard: f64,
+    /// Any fast-tier model (a name with a `fast` part).
+    pub fast: f64,
+    /// Exact model names, before the tiers.
+    pub models: BTreeMap<String, f64>,
+}
+
+impl Default for PriceTable {
+    fn default() -> Self {
+        Self {
+            standard: 0.25,
+            fast: 0.15,
+            models: BTreeMap::new(),
+        }
+    }
+}
+
+impl PriceTable {
+    /// The price of one delivered video of `model`.
+    pub fn per_video(&self, model: &str) -> f64 {
+        let name = model.trim();
+        if let Some(price) = self.models.get(name) {
+            return *price;
+        }
+        let fast = name
+            .to_ascii_lowercase()
+            .split(['-', '_', '.'])
+            .any(|part| part == "fast");
+        if fast { self.fast } else { self.standard }
+    }
+
+    /// Refuses a table no one could mean: a negative, infinite or absurd price.
+    pub fn validate(&self) -> crate::Result<()> {
+        let ok = |p: f64| p.is_finite() && (0.0..=1000.0).contains(&p);
+        if ok(self.standard) && ok(self.fast) && self.models.values().all(|p| ok(*p)) {
+            Ok(())
+        } else {
+            Err(crate::Error::invalid_input(
+                "a price must be between $0 and $1000 per video",
+                "价格必须在每个视频 $0 到 $1000 之间",
+            ))
+        }
+    }
+}
+
+/// The price of one delivered video of `model` by the default table.
+pub fn per_video(model: &str) -> f64 {
+    PriceTable::default().per_video(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_names_are_the_fast_tier_and_exact_names_win() {
+        let mut table = PriceTable::default();
+        assert_eq!(table.per_video("veo-3.1-fast"), 0.15);
+        assert_eq!(table.per_video("veo-3.1-landscape-fast-fl"), 0.15);
+        assert_eq!(table.per_video("veo_3_1-fast-fl"), 0.15);
+        assert_eq!(table.per_video("veo-3.1"), 0.25);
+        assert_eq!(table.per_video("veo-3.1-fastest"), 0.25);
+        table.models.insert("veo3-frames".into(), 0.4);
+        assert_eq!(table.per_video(" veo3-frames "), 0.4);
+        assert!(table.validate().is_ok());
+        table.fast = -1.0;
+        assert!(table.validate().is_err());
+    }
+}

@@ -1,0 +1,78 @@
+//! Fills a library with generated jobs, for the benchmarks (`scripts/bench/library.py`):
+//! `cargo run --release -p framecast-library --example fill -- DIR JOBS`. Each job has four saved
+//! videos (their files are not written) and a prompt drawn from a mixed English and Chinese
+//! vocabulary; the rows go in one transaction, through the library's own schema.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use framecast_library::Library;
+use rusqlite::params;
+use std::path::PathBuf;
+
+const WORDS: &[&str] = &[
+    "paper", "boat", "rain", "street", "dusk", "neon", "harbor", "dawn", "pig", "sky", "forest",
+    "fox", "snow", "lantern", "city", "train", "ocean", "wave", "cat", "window", "mountain",
+    "mist", "dragon", "kite", "river", "bridge", "market", "tea", "garden", "moon", "纸船", "雨",
+    "街道", "黄昏", "霓虹", "港口", "清晨", "小猪", "天空", "森林", "狐狸", "雪", "灯笼", "城市",
+    "列车", "海浪", "猫", "窗户", "山", "雾", "龙", "风筝", "河", "桥", "市场", "茶", "花园",
+    "月亮",
+];
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(args.next().expect("usage: fill DIR JOBS"));
+    let jobs: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    drop(Library::open(&dir).expect("the library opens"));
+    let mut conn = rusqlite::Connection::open(dir.join(framecast_library::DATABASE)).unwrap();
+    let tx = conn.transaction().unwrap();
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let start = 1_700_000_000_000_i64;
+    for i in 0..jobs {
+        let created = start + i64::try_from(i).unwrap() * 60_000;
+        let id = format!(
+            "{:08x}-{:04x}-7{:03x}-8{:03x}-{:012x}",
+            (created >> 16) as u32,
+            (created & 0xffff) as u16,
+            next() & 0xfff,
+            next() & 0xfff,
+            next() & 0xffff_ffff_ffff
+        );
+        let prompt: Vec<&str> = (0..8 + next() % 12)
+            .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
+            .collect();
+        tx.execute(
+            "INSERT INTO jobs (id, created_at, updated_at, finished_at, origin, prompt, model, n,
+               gateway_host, auth_scheme, price_usd, save_dir, state, transcript)
+             VALUES (?1, ?2, ?2, ?2, 'app', ?3, 'veo-3.1-fast', 4, 'api.example.com', 'bare', 0.15,
+               '/videos', 'done', ?4)",
+            params![
+                id,
+                created,
+                prompt.join(" "),
+                r#"["> ⌛️ 视频正在生成中，请耐心等待...","> 🏃 进度：54.0%","> ✅ 第1个视频生成成功"]"#
+            ],
+        )
+        .unwrap();
+        for index in 1..=4 {
+            tx.execute(
+                "INSERT INTO videos (job_id, idx, url, delivered_at, state, path, bytes, total, saved_at)
+                 VALUES (?1, ?2, ?3, ?4, 'saved', ?5, 155505, 155505, ?4)",
+                params![
+                    id,
+                    index,
+                    format!("https://cdn.example/{id}/{index}.mp4"),
+                    created,
+                    format!("/videos/{id}_{index}of4.mp4")
+                ],
+            )
+            .unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    println!("{jobs} jobs, {} videos in {}", jobs * 4, dir.display());
+}

@@ -1,0 +1,94 @@
+//! The library's one error type, and how it reads to a person (through the engine's `Error`).
+
+use framecast_core::{Error, ErrorKind};
+use std::io;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("the library's database failed: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("could not use {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("job {0} was already started")]
+    AlreadyStarted(String),
+    #[error(
+        "the library was written by a newer Framecast (schema {found}; this one knows {known})"
+    )]
+    TooNew { found: usize, known: usize },
+    #[error("the system has no per-user data folder; set FRAMECAST_DATA_DIR")]
+    NoDataDir,
+    #[error("{0} is not in the library")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(framecast_core::Error),
+    #[error("the credential store failed: {0}")]
+    Keys(String),
+}
+
+impl LibraryError {
+    pub(crate) fn io(path: &Path, source: io::Error) -> Self {
+        Self::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+
+    /// The database or its disk is full.
+    fn full(&self) -> bool {
+        match self {
+            Self::Database(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            Self::Io { source, .. } => source.kind() == io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
+}
+
+/// Results of the library.
+pub type Result<T, E = LibraryError> = std::result::Result<T, E>;
+
+impl From<LibraryError> for Error {
+    fn from(e: LibraryError) -> Self {
+        let detail = e.to_string();
+        match &e {
+            _ if e.full() => Error::with(
+                ErrorKind::Internal,
+                format!(
+                    "the disk is full, so the library cannot record anything; free some space ({detail})"
+                ),
+                format!("磁盘已满，资料库无法记录；请清理空间（{detail}）"),
+            ),
+            LibraryError::AlreadyStarted(id) => Error::invalid_input(
+                format!("job {id} was already started; it is not sent again"),
+                format!("任务 {id} 已经开始，不会重复发送"),
+            ),
+            LibraryError::TooNew { .. } => Error::with(
+                ErrorKind::Internal,
+                format!("{detail}; update Framecast"),
+                format!("资料库由更新版本的 Framecast 创建；请更新 Framecast（{detail}）"),
+            ),
+            LibraryError::NoDataDir => Error::with(
+                ErrorKind::Internal,
+                detail,
+                "系统没有用户数据文件夹；请设置 FRAMECAST_DATA_DIR",
+            ),
+            LibraryError::NotFound(what) => Error::invalid_input(
+                format!("{what} is not in the library"),
+                format!("资料库中没有 {what}"),
+            ),
+            LibraryError::Invalid(e) => e.clone(),
+            LibraryError::Keys(why) => Error::with(
+                ErrorKind::Internal,
+                format!("the system's credential store failed: {why}"),
+                format!("系统凭据存储出错：{why}"),
+            ),
+            LibraryError::Database(_) | LibraryError::Io { .. } => Error::with(
+                ErrorKind::Internal,
+                format!("the library could not be used: {detail}"),
+                format!("无法使用资料库：{detail}"),
+            ),
+        }
+    }
+}

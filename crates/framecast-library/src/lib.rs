@@ -1,0 +1,151 @@
+//! Framecast's library: every job and every paid video, in SQLite, kept across crashes, quits
+//! and cancels, and shared by the desktop app and any number of CLI processes.
+//!
+//! The rule is write-ahead: the database is told first, then the network or the person. A job's
+//! row is committed before its request is sent ([`Library::begin_job`]); a video's URL is
+//! committed the moment the classifier yields it, before the UI or the CLI shows it
+//! ([`Recorder`]); downloads, their progress and their final paths are row updates.
+//!
+//! Ownership: every process that opens the library holds a lease, an OS file lock on
+//! `locks/<session>.lock` in the data directory, and the jobs it works on name it as their
+//! `owner`. The OS drops the lock when the process dies however it dies, so [`Library::recover`]
+//! can tell a job that is still running elsewhere from one whose process is gone, take the
+//! latter over (a compare-and-set on `owner`), mark it interrupted and continue its downloads.
+//! A generation request is never re-sent.
+//!
+//! The pieces: [`location`] (where the library lives), [`migrate`] (the schema's versions),
+//! [`lease`] (process ownership), [`frames`] (frames stored by content), [`jobs`] and [`videos`]
+//! (rows and queries), [`recorder`] (events to rows), [`recovery`] (what a dead process left),
+//! [`profiles`] (gateways and settings) and [`keys`] (their API keys, out of the database).
+
+pub mod error;
+pub mod frames;
+pub mod jobs;
+pub mod keys;
+pub mod lease;
+pub mod location;
+pub mod migrate;
+pub mod profiles;
+pub mod recorder;
+pub mod recovery;
+pub mod videos;
+
+pub use error::{LibraryError, Result};
+pub use jobs::{JobRecord, JobState, NewJob, Origin};
+pub use keys::{KeyStore, KeyStoreStatus, Keys};
+pub use profiles::{Profile, ProfileDraft};
+pub use recorder::Recorder;
+pub use recovery::{PendingDownload, Recovered};
+pub use videos::{VideoRecord, VideoState};
+
+use lease::Lease;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long a write waits for another process's write to finish.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The database file, inside the data directory.
+pub const DATABASE: &str = "library.sqlite3";
+
+/// An open library: one connection, and this process's lease.
+pub struct Library {
+    conn: Mutex<Connection>,
+    dir: PathBuf,
+    session: String,
+    /// `None` once released: this process no longer owns its jobs.
+    lease: Mutex<Option<Lease>>,
+}
+
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Library")
+            .field("dir", &self.dir)
+            .field("session", &self.session)
+            .finish()
+    }
+}
+
+impl Library {
+    /// Opens the library at [`location::data_dir`] (`FRAMECAST_DATA_DIR` or the OS's).
+    pub fn open_default() -> Result<Self> {
+        Self::open(&location::data_dir()?)
+    }
+
+    /// Opens (creating and migrating as needed) the library in `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| LibraryError::io(dir, e))?;
+        let lease = Lease::take(dir)?;
+        let mut conn = Connection::open(dir.join(DATABASE))?;
+        configure(&conn)?;
+        migrate::migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            dir: dir.to_owned(),
+            session: lease.session().to_owned(),
+            lease: Mutex::new(Some(lease)),
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// This process's lease id: the `owner` of the jobs it works on.
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+
+    /// Gives up this process's ownership of its jobs, as its end would: whatever it leaves
+    /// unfinished is for the next process to recover. For a quit that carries downloads over
+    /// while the process may take a moment to end.
+    pub fn release(&self) {
+        self.lease
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+    }
+
+    /// Whether the process with lease `owner` still runs (this one, until it releases).
+    pub(crate) fn owner_alive(&self, owner: &str) -> bool {
+        let lease = self
+            .lease
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match lease.as_ref() {
+            Some(mine) => mine.alive(&self.dir, owner),
+            None => owner != self.session && Lease::probe(&self.dir, owner),
+        }
+    }
+
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `PRAGMA integrity_check`: `ok`, or what is wrong.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+/// WAL, so readers never wait for the writer and several processes share the file; a busy
+/// timeout, so writers wait for each other instead of failing; `synchronous = FULL`, so a
+/// committed URL survives a power cut, not only a crash; and foreign keys.
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    Ok(())
+}
+
+/// Now, in Unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,319 @@
+//! Gateway profiles: where to send, how to present the key, through which proxy, with which
+//! timeouts, prices and defaults. One is active; a job uses the one active when it starts. The
+//! key itself is in [`crate::keys`]; a profile only says where, and its last characters.
+
+use crate::keys::{KeyStore, Keys, hint};
+use crate::{Library, LibraryError, Result, now_ms};
+use framecast_core::price::PriceTable;
+use framecast_core::proxy::Proxy;
+use framecast_core::{AuthScheme, Credentials, Error, Gateway, Limits};
+use rusqlite::{OptionalExtension, Row, params};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// A profile as it is edited: everything but its id and its key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileDraft {
+    pub name: String,
+    pub base_url: String,
+    pub auth_scheme: AuthScheme,
+    /// `system`, `none`, or the proxy's URL.
+    pub proxy: String,
+    pub connect_secs: f64,
+    pub idle_secs: f64,
+    pub overall_secs: f64,
+    pub prices: PriceTable,
+    pub default_model: Option<String>,
+    pub default_count: u8,
+}
+
+impl ProfileDraft {
+    /// A new profile for the document's gateway.
+    pub fn new(name: &str, base_url: &str) -> Self {
+        let limits = Limits::default();
+        Self {
+            name: name.to_owned(),
+            base_url: base_url.to_owned(),
+            auth_scheme: AuthScheme::Bare,
+            proxy: "system".to_owned(),
+            connect_secs: limits.connect.as_secs_f64(),
+            idle_secs: limits.idle.as_secs_f64(),
+            overall_secs: limits.overall.as_secs_f64(),
+            prices: PriceTable::default(),
+            default_model: None,
+            default_count: 1,
+        }
+    }
+
+    /// Refuses what could not work, in the person's words.
+    pub fn validate(&self) -> framecast_core::Result<()> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(Error::invalid_input(
+                "give the profile a name of at most 64 characters",
+                "请为配置取一个不超过 64 个字符的名称",
+            ));
+        }
+        framecast_core::request::endpoint(&self.base_url)?;
+        Proxy::parse(&self.proxy)?;
+        for (secs, what_en, what_zh) in [
+            (self.connect_secs, "the connect timeout", "连接超时"),
+            (self.idle_secs, "the silence timeout", "无响应超时"),
+            (self.overall_secs, "the overall timeout", "总超时"),
+        ] {
+            if !(secs.is_finite() && (1.0..=24.0 * 3600.0).contains(&secs)) {
+                return Err(Error::invalid_input(
+                    format!("{what_en} must be between 1 second and 24 hours"),
+                    format!("{what_zh}必须在 1 秒到 24 小时之间"),
+                ));
+            }
+        }
+        if !(1..=4).contains(&self.default_count) {
+            return Err(Error::invalid_input(
+                "the default number of videos must be between 1 and 4",
+                "默认视频数量必须在 1 到 4 之间",
+            ));
+        }
+        self.prices.validate()
+    }
+
+    /// The limits a job of this profile runs within.
+    pub fn limits(&self) -> Limits {
+        let secs = |s: f64| Duration::try_from_secs_f64(s).unwrap_or(Duration::from_secs(1));
+        Limits {
+            connect: secs(self.connect_secs),
+            idle: secs(self.idle_secs),
+            overall: secs(self.overall_secs),
+            ..Limits::default()
+        }
+    }
+
+    pub fn proxy(&self) -> framecast_core::Result<Proxy> {
+        Proxy::parse(&self.proxy)
+    }
+
+    /// The gateway this profile describes, with `key`.
+    pub fn gateway(&self, key: &SecretString) -> framecast_core::Result<Gateway> {
+        Gateway::with_proxy(
+            &self.base_url,
+            Credentials::new(key.expose_secret(), self.auth_scheme),
+            self.limits(),
+            &self.proxy()?,
+        )
+    }
+}
+
+/// A stored profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub id: i64,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub draft: ProfileDraft,
+    /// Where its key is; `None` when it has none.
+    pub key_store: Option<KeyStore>,
+    /// The key's last four characters, to show it is set.
+    pub key_hint: Option<String>,
+    pub active: bool,
+}
+
+const COLUMNS: &str = "id, name, base_url, auth_scheme, proxy, connect_secs, idle_secs,
+    overall_secs, prices, default_model, default_count, key_store, key_hint";
+
+fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
+    Ok(Profile {
+        id: r.get(0)?,
+        draft: ProfileDraft {
+            name: r.get(1)?,
+            base_url: r.get(2)?,
+            auth_scheme: if r.get::<_, String>(3)? == "bearer" {
+                AuthScheme::Bearer
+            } else {
+                AuthScheme::Bare
+            },
+            proxy: r.get(4)?,
+            connect_secs: r.get(5)?,
+            idle_secs: r.get(6)?,
+            overall_secs: r.get(7)?,
+            prices: r
+                .get::<_, Option<String>>(8)?
+                .and_then(|p| serde_json::from_str(&p).ok())
+                .unwrap_or_default(),
+            default_model: r.get(9)?,
+            default_count: r.get(10)?,
+        },
+        key_store: r
+            .get::<_, Option<String>>(11)?
+            .as_deref()
+            .and_then(KeyStore::parse),
+        key_hint: r.get(12)?,
+        active: false,
+    })
+}
+
+/// The setting that names the active profile.
+const ACTIVE: &str = "active_profile";
+
+impl Library {
+    /// Every profile, by name, with the active one marked.
+    pub fn profiles(&self) -> Result<Vec<Profile>> {
+        let active = self.setting(ACTIVE)?.and_then(|a| a.parse::<i64>().ok());
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM profiles ORDER BY name COLLATE NOCASE"
+        ))?;
+        let mut list = stmt
+            .query_map([], read_profile)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for p in &mut list {
+            p.active = Some(p.id) == active;
+        }
+        Ok(list)
+    }
+
+    /// A profile by id or by name.
+    pub fn profile(&self, id_or_name: &str) -> Result<Profile> {
+        self.profiles()?
+            .into_iter()
+            .find(|p| p.id.to_string() == id_or_name || p.draft.name == id_or_name)
+            .ok_or_else(|| LibraryError::NotFound(format!("profile “{id_or_name}”")))
+    }
+
+    /// The active profile, if any.
+    pub fn active_profile(&self) -> Result<Option<Profile>> {
+        Ok(self.profiles()?.into_iter().find(|p| p.active))
+    }
+
+    /// Makes `id` the profile new jobs use.
+    pub fn activate_profile(&self, id: i64) -> Result<()> {
+        self.profile(&id.to_string())?;
+        self.set_setting(ACTIVE, &id.to_string())
+    }
+
+    /// Adds (`id` is `None`) or updates a profile; a new profile becomes active if none is.
+    pub fn save_profile(&self, id: Option<i64>, draft: &ProfileDraft) -> Result<Profile> {
+        draft.validate().map_err(LibraryError::Invalid)?;
+        let prices = serde_json::to_string(&draft.prices).unwrap_or_default();
+        let now = now_ms();
+        let values = params![
+            draft.name.trim(),
+            draft.base_url.trim(),
+            crate::jobs::scheme_str(draft.auth_scheme),
+            draft.proxy.trim(),
+            draft.connect_secs,
+            draft.idle_secs,
+            draft.overall_secs,
+            prices,
+            draft
+                .default_model
+                .as_deref()
+                .map(str::trim)
+                .filter(|m| !m.is_empty()),
+            draft.default_count,
+            now,
+            id,
+        ];
+        let written = {
+            let conn = self.conn();
+            let result = match id {
+                None => conn.execute(
+                    "INSERT INTO profiles (name, base_url, auth_scheme, proxy, connect_secs,
+                       idle_secs, overall_secs, prices, default_model, default_count,
+                       created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                    &values[..11],
+                ),
+                Some(_) => conn.execute(
+                    "UPDATE profiles SET name = ?1, base_url = ?2, auth_scheme = ?3, proxy = ?4,
+                       connect_secs = ?5, idle_secs = ?6, overall_secs = ?7, prices = ?8,
+                       default_model = ?9, default_count = ?10, updated_at = ?11
+                     WHERE id = ?12",
+                    values,
+                ),
+            };
+            match result {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    return Err(LibraryError::Invalid(Error::invalid_input(
+                        format!("there is already a profile named “{}”", draft.name.trim()),
+                        format!("已有名为“{}”的配置", draft.name.trim()),
+                    )));
+                }
+                other => other?,
+            };
+            id.unwrap_or_else(|| conn.last_insert_rowid())
+        };
+        if self.setting(ACTIVE)?.is_none() {
+            self.set_setting(ACTIVE, &written.to_string())?;
+        }
+        self.profile(&written.to_string())
+    }
+
+    /// Stores `key` for profile `id` (in the OS store when it works) and records where.
+    pub fn set_profile_key(&self, keys: &Keys, id: i64, key: &SecretString) -> Result<KeyStore> {
+        if key.expose_secret().trim().is_empty() {
+            return Err(LibraryError::Invalid(Error::invalid_input(
+                "the API key is empty",
+                "API 密钥为空",
+            )));
+        }
+        let store = keys.save(id, key)?;
+        self.conn().execute(
+            "UPDATE profiles SET key_store = ?2, key_hint = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id, store.as_str(), hint(key), now_ms()],
+        )?;
+        Ok(store)
+    }
+
+    /// The key of profile `id`, if it has one.
+    pub fn profile_key(&self, keys: &Keys, id: i64) -> Result<Option<SecretString>> {
+        let profile = self.profile(&id.to_string())?;
+        match profile.key_store {
+            Some(store) => keys.load(id, store),
+            None => Ok(None),
+        }
+    }
+
+    /// Removes a profile and its key.
+    pub fn remove_profile(&self, keys: &Keys, id: i64) -> Result<()> {
+        keys.delete(id);
+        self.conn()
+            .execute("DELETE FROM profiles WHERE id = ?1", [id])?;
+        if self.setting(ACTIVE)?.as_deref() == Some(&id.to_string()) {
+            let next = self.profiles()?.first().map(|p| p.id);
+            match next {
+                Some(n) => self.set_setting(ACTIVE, &n.to_string())?,
+                None => {
+                    self.conn()
+                        .execute("DELETE FROM settings WHERE name = ?1", [ACTIVE])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A named setting.
+    pub fn setting(&self, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, name: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            params![name, value],
+        )?;
+        Ok(())
+    }
+}

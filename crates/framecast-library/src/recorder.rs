@@ -1,0 +1,271 @@
+//! Events to rows: the write-ahead half of a job. Front ends pass every engine event through
+//! [`Recorder::observe`] before they show it, so a video's URL is committed before anyone sees
+//! it, and a crash one instruction later loses nothing.
+//!
+//! What is written: the phase and the job's state at once; a delivered video at once; a
+//! failure, a saved file or a failed download at once; progress, status words and download
+//! bytes at most once a second each (the next state change or the end records the rest). A
+//! write that fails is logged and the job goes on: the stream and the downloads are worth more
+//! than the record of them.
+
+use crate::{JobState, Library, Result, now_ms};
+use framecast_core::{ErrorKind, Event, JobId, JobResult, JobSpec, Phase};
+use rusqlite::params;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Throttled values are written at most this often.
+const EVERY: Duration = Duration::from_secs(1);
+
+/// Records one job's events.
+pub struct Recorder {
+    library: Arc<Library>,
+    job: String,
+    /// Names the files of videos still to arrive (absent when recovering downloads).
+    spec: Option<JobSpec>,
+    last: Mutex<HashMap<Throttled, Instant>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Throttled {
+    Status,
+    Progress,
+    Download(u8),
+}
+
+impl Recorder {
+    /// The recorder of a job that was begun with [`Library::begin_job`].
+    pub fn new(library: Arc<Library>, spec: &JobSpec) -> Self {
+        let mut spec = spec.clone();
+        // The frames are stored already; only names are needed from here.
+        spec.request.first_frame = None;
+        spec.request.last_frame = None;
+        Self {
+            library,
+            job: spec.id.to_string(),
+            spec: Some(spec),
+            last: Mutex::default(),
+        }
+    }
+
+    /// The recorder of a job whose unfinished downloads are being continued.
+    pub fn resuming(library: Arc<Library>, job: &JobId) -> Self {
+        Self {
+            library,
+            job: job.to_string(),
+            spec: None,
+            last: Mutex::default(),
+        }
+    }
+
+    pub fn job_id(&self) -> &str {
+        &self.job
+    }
+
+    /// Records what `event` changes. Call it before showing the event to anyone.
+    pub fn observe(&self, event: &Event) {
+        if let Err(e) = self.write(event) {
+            tracing::error!(%e, job = %self.job, "the library could not record an event");
+        }
+    }
+
+    fn due(&self, what: Throttled) -> bool {
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        match last.get(&what) {
+            Some(t) if now.duration_since(*t) < EVERY => false,
+            _ => {
+                last.insert(what, now);
+                true
+            }
+        }
+    }
+
+    fn write(&self, event: &Event) -> Result<()> {
+        let conn = || self.library.conn();
+        let job = &self.job;
+        let now = now_ms();
+        match event {
+            Event::Status {
+                phase: Some(phase),
+                text,
+            } => {
+                conn().execute(
+                    "UPDATE jobs SET phase = ?2, status_text = coalesce(?3, status_text),
+                       state = CASE WHEN ?4 AND state = 'running' THEN 'downloading' ELSE state END,
+                       updated_at = ?5
+                     WHERE id = ?1",
+                    params![
+                        job,
+                        phase_str(*phase),
+                        text,
+                        *phase == Phase::Downloading,
+                        now
+                    ],
+                )?;
+            }
+            Event::Status { phase: None, text } => {
+                if self.due(Throttled::Status) {
+                    conn().execute(
+                        "UPDATE jobs SET status_text = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![job, text, now],
+                    )?;
+                }
+            }
+            Event::Progress { percent } => {
+                if self.due(Throttled::Progress) {
+                    conn().execute(
+                        "UPDATE jobs SET progress = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![job, percent, now],
+                    )?;
+                }
+            }
+            Event::Video { index, url } => {
+                let target = self.spec.as_ref().and_then(|s| s.video_path(*index));
+                let state = if target.is_some() {
+                    "downloading"
+                } else {
+                    "link_only"
+                };
+                conn().execute(
+                    "INSERT INTO videos (job_id, idx, url, delivered_at, state, path)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                    params![
+                        job,
+                        index,
+                        url,
+                        now,
+                        state,
+                        target.map(|t| t.display().to_string())
+                    ],
+                )?;
+            }
+            Event::VideoFailed { index, reason } => {
+                let conn = conn();
+                let before: Option<String> =
+                    conn.query_row("SELECT failures FROM jobs WHERE id = ?1", [job], |r| {
+                        r.get(0)
+                    })?;
+                let mut failures: Vec<crate::jobs::FailureRecord> = before
+                    .and_then(|f| serde_json::from_str(&f).ok())
+                    .unwrap_or_default();
+                failures.push(crate::jobs::FailureRecord {
+                    index: *index,
+                    reason: reason.clone(),
+                });
+                conn.execute(
+                    "UPDATE jobs SET failures = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![
+                        job,
+                        serde_json::to_string(&failures).unwrap_or_default(),
+                        now
+                    ],
+                )?;
+            }
+            Event::Download {
+                index,
+                bytes,
+                total,
+            } => {
+                if self.due(Throttled::Download(*index)) {
+                    conn().execute(
+                        "UPDATE videos SET bytes = ?3, total = ?4
+                         WHERE job_id = ?1 AND idx = ?2 AND state = 'downloading'",
+                        params![job, index, clamp(*bytes), total.map(clamp)],
+                    )?;
+                }
+            }
+            Event::Saved { index, path, bytes } => {
+                conn().execute(
+                    "UPDATE videos SET state = 'saved', path = ?3, bytes = ?4, total = ?4,
+                       saved_at = ?5, error = NULL
+                     WHERE job_id = ?1 AND idx = ?2",
+                    params![job, index, path.display().to_string(), clamp(*bytes), now],
+                )?;
+            }
+            Event::DownloadFailed { index, error } => {
+                let state = match error.kind {
+                    // Stopped, not failed: the part file stays and a later start continues it.
+                    ErrorKind::Cancelled => return Ok(()),
+                    ErrorKind::Expired => "expired",
+                    _ => "failed",
+                };
+                conn().execute(
+                    "UPDATE videos SET state = ?3, error = ?4
+                     WHERE job_id = ?1 AND idx = ?2 AND state = 'downloading'",
+                    params![
+                        job,
+                        index,
+                        state,
+                        serde_json::to_string(error).unwrap_or_default()
+                    ],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records how the job ended.
+    pub fn finish(&self, result: &JobResult) {
+        if let Err(e) = self.write_finish(result) {
+            tracing::error!(%e, job = %self.job, "the library could not record a job's end");
+        }
+    }
+
+    fn write_finish(&self, result: &JobResult) -> Result<()> {
+        let state = final_state(result);
+        let failures: Vec<_> = result
+            .failures
+            .iter()
+            .map(|f| crate::jobs::FailureRecord {
+                index: f.index,
+                reason: f.reason.clone(),
+            })
+            .collect();
+        let error = result.error.as_ref().map(|e| {
+            serde_json::to_string(&framecast_core::ErrorReport::from(e)).unwrap_or_default()
+        });
+        let now = now_ms();
+        self.library.conn().execute(
+            "UPDATE jobs SET state = ?2, phase = NULL, progress = coalesce(?3, progress),
+               error = ?4, failures = ?5, transcript = ?6, finished_at = ?7, updated_at = ?7
+             WHERE id = ?1",
+            params![
+                self.job,
+                state.as_str(),
+                result.last_progress,
+                error,
+                serde_json::to_string(&failures).unwrap_or_default(),
+                serde_json::to_string(&result.transcript).unwrap_or_default(),
+                now
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// How a job ended, from its result: the videos that arrived decide, not the last error.
+pub fn final_state(result: &JobResult) -> JobState {
+    let arrived = result.videos.len();
+    match result.error.as_ref().map(framecast_core::Error::kind) {
+        _ if arrived >= usize::from(result.requested) => JobState::Done,
+        Some(ErrorKind::Cancelled) => JobState::Cancelled,
+        _ if arrived > 0 => JobState::Partial,
+        _ => JobState::Failed,
+    }
+}
+
+fn phase_str(phase: Phase) -> String {
+    serde_json::to_value(phase)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,186 @@
+//! Delivered videos: one row each, from the moment the URL arrives, through the download, to the
+//! file (or the reason there is none).
+
+use crate::{Library, LibraryError, Result};
+use framecast_core::ErrorReport;
+use framecast_core::id::parse_video_id;
+use framecast_core::sidecar::VideoOrigin;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// What became of a delivered video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum VideoState {
+    /// Its URL is known and it is being (or is to be) downloaded.
+    Downloading,
+    Saved,
+    /// The download failed; it can be tried again while the link lives.
+    Failed,
+    /// The link was refused or has expired; the URL is kept.
+    Expired,
+    /// The person chose not to keep it.
+    Discarded,
+    /// Only the link was asked for.
+    LinkOnly,
+}
+
+impl VideoState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Downloading => "downloading",
+            Self::Saved => "saved",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Discarded => "discarded",
+            Self::LinkOnly => "link_only",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "downloading" => Self::Downloading,
+            "saved" => Self::Saved,
+            "expired" => Self::Expired,
+            "discarded" => Self::Discarded,
+            "link_only" => Self::LinkOnly,
+            _ => Self::Failed,
+        }
+    }
+}
+
+/// One delivered video.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct VideoRecord {
+    /// `<job id>-<index>`.
+    pub id: String,
+    pub job_id: String,
+    pub index: u8,
+    pub url: String,
+    /// Unix milliseconds.
+    pub delivered_at: i64,
+    pub state: VideoState,
+    /// Where it is going while downloading; where it is once saved.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub path: Option<PathBuf>,
+    pub bytes: u64,
+    pub total: Option<u64>,
+    pub error: Option<ErrorReport>,
+    pub saved_at: Option<i64>,
+}
+
+impl VideoRecord {
+    /// The file, when the video is saved and the file is still there.
+    pub fn file(&self) -> Option<&std::path::Path> {
+        self.path
+            .as_deref()
+            .filter(|p| self.state == VideoState::Saved && p.is_file())
+    }
+}
+
+const COLUMNS: &str = "job_id, idx, url, delivered_at, state, path, bytes, total, error, saved_at";
+
+fn read_video(r: &Row<'_>) -> rusqlite::Result<VideoRecord> {
+    let job_id: String = r.get(0)?;
+    let index: u8 = r.get(1)?;
+    Ok(VideoRecord {
+        id: format!("{job_id}-{index}"),
+        job_id,
+        index,
+        url: r.get(2)?,
+        delivered_at: r.get(3)?,
+        state: VideoState::parse(&r.get::<_, String>(4)?),
+        path: r.get::<_, Option<String>>(5)?.map(PathBuf::from),
+        bytes: r.get::<_, i64>(6)?.try_into().unwrap_or(0),
+        total: r
+            .get::<_, Option<i64>>(7)?
+            .and_then(|t| u64::try_from(t).ok()),
+        error: r
+            .get::<_, Option<String>>(8)?
+            .and_then(|e| serde_json::from_str(&e).ok()),
+        saved_at: r.get(9)?,
+    })
+}
+
+pub(crate) fn of_job(conn: &Connection, job: &str) -> Result<Vec<VideoRecord>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM videos WHERE job_id = ?1 ORDER BY idx"
+    ))?;
+    Ok(stmt
+        .query_map([job], read_video)?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+impl Library {
+    /// A video by its id (`<job id>-<index>`).
+    pub fn video(&self, video_id: &str) -> Result<VideoRecord> {
+        let (job, index) = parse_video_id(video_id)
+            .map_err(|_| LibraryError::NotFound(format!("video {video_id}")))?;
+        self.conn()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM videos WHERE job_id = ?1 AND idx = ?2"),
+                params![job.to_string(), index],
+                read_video,
+            )
+            .optional()?
+            .ok_or_else(|| LibraryError::NotFound(format!("video {video_id}")))
+    }
+
+    /// Where a video came from, as its sidecar says it.
+    pub fn origin(&self, video: &VideoRecord) -> Result<VideoOrigin> {
+        let conn = self.conn();
+        let job = conn
+            .query_row(
+                &format!("SELECT {} FROM jobs WHERE id = ?1", crate::jobs::COLUMNS),
+                [&video.job_id],
+                crate::jobs::read_job,
+            )
+            .optional()?
+            .ok_or_else(|| LibraryError::NotFound(format!("job {}", video.job_id)))?;
+        Ok(origin_of(&job, video))
+    }
+
+    /// The person does not want the unfinished downloads of a job: they stop counting as
+    /// unfinished. Returns where their partial files are, to remove.
+    pub fn discard_downloads(&self, job: &str) -> Result<Vec<PathBuf>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "UPDATE videos SET state = 'discarded'
+             WHERE job_id = ?1 AND state IN ('downloading', 'failed') RETURNING path",
+        )?;
+        let paths = stmt
+            .query_map([job], |r| r.get::<_, Option<String>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(paths.into_iter().flatten().map(PathBuf::from).collect())
+    }
+}
+
+/// The sidecar's view of a recorded video.
+pub(crate) fn origin_of(job: &crate::JobRecord, video: &VideoRecord) -> VideoOrigin {
+    let time = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(framecast_core::job::rfc3339)
+            .unwrap_or_default()
+    };
+    VideoOrigin {
+        job_id: job.id.clone(),
+        prompt: job.prompt.clone(),
+        model: job.model.clone(),
+        n: job.n,
+        index: video.index,
+        frames_sha256: job
+            .start_frame
+            .iter()
+            .chain(&job.end_frame)
+            .cloned()
+            .collect(),
+        gateway_host: job.gateway_host.clone(),
+        source_url: video.url.clone(),
+        requested_at: time(job.created_at),
+        delivered_at: time(video.delivered_at),
+    }
+}
