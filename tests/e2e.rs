@@ -105,6 +105,16 @@ async fn launch(base_url: &str, videos: &Path, saves: &Path) -> App {
 
 /// Starts Framecast; without a base URL nothing is set up (a first start).
 async fn launch_with(base_url: Option<&str>, videos: &Path, saves: &Path) -> App {
+    launch_env(base_url, videos, saves, &[]).await
+}
+
+/// Starts Framecast with `env` added to its environment.
+async fn launch_env(
+    base_url: Option<&str>,
+    videos: &Path,
+    saves: &Path,
+    env: &[(&str, &str)],
+) -> App {
     let (xvfb, display) = xvfb();
     let port = free_port();
     let profile = videos.with_file_name("profile");
@@ -117,6 +127,7 @@ async fn launch_with(base_url: Option<&str>, videos: &Path, saves: &Path) -> App
             .env("FRAMECAST_BASE_URL", base_url)
             .env("FRAMECAST_API_KEY", KEY);
     }
+    driver.envs(env.iter().copied());
     let driver = driver
         .arg(format!("--port={port}"))
         .env("DISPLAY", &display)
@@ -838,4 +849,59 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_route_job_survives_quitting_the_app() {
+    let mock = MockGateway::start(MockConfig {
+        api_key: Some(KEY.to_owned()),
+        tick: Duration::from_millis(120),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let (videos, saves) = (temp.path().join("videos"), temp.path().join("saves"));
+    let env = [("FRAMECAST_ROUTE", "task"), ("FRAMECAST_POLL_MS", "150")];
+    let app = launch_env(Some(&mock.base_url()), &videos, &saves, &env).await;
+    app.set_prompt("A harbour at dawn, slowly #task-slow").await;
+    app.generate().await;
+    let job = app.newest_job_in(&["queued", "generating"], 20).await;
+    let creates = || {
+        mock.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/v1/videos"))
+            .count()
+    };
+    assert_eq!(creates(), 1);
+    app.js("window.__TAURI_INTERNALS__.invoke('test_close')", vec![])
+        .await;
+    app.find("quit-now").await;
+    let _ = app
+        .client
+        .execute(
+            "setTimeout(() => document.querySelector(\"[data-testid='quit-now']\").click(), 0)",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    std::mem::drop(app);
+
+    // Framecast starts again: the task is watched again, its video saved, and it plays.
+    let app = launch_env(Some(&mock.base_url()), &videos, &saves, &env).await;
+    app.until(
+        "the task's video after the restart",
+        60,
+        &format!(
+            "const c = {}; return c && c.dataset.phase === 'done' &&
+               c.querySelector(\"[data-testid='video'][data-local='true']\") !== null",
+            card(&job)
+        ),
+    )
+    .await;
+    let played = play_first(&app, &card(&job)).await;
+    assert!(played["error"].is_null(), "{played}");
+    assert!(played["time"].as_f64().unwrap_or(0.0) > 0.1, "{played}");
+    app.client.close().await.unwrap();
+    assert_eq!(creates(), 1, "the task was never created again");
 }

@@ -166,6 +166,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "success; video links send their bytes three at a time",
     ),
     (
+        "task-url",
+        "task route: the finished task object carries its video's URL",
+    ),
+    (
         "task-json-content",
         "task route: the result is JSON carrying the video's URL",
     ),

@@ -5,7 +5,9 @@
 //!
 //! A task's life is told by the time since it was created, in ticks of the mock's pace, so tests
 //! and the demo see a real progression. The scenario (`/s/<name>/v1/videos` or a `#name` word in
-//! the prompt) picks how it goes: `success` (the default), `task-json-content`, `task-failed`
+//! the prompt) picks how it goes: `success` (the default: the result comes as bytes from the
+//! content route), `task-url` (the finished task carries its video's URL), `task-json-content`,
+//! `task-failed`
 //! (a policy refusal), `task-slow`, `task-constant-progress`, `task-429` (the first polls are
 //! rate-limited, with `Retry-After`), `task-expired` (done, but its result is gone), `task-id-field`
 //! (answers `task_id`), and `task-lost-create` (the task is made, the answer never arrives).
@@ -199,7 +201,7 @@ fn status_of(task: &Task, tick: Duration) -> (&'static str, Option<u32>) {
         return ("completed", Some(100));
     }
     if ticks == 0 {
-        return ("queued", Some(0));
+        return ("queued", None);
     }
     let progress = if task.scenario == "task-constant-progress" {
         50
@@ -259,7 +261,7 @@ fn poll_task(shared: &Shared, id: &str, headers: &HeaderMap) -> Response {
             "code": "content_policy_violation",
         });
     }
-    if status == "completed" && task.scenario != "task-expired" {
+    if status == "completed" && task.scenario == "task-url" {
         body["video_url"] = json!(format!("{}/videos/{id}.mp4", shared.base));
         body["expires_at"] = json!(1_762_268_211);
     }
