@@ -4,5 +4,6 @@
 pub mod app;
 pub mod frames;
 pub mod jobs;
+pub mod open;
 pub mod test_hooks;
 pub mod videos;

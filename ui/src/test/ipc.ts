@@ -44,17 +44,22 @@ export function installIpc(handlers: Record<string, Handler> = {}): Ipc {
   };
   const indices = new Map<number, number>();
   mockWindows("main");
-  mockIPC((cmd, payload) => {
-    const args = (payload ?? {}) as Record<string, unknown>;
-    ipc.calls.push({ cmd, args });
-    if (cmd === "start_job") ipc.channels.push(args.onEvent as { id: number });
-    if (cmd === "resume_downloads") ipc.resumeChannel = args.onUpdate as { id: number };
-    const handler = handlers[cmd];
-    if (handler) return handler(args);
-    if (cmd === "recent_jobs") return [];
-    if (cmd === "resume_downloads") return 0;
-    return null;
-  });
+  mockIPC(
+    (cmd, payload) => {
+      const args = (payload ?? {}) as Record<string, unknown>;
+      ipc.calls.push({ cmd, args });
+      if (cmd === "start_job") ipc.channels.push(args.onEvent as { id: number });
+      if (cmd === "resume_downloads") ipc.resumeChannel = args.onUpdate as { id: number };
+      const handler = handlers[cmd];
+      if (handler) return handler(args);
+      if (cmd === "recent_jobs") return [];
+      if (cmd === "resume_downloads") return 0;
+      if (cmd === "opened_files") return [];
+      return null;
+    },
+    // Events go through the mock too: `emit` from a test reaches the app's `listen`.
+    { shouldMockEvents: true },
+  );
   return ipc;
 }
 
