@@ -3,6 +3,7 @@
 //! source tree. `framecast START END` opens with both frames in their slots; a second
 //! `framecast IMAGE` while it runs hands its image to the running window and exits, leaving one
 //! window. The single-instance hand-over goes over a private D-Bus session bus of the test's own.
+//! Then the About panel shows the version and the embedded licences (and is shot for the docs).
 //!
 //! scripts/test-package runs it after unpacking the `.deb`:
 //! `FRAMECAST_PACKAGE_ROOT=<unpacked> cargo test --test package -- --ignored`.
@@ -195,5 +196,88 @@ async fn the_packaged_app_opens_images_and_a_second_launch_hands_over_to_the_fir
         .to_owned();
     assert!(end.contains("1280×720"), "the end frame stays: {end}");
     assert_eq!(client.windows().await.unwrap().len(), 1, "one window");
+
+    about_panel(&client).await;
     client.close().await.unwrap();
+}
+
+/// The About panel of the installed app: its version, and the licences it embeds. Shot in light
+/// and dark, English and Chinese, for docs/screenshots.
+async fn about_panel(client: &Client) {
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    let click = |id: &str| format!("document.querySelector(\"[data-testid='{id}']\").click()");
+    let version = env!("CARGO_PKG_VERSION");
+    client.execute(&click("about-open"), vec![]).await.unwrap();
+    until(
+        client,
+        "the About panel",
+        10,
+        &format!(
+            "const d = document.querySelector(\"[data-testid='about-dialog']\");
+             return d && d.open && d.innerText.includes('Version {version}') && d.innerText.includes('MIT');"
+        ),
+    )
+    .await;
+    let shoot = async |name: &str| {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(shots.join(name), png).unwrap();
+    };
+    shoot("about.png").await;
+    client
+        .execute(&click("about-show-licences"), vec![])
+        .await
+        .unwrap();
+    let text = until(
+        client,
+        "the third-party licences",
+        10,
+        "const p = document.querySelector(\"[data-testid='about-licences']\"); return p && p.textContent;",
+    )
+    .await;
+    let text = text.as_str().unwrap();
+    for words in [
+        "the Rust crates",
+        "the UI's JavaScript packages",
+        "## svelte ",
+        "tauri 2.",
+    ] {
+        assert!(text.contains(words), "the embedded licences lack {words:?}");
+    }
+    shoot("about-licences.png").await;
+
+    // Theme: System → Light → Dark. Language: the top bar's toggle, behind the modal panel.
+    let dark = "return document.documentElement.dataset.theme === 'dark'";
+    for _ in 0..3 {
+        if client.execute(dark, vec![]).await.unwrap() == json!(true) {
+            break;
+        }
+        client
+            .execute(&click("theme-toggle"), vec![])
+            .await
+            .unwrap();
+    }
+    until(client, "the dark theme", 5, dark).await;
+    shoot("about-licences-dark.png").await;
+    client.execute(&click("lang-toggle"), vec![]).await.unwrap();
+    until(
+        client,
+        "the Chinese panel",
+        5,
+        &format!("return document.querySelector(\"[data-testid='about-version']\").innerText.includes('版本 {version}')"),
+    )
+    .await;
+    shoot("about-zh-dark.png").await;
+    client
+        .execute(&click("theme-toggle"), vec![])
+        .await
+        .unwrap();
+    until(
+        client,
+        "the light theme again",
+        5,
+        "return document.documentElement.dataset.theme !== 'dark'",
+    )
+    .await;
+    shoot("about-zh.png").await;
 }
