@@ -66,22 +66,22 @@ mod tests {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         });
         let cwd = std::env::temp_dir();
+        // An absolute path elsewhere (built from the temporary directory, so it has a drive
+        // letter on Windows too).
+        let sky = cwd.join("elsewhere").join("sky.jpg");
+        let sky_arg = sky.to_string_lossy().into_owned();
         let argv = [
             "/usr/bin/framecast",
             "--some-flag",
             "sea.png",
-            "/srv/sky.jpg",
+            sky_arg.as_str(),
             "x.png",
-        ];
+        ]
+        .map(|s| s.to_owned());
 
-        forwarded(
-            app.handle(),
-            argv.iter().map(|s| (*s).to_owned()).collect(),
-            cwd.display().to_string(),
-        );
+        forwarded(app.handle(), argv.to_vec(), cwd.display().to_string());
 
         let sea = cwd.join("sea.png");
-        let sky = PathBuf::from("/srv/sky.jpg");
         let drops = app.state::<Drops>();
         assert!(drops.was_dropped(&sea) && drops.was_dropped(&sky));
         assert!(!drops.was_dropped(&cwd.join("x.png")), "only two are taken");
