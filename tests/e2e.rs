@@ -12,85 +12,17 @@
 //! `--features test-hooks`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use framecast_mock::{MockConfig, MockGateway};
 use serde_json::{Value, json};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{Process, frame, free_port, xvfb};
 
 const KEY: &str = "sk-framecast-e2e";
-
-/// A child process stopped with SIGTERM when dropped (a SIGKILLed driver can leave its port held).
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts Xvfb on a free display number.
-fn xvfb() -> (Process, String) {
-    for n in 90..140 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        {
-            continue;
-        }
-        let child = Command::new("Xvfb")
-            .args([
-                &format!(":{n}"),
-                "-screen",
-                "0",
-                "1400x900x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is not installed (scripts/setup installs it)");
-        let process = Process(child);
-        for _ in 0..100 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (process, format!(":{n}"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("could not start Xvfb");
-}
-
-/// Writes a test frame: a gradient with a marker, `w`×`h`.
-fn frame(dir: &Path, name: &str, w: u32, h: u32, hue: u8) -> PathBuf {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        let r = (x * 255 / w) as u8;
-        let g = (y * 255 / h) as u8;
-        image::Rgb([r, g, hue])
-    });
-    let path = dir.join(name);
-    img.save(&path).unwrap();
-    path
-}
 
 struct App {
     client: Client,
@@ -118,6 +50,7 @@ async fn launch_env(
     let (xvfb, display) = xvfb();
     let port = free_port();
     let profile = videos.with_file_name("profile");
+    std::fs::create_dir_all(&profile).unwrap();
     let mut driver = Command::new("WebKitWebDriver");
     driver
         .env_remove("FRAMECAST_BASE_URL")
@@ -143,6 +76,9 @@ async fn launch_env(
         .env("XDG_DATA_HOME", profile.join("data"))
         .env("XDG_CONFIG_HOME", profile.join("config"))
         .env("XDG_CACHE_HOME", profile.join("cache"))
+        // No session bus: a Framecast the person runs must not receive this test's launches.
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_RUNTIME_DIR", &profile)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -258,6 +258,19 @@ const en = {
   savedAllTo: "Saved to {path}",
   elapsed: "Elapsed",
   close: "Close",
+
+  about: "About",
+  aboutLabel: "About Framecast",
+  aboutVersion: "Version {version}",
+  aboutLicence: "Framecast is free software under the MIT License.",
+  aboutCopyright: "© 2026 The Framecast developers",
+  aboutVideos: "Videos are saved in",
+  aboutLibrary: "The library is in",
+  aboutThirdParty: "Third-party licences",
+  aboutThirdPartyNote:
+    "Framecast is built on open-source packages. Their licences, as they ship in this build:",
+  aboutShowLicences: "Show the licences",
+  aboutLoading: "Loading…",
 } as const;
 
 export type Key = keyof typeof en;
@@ -510,6 +523,18 @@ const zh: Record<Key, string> = {
   savedAllTo: "已保存到 {path}",
   elapsed: "用时",
   close: "关闭",
+
+  about: "关于",
+  aboutLabel: "关于 Framecast",
+  aboutVersion: "版本 {version}",
+  aboutLicence: "Framecast 是以 MIT 许可证发布的自由软件。",
+  aboutCopyright: "© 2026 Framecast 开发者",
+  aboutVideos: "视频保存在",
+  aboutLibrary: "视频库位于",
+  aboutThirdParty: "第三方许可证",
+  aboutThirdPartyNote: "Framecast 使用了开源软件包。以下是本版本所含软件包的许可证：",
+  aboutShowLicences: "显示许可证",
+  aboutLoading: "正在加载……",
 };
 
 const tables: Record<Lang, Record<Key, string>> = { en, zh };
