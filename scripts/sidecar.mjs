@@ -19,14 +19,22 @@ const triple = process.env.TAURI_ENV_TARGET_TRIPLE || host;
 if (!triple) throw new Error("cannot tell the target triple (rustc -vV says no host)");
 const cross = triple !== host;
 
-const args = ["build", "--release", "-p", "framecast-cli", ...(cross ? ["--target", triple] : [])];
+// A debug package (FRAMECAST_PACKAGE_PROFILE=debug, the test command's) carries a debug CLI.
+const profile = process.env.FRAMECAST_PACKAGE_PROFILE === "debug" ? "debug" : "release";
+const args = [
+  "build",
+  ...(profile === "release" ? ["--release"] : []),
+  "-p",
+  "framecast-cli",
+  ...(cross ? ["--target", triple] : []),
+];
 execFileSync("cargo", args, { cwd: root, stdio: "inherit" });
 
 const { target_directory: targetDir } = JSON.parse(
   run("cargo", ["metadata", "--format-version", "1", "--no-deps"]),
 );
 const exe = triple.includes("windows") ? ".exe" : "";
-const built = join(targetDir, ...(cross ? [triple] : []), "release", `framecast-cli${exe}`);
+const built = join(targetDir, ...(cross ? [triple] : []), profile, `framecast-cli${exe}`);
 const dest = join(root, "binaries", `framecast-cli-${triple}${exe}`);
 mkdirSync(dirname(dest), { recursive: true });
 copyFileSync(built, dest);
