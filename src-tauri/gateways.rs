@@ -10,7 +10,8 @@
 use crate::error::IpcResult;
 use framecast_core::price::PriceTable;
 use framecast_core::proxy::Proxy;
-use framecast_core::{AuthScheme, Credentials, Error, ErrorKind, Gateway, Limits, Text};
+use framecast_core::task::{TaskClient, TaskPolicy};
+use framecast_core::{AuthScheme, Credentials, Error, ErrorKind, Gateway, Limits, RouteKind, Text};
 use framecast_library::{Keys, Library};
 use framecast_mock::{MockConfig, MockGateway};
 use secrecy::{ExposeSecret, SecretString};
@@ -37,8 +38,38 @@ pub struct EnvInForce {
 /// What a new job is sent with.
 pub struct Target {
     pub gateway: Gateway,
+    /// The task route's client, when the job takes that route.
+    pub tasks: Option<TaskClient>,
     pub proxy: Proxy,
     pub prices: PriceTable,
+    pub base_url: String,
+    pub profile_id: Option<i64>,
+}
+
+impl Target {
+    pub fn route(&self) -> RouteKind {
+        if self.tasks.is_some() {
+            RouteKind::Task
+        } else {
+            RouteKind::Stream
+        }
+    }
+}
+
+/// How often the task route is polled: `FRAMECAST_POLL_MS` sets the first wait (tests, the demo).
+pub fn task_policy(demo: bool) -> TaskPolicy {
+    let first = std::env::var("FRAMECAST_POLL_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .or(demo.then_some(Duration::from_millis(700)));
+    match first {
+        Some(first) => TaskPolicy {
+            first_poll: first,
+            max_poll: first * 4,
+        },
+        None => TaskPolicy::default(),
+    }
 }
 
 /// The app's gateways.
@@ -48,6 +79,8 @@ pub struct Gateways {
     env_base: Option<String>,
     env_key: Option<SecretString>,
     env_bearer: bool,
+    /// `FRAMECAST_ROUTE=task|stream`, over the profile's choice.
+    env_route: Option<RouteKind>,
     demo: Mutex<Option<Arc<MockGateway>>>,
     cached: Mutex<HashMap<i64, SecretString>>,
 }
@@ -63,6 +96,7 @@ impl Gateways {
             var("FRAMECAST_API_KEY").map(|k| SecretString::from(k.trim().to_owned())),
         );
         gateways.env_bearer = var("FRAMECAST_AUTH").as_deref() == Some("bearer");
+        gateways.env_route = var("FRAMECAST_ROUTE").map(|r| RouteKind::parse(r.trim()));
         gateways
     }
 
@@ -79,6 +113,7 @@ impl Gateways {
             env_base: base_url,
             env_key: key,
             env_bearer: false,
+            env_route: None,
             demo: Mutex::new(None),
             cached: Mutex::new(HashMap::new()),
         }
@@ -177,18 +212,33 @@ impl Gateways {
 
     /// What a job starting now is sent with.
     pub async fn target(&self) -> IpcResult<Target> {
+        let profile = self.library.active_profile().map_err(Error::from)?;
+        let route = self
+            .env_route
+            .or(profile.as_ref().map(|p| p.draft.route))
+            .unwrap_or_default();
         if let Some(mock) = self.demo() {
+            let base = mock.base_url();
+            let credentials = Credentials::new(DEMO_KEY, AuthScheme::Bare);
             return Ok(Target {
-                gateway: Gateway::new(
-                    &mock.base_url(),
-                    Credentials::new(DEMO_KEY, AuthScheme::Bare),
-                    Limits::default(),
-                )?,
+                gateway: Gateway::new(&base, credentials.clone(), Limits::default())?,
+                tasks: (route == RouteKind::Task)
+                    .then(|| {
+                        TaskClient::with_proxy(
+                            &base,
+                            credentials,
+                            Limits::default(),
+                            task_policy(true),
+                            &Proxy::None,
+                        )
+                    })
+                    .transpose()?,
                 proxy: Proxy::None,
                 prices: PriceTable::default(),
+                base_url: base,
+                profile_id: None,
             });
         }
-        let profile = self.library.active_profile().map_err(Error::from)?;
         let key = match (&self.env_key, &profile) {
             (Some(k), _) => Some(k.clone()),
             (None, Some(p)) => self.key(p.id).await?,
@@ -202,6 +252,7 @@ impl Gateways {
             )
             .into());
         };
+        let profile_id = profile.as_ref().map(|p| p.id);
         let draft = profile.map(|p| p.draft);
         let base = self
             .env_base
@@ -218,15 +269,51 @@ impl Gateways {
             None => Proxy::System,
         };
         let limits = draft.as_ref().map(|d| d.limits()).unwrap_or_default();
+        let credentials = Credentials::new(key.expose_secret(), scheme);
         Ok(Target {
-            gateway: Gateway::with_proxy(
-                &base,
-                Credentials::new(key.expose_secret(), scheme),
-                limits,
-                &proxy,
-            )?,
+            gateway: Gateway::with_proxy(&base, credentials.clone(), limits, &proxy)?,
+            tasks: (route == RouteKind::Task)
+                .then(|| {
+                    TaskClient::with_proxy(&base, credentials, limits, task_policy(false), &proxy)
+                })
+                .transpose()?,
             proxy,
             prices: draft.map(|d| d.prices).unwrap_or_default(),
+            base_url: base,
+            profile_id,
         })
+    }
+}
+
+impl Gateways {
+    /// The task route that job `job` was sent by, to watch its tasks again after a restart:
+    /// its recorded base URL, with the key of its profile (or the environment's).
+    pub async fn tasks_of(&self, job: &framecast_library::JobRecord) -> IpcResult<TaskClient> {
+        let key = match (job.profile_id, &self.env_key) {
+            (_, Some(k)) => Some(k.clone()),
+            (Some(id), None) => self.key(id).await?,
+            (None, None) => None,
+        };
+        let demo = self.demo().map(|m| m.base_url());
+        let base = job.base_url.clone().unwrap_or_default();
+        let key = key
+            .or_else(|| {
+                (demo.as_deref() == Some(base.as_str()))
+                    .then(|| SecretString::from(DEMO_KEY.to_owned()))
+            })
+            .ok_or_else(|| {
+                Error::with(
+                    ErrorKind::Auth,
+                    "the key of the gateway this job was sent to is no longer set up",
+                    "此任务所用网关的密钥已不再设置",
+                )
+            })?;
+        Ok(TaskClient::with_proxy(
+            &base,
+            Credentials::new(key.expose_secret(), job.auth_scheme),
+            Limits::default(),
+            task_policy(false),
+            &Proxy::System,
+        )?)
     }
 }

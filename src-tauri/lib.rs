@@ -6,6 +6,7 @@ mod commands;
 mod dialogs;
 mod error;
 mod gateways;
+pub mod launch;
 mod media;
 mod notify;
 mod state;
@@ -17,13 +18,22 @@ use commands::jobs::Recovered;
 use framecast_library::{Keys, Library};
 use gateways::Gateways;
 use media::Media;
-use state::{Drops, Folders, Frames, Jobs};
+use state::{Drops, Folders, Frames, Jobs, Opened};
+use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 
-/// Starts the app.
-pub fn run() {
+/// Starts the app, with `images` (from `framecast IMAGE [IMAGE]`) for the start and end slots.
+/// If Framecast already runs, hands the command line to it and exits instead.
+pub fn run(images: Vec<PathBuf>) {
     let app = tauri::Builder::default()
+        // First, so a second instance exits before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(
+            commands::open::forwarded,
+        ))
+        // Managed before any plugin runs, so a forwarded command line always finds them.
+        .manage(Drops::default())
+        .manage(Opened::default())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
@@ -53,7 +63,7 @@ pub fn run() {
             app.manage(Arc::new(notify::Shown::default()));
             notify::listen(app.handle());
             app.manage(Frames::default());
-            app.manage(Drops::default());
+            app.state::<Opened>().open(&app.state::<Drops>(), images);
             #[cfg(target_os = "linux")]
             if let Some(window) = app.get_webview_window("main") {
                 software_rendering(&window);
@@ -70,9 +80,26 @@ pub fn run() {
             _ => {}
         })
         .invoke_handler(handlers());
-    if let Err(e) = app.run(tauri::generate_context!()) {
-        eprintln!("Framecast could not start: {e}");
-        std::process::exit(1);
+    match app.build(tauri::generate_context!()) {
+        Ok(app) => app.run(on_run_event),
+        Err(e) => {
+            eprintln!("Framecast could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// macOS hands files opened from the Finder ("Open With", a drop on the Dock icon) to the
+/// running app as an event, not as arguments.
+fn on_run_event(_app: &tauri::AppHandle, _event: tauri::RunEvent) {
+    #[cfg(target_os = "macos")]
+    if let tauri::RunEvent::Opened { urls } = _event {
+        let images = urls
+            .iter()
+            .filter_map(|u| u.to_file_path().ok())
+            .take(launch::MAX_IMAGES)
+            .collect();
+        commands::open::offer(_app, images);
     }
 }
 
@@ -146,6 +173,7 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         jobs::recent_jobs,
         jobs::resume_downloads,
         jobs::busy,
+        open::opened_files,
         videos::save_video,
         videos::save_all,
         videos::reveal_video,

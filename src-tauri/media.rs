@@ -110,6 +110,9 @@ mod tests {
                 price_usd: None,
                 retry_of: None,
                 frames: Vec::new(),
+                route: framecast_core::RouteKind::Stream,
+                base_url: "https://gw.example".into(),
+                profile_id: None,
             })
             .unwrap();
         let file = dir.path().join("a b.mp4");

@@ -154,8 +154,9 @@ impl Drop for JobGuard {
     }
 }
 
-/// The files dropped on the window, as the OS reported them to Rust: the only paths
-/// `drop_frame` accepts from the web side, so a page cannot name any other file on the disk.
+/// The files the OS gave Rust: dropped on the window, or named on a command line (this
+/// process's, or one a second `framecast` forwarded). They are the only paths `drop_frame`
+/// accepts from the web side, so a page cannot name any other file on the disk.
 #[derive(Default)]
 pub struct Drops {
     paths: Mutex<Vec<PathBuf>>,
@@ -174,6 +175,30 @@ impl Drops {
 
     pub fn was_dropped(&self, path: &std::path::Path) -> bool {
         lock(&self.paths).iter().any(|p| p == path)
+    }
+}
+
+/// Images named on a command line that the window has not taken yet: this process's own
+/// (`framecast IMAGE [IMAGE]`), or those a second `framecast` handed over. Every path is
+/// registered in [`Drops`] before the window can learn of it.
+#[derive(Default)]
+pub struct Opened {
+    pending: Mutex<Vec<PathBuf>>,
+}
+
+impl Opened {
+    /// Offers `images` to the window; a newer launch's images replace any not yet taken.
+    pub fn open(&self, drops: &Drops, images: Vec<PathBuf>) {
+        if images.is_empty() {
+            return;
+        }
+        drops.dropped(&images);
+        *lock(&self.pending) = images;
+    }
+
+    /// The images not yet taken, start frame first; each is given out once.
+    pub fn take(&self) -> Vec<PathBuf> {
+        std::mem::take(&mut *lock(&self.pending))
     }
 }
 

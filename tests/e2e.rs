@@ -12,85 +12,17 @@
 //! `--features test-hooks`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use framecast_mock::{MockConfig, MockGateway};
 use serde_json::{Value, json};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{Process, frame, free_port, xvfb};
 
 const KEY: &str = "sk-framecast-e2e";
-
-/// A child process stopped with SIGTERM when dropped (a SIGKILLed driver can leave its port held).
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts Xvfb on a free display number.
-fn xvfb() -> (Process, String) {
-    for n in 90..140 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        {
-            continue;
-        }
-        let child = Command::new("Xvfb")
-            .args([
-                &format!(":{n}"),
-                "-screen",
-                "0",
-                "1400x900x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is not installed (scripts/setup installs it)");
-        let process = Process(child);
-        for _ in 0..100 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (process, format!(":{n}"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("could not start Xvfb");
-}
-
-/// Writes a test frame: a gradient with a marker, `w`×`h`.
-fn frame(dir: &Path, name: &str, w: u32, h: u32, hue: u8) -> PathBuf {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        let r = (x * 255 / w) as u8;
-        let g = (y * 255 / h) as u8;
-        image::Rgb([r, g, hue])
-    });
-    let path = dir.join(name);
-    img.save(&path).unwrap();
-    path
-}
 
 struct App {
     client: Client,
@@ -105,9 +37,20 @@ async fn launch(base_url: &str, videos: &Path, saves: &Path) -> App {
 
 /// Starts Framecast; without a base URL nothing is set up (a first start).
 async fn launch_with(base_url: Option<&str>, videos: &Path, saves: &Path) -> App {
+    launch_env(base_url, videos, saves, &[]).await
+}
+
+/// Starts Framecast with `env` added to its environment.
+async fn launch_env(
+    base_url: Option<&str>,
+    videos: &Path,
+    saves: &Path,
+    env: &[(&str, &str)],
+) -> App {
     let (xvfb, display) = xvfb();
     let port = free_port();
     let profile = videos.with_file_name("profile");
+    std::fs::create_dir_all(&profile).unwrap();
     let mut driver = Command::new("WebKitWebDriver");
     driver
         .env_remove("FRAMECAST_BASE_URL")
@@ -117,6 +60,7 @@ async fn launch_with(base_url: Option<&str>, videos: &Path, saves: &Path) -> App
             .env("FRAMECAST_BASE_URL", base_url)
             .env("FRAMECAST_API_KEY", KEY);
     }
+    driver.envs(env.iter().copied());
     let driver = driver
         .arg(format!("--port={port}"))
         .env("DISPLAY", &display)
@@ -132,6 +76,9 @@ async fn launch_with(base_url: Option<&str>, videos: &Path, saves: &Path) -> App
         .env("XDG_DATA_HOME", profile.join("data"))
         .env("XDG_CONFIG_HOME", profile.join("config"))
         .env("XDG_CACHE_HOME", profile.join("cache"))
+        // No session bus: a Framecast the person runs must not receive this test's launches.
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_RUNTIME_DIR", &profile)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -838,4 +785,59 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_route_job_survives_quitting_the_app() {
+    let mock = MockGateway::start(MockConfig {
+        api_key: Some(KEY.to_owned()),
+        tick: Duration::from_millis(120),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let (videos, saves) = (temp.path().join("videos"), temp.path().join("saves"));
+    let env = [("FRAMECAST_ROUTE", "task"), ("FRAMECAST_POLL_MS", "150")];
+    let app = launch_env(Some(&mock.base_url()), &videos, &saves, &env).await;
+    app.set_prompt("A harbour at dawn, slowly #task-slow").await;
+    app.generate().await;
+    let job = app.newest_job_in(&["queued", "generating"], 20).await;
+    let creates = || {
+        mock.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/v1/videos"))
+            .count()
+    };
+    assert_eq!(creates(), 1);
+    app.js("window.__TAURI_INTERNALS__.invoke('test_close')", vec![])
+        .await;
+    app.find("quit-now").await;
+    let _ = app
+        .client
+        .execute(
+            "setTimeout(() => document.querySelector(\"[data-testid='quit-now']\").click(), 0)",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    std::mem::drop(app);
+
+    // Framecast starts again: the task is watched again, its video saved, and it plays.
+    let app = launch_env(Some(&mock.base_url()), &videos, &saves, &env).await;
+    app.until(
+        "the task's video after the restart",
+        60,
+        &format!(
+            "const c = {}; return c && c.dataset.phase === 'done' &&
+               c.querySelector(\"[data-testid='video'][data-local='true']\") !== null",
+            card(&job)
+        ),
+    )
+    .await;
+    let played = play_first(&app, &card(&job)).await;
+    assert!(played["error"].is_null(), "{played}");
+    assert!(played["time"].as_f64().unwrap_or(0.0) > 0.1, "{played}");
+    app.client.close().await.unwrap();
+    assert_eq!(creates(), 1, "the task was never created again");
 }

@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
+import license, { type Dependency } from "rollup-plugin-license";
 import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 
@@ -33,11 +34,51 @@ function previewMedia(): Plugin {
   };
 }
 
+// The licences of the JavaScript packages that end up in the bundle (Svelte's runtime, Tauri's
+// API…), taken from the modules the build really includes, for the About panel. Each build
+// rewrites the committed file; `scripts/test` fails if that changed it.
+function uiLicences(dependencies: Dependency[]): string {
+  const entries = [...dependencies]
+    .sort((a, b) => `${a.name}@${a.version}`.localeCompare(`${b.name}@${b.version}`))
+    .map((d) => {
+      const head = `## ${d.name} ${d.version} (${d.license ?? "no licence stated"})`;
+      const text = (d.licenseText ?? "(the package ships no licence text)").trim();
+      const notice = d.noticeText ? `\n\n${d.noticeText.trim()}` : "";
+      return `${head}\n\n${text}${notice}\n`;
+    });
+  return [
+    "# Third-party licences: the UI's JavaScript packages",
+    "",
+    "The JavaScript packages bundled into Framecast's window, with their licences. Written by",
+    "the UI's build (rollup-plugin-license in ui/vite.config.ts) from the modules the bundle",
+    "really contains; do not edit by hand.",
+    "",
+    ...entries,
+  ].join("\n");
+}
+
 // Tauri serves the built files; `tauri dev` uses this dev server on a fixed port.
 export default defineConfig({
-  plugins: [svelte(), previewMedia()],
+  plugins: [
+    svelte(),
+    previewMedia(),
+    license({
+      thirdParty: {
+        multipleVersions: true,
+        output: {
+          file: join(import.meta.dirname, "../docs/third-party-licenses-ui.md"),
+          template: uiLicences,
+        },
+      },
+    }),
+  ],
   clearScreen: false,
-  server: { port: 1420, strictPort: true },
+  server: {
+    port: 1420,
+    strictPort: true,
+    // The About panel embeds the licence lists from the repository's docs/.
+    fs: { allow: [import.meta.dirname, join(import.meta.dirname, "../docs")] },
+  },
   build: {
     target: "safari15",
     outDir: "dist",

@@ -8,9 +8,10 @@ use crate::media::Media;
 use crate::notify::Notifier;
 use crate::state::{Activity, Busy, Folders, Frames, Jobs, Slot};
 use framecast_core::frames::PreparedFrame;
+use framecast_core::job::Route;
 use framecast_core::{
-    Controls, DownloadPolicy, Downloader, Error, ErrorReport, Event, Gateway, GenerationRequest,
-    JobId, JobResult, JobSpec, Phase,
+    Controls, DownloadPolicy, Downloader, Error, ErrorReport, Event, GenerationRequest, JobId,
+    JobResult, JobSpec, Phase,
 };
 use framecast_library::{JobRecord, JobState, Library, NewJob, Origin, Recorder};
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,15 @@ pub enum JobEvent {
     },
     Progress {
         percent: f32,
+    },
+    /// A task of the task route was created (and recorded).
+    Task {
+        index: u8,
+        id: String,
+    },
+    /// A task's creation was sent but its answer was lost.
+    TaskLost {
+        index: u8,
     },
     /// A video was delivered (and recorded): it can be played from `url` at once.
     Video {
@@ -109,17 +119,24 @@ pub async fn start_job<R: Runtime>(
     let folders = app.state::<Folders>();
     let (spec, frames) = spec_of(&request, &app.state::<Frames>(), &library, &folders)?;
     let target = app.state::<Arc<Gateways>>().target().await?;
-    let gateway = target.gateway;
     let downloader = Downloader::with_proxy(DownloadPolicy::default(), &target.proxy)?;
     library
         .begin_job(&NewJob {
             spec: &spec,
             origin: Origin::App,
-            gateway_host: gateway.endpoint().host_str().unwrap_or_default().to_owned(),
-            auth_scheme: gateway.credentials().scheme(),
+            gateway_host: target
+                .gateway
+                .endpoint()
+                .host_str()
+                .unwrap_or_default()
+                .to_owned(),
+            auth_scheme: target.gateway.credentials().scheme(),
             price_usd: Some(target.prices.per_video(&spec.request.model)),
             retry_of: request.retry_of.as_deref().map(JobId::parse).transpose()?,
             frames: frames.iter().map(Arc::as_ref).collect(),
+            route: target.route(),
+            base_url: target.base_url.clone(),
+            profile_id: target.profile_id,
         })
         .map_err(Error::from)?;
     let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(spec.id);
@@ -135,8 +152,13 @@ pub async fn start_job<R: Runtime>(
         let _guard = guard;
         reporter.activity.generating.store(true, Ordering::SeqCst);
         let emit = |event: Event| reporter.forward(event);
-        let result = framecast_core::job::run(&gateway, &downloader, &spec, &controls, &emit).await;
-        reporter.finish(&result, &gateway);
+        let route = match &target.tasks {
+            Some(tasks) => Route::Task(tasks),
+            None => Route::Stream(&target.gateway),
+        };
+        let result =
+            framecast_core::job::run_route(route, &downloader, &spec, &controls, &emit).await;
+        reporter.finish(&result);
         notifier.job_ended(&spec, &result);
     });
     Ok(())
@@ -262,6 +284,10 @@ pub async fn resume_downloads<R: Runtime>(
     let downloader = Downloader::with_proxy(DownloadPolicy::default(), &proxy)?;
     let mut count = 0;
     for job in recovered {
+        if !job.tasks.is_empty() {
+            count += u32::try_from(job.tasks.len()).unwrap_or(0);
+            watch_tasks(&app, job.clone(), &on_update).await?;
+        }
         if job.downloads.is_empty() {
             continue;
         }
@@ -304,6 +330,52 @@ pub async fn resume_downloads<R: Runtime>(
         });
     }
     Ok(count)
+}
+
+/// Watches again the tasks of a job taken over at start, and saves their videos.
+async fn watch_tasks<R: Runtime>(
+    app: &AppHandle<R>,
+    job: framecast_library::Recovered,
+    on_update: &Channel<JobUpdate>,
+) -> IpcResult<()> {
+    let library = app.state::<Arc<Library>>().inner().clone();
+    let client = app.state::<Arc<Gateways>>().tasks_of(&job.job).await?;
+    let Some(spec) = job.job.spec() else {
+        return Ok(());
+    };
+    let downloader = Downloader::new(DownloadPolicy::default())?;
+    let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(spec.id);
+    let channel = on_update.clone();
+    let job_id = job.job.id.clone();
+    let reporter = Reporter {
+        recorder: Recorder::new(library, &spec),
+        media: app.state::<Arc<Media>>().inner().clone(),
+        controls: controls.clone(),
+        activity,
+        send: Box::new(move |event| {
+            channel
+                .send(JobUpdate {
+                    job_id: job_id.clone(),
+                    event,
+                })
+                .is_ok()
+        }),
+    };
+    tauri::async_runtime::spawn(async move {
+        let _guard = guard;
+        reporter.activity.generating.store(true, Ordering::SeqCst);
+        let emit = |event: Event| reporter.forward(event);
+        let result = framecast_core::job::run_route(
+            Route::Watch(&client, &job.tasks),
+            &downloader,
+            &spec,
+            &controls,
+            &emit,
+        )
+        .await;
+        reporter.finish(&result);
+    });
+    Ok(())
 }
 
 /// The jobs taken over at start whose downloads wait for the window.
@@ -354,6 +426,8 @@ impl Reporter {
                 text: text.unwrap_or_default(),
             },
             Event::Progress { percent } => JobEvent::Progress { percent },
+            Event::Task { index, id } => JobEvent::Task { index, id },
+            Event::TaskLost { index } => JobEvent::TaskLost { index },
             Event::Video { index, url } => {
                 activity.downloads.fetch_add(1, Ordering::SeqCst);
                 JobEvent::Video { index, url }
@@ -390,16 +464,16 @@ impl Reporter {
         self.send(mapped);
     }
 
-    fn finish(&self, result: &JobResult, gateway: &Gateway) {
+    fn finish(&self, result: &JobResult) {
         self.recorder.finish(result);
         self.activity.generating.store(false, Ordering::SeqCst);
-        let redact = |line: &String| gateway.credentials().redact(line);
+        // The engine took the key out of the transcript already.
         self.send(JobEvent::Finished {
-            state: framecast_library::recorder::final_state(result),
+            state: self.recorder.final_state(result),
             requested: result.requested,
             delivered: u8::try_from(result.videos.len()).unwrap_or(u8::MAX),
             error: result.error.as_ref().map(ErrorReport::from),
-            transcript: result.transcript.iter().map(redact).collect(),
+            transcript: result.transcript.clone(),
         });
     }
 }

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod frames;
 pub mod jobs;
+pub mod open;
 pub mod settings;
 pub mod test_hooks;
 pub mod videos;

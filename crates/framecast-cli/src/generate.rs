@@ -7,11 +7,13 @@ use crate::frames::{self, Frame};
 use crate::output::Output;
 use crate::profile::KeyArgs;
 use clap::Args;
+use framecast_core::job::Route;
 use framecast_core::proxy::Proxy;
 use framecast_core::request::{DEFAULT_BASE_URL, DEFAULT_MODEL};
+use framecast_core::task::{TaskClient, TaskPolicy};
 use framecast_core::{
     AuthScheme, CancellationToken, Controls, Credentials, DownloadPolicy, Downloader, Error,
-    Gateway, GenerationRequest, JobId, JobResult, JobSpec, Lang, Limits,
+    Gateway, GenerationRequest, JobId, JobResult, JobSpec, Lang, Limits, RouteKind,
 };
 use framecast_library::{Keys, Library, NewJob, Origin, Profile, Recorder};
 use secrecy::ExposeSecret;
@@ -19,6 +21,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The `--route` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RouteArg {
+    Stream,
+    Task,
+}
 
 /// Later options override earlier ones, so scripts can append to a base command line.
 #[derive(Args)]
@@ -60,6 +69,11 @@ pub struct GenerateArgs {
     /// `system`, `none`, or a proxy URL (default: the active profile's, else `system`).
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
+    /// `stream`: the chat-completions stream (the gateway document's route); `task`: create a
+    /// task per video, poll it and fetch the result, so the job survives a dropped connection
+    /// (default: the active profile's route, else `stream`).
+    #[arg(long, value_name = "stream|task")]
+    route: Option<RouteArg>,
     /// Folder to save the videos in.
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
@@ -113,39 +127,61 @@ async fn job(args: &GenerateArgs, id: JobId, out: &Output, controls: &Controls) 
         Ok(l) => Arc::new(l),
         Err(e) => return JobResult::failed(args.n, e.into()),
     };
-    let (gateway, spec, frames, proxy, price) =
-        match prepare(args, id, &library, out, controls.generation()).await {
-            Ok(prepared) => prepared,
-            Err(e) => return JobResult::failed(args.n, e),
-        };
-    let downloader = match Downloader::with_proxy(DownloadPolicy::default(), &proxy) {
+    let p = match prepare(args, id, &library, out, controls.generation()).await {
+        Ok(prepared) => prepared,
+        Err(e) => return JobResult::failed(args.n, e),
+    };
+    let downloader = match Downloader::with_proxy(DownloadPolicy::default(), &p.proxy) {
         Ok(d) => d,
         Err(e) => return JobResult::failed(args.n, e),
     };
     let begun = library.begin_job(&NewJob {
-        spec: &spec,
+        spec: &p.spec,
         origin: Origin::Cli,
-        gateway_host: gateway.endpoint().host_str().unwrap_or_default().to_owned(),
-        auth_scheme: gateway.credentials().scheme(),
-        price_usd: Some(price),
+        gateway_host: p
+            .gateway
+            .endpoint()
+            .host_str()
+            .unwrap_or_default()
+            .to_owned(),
+        auth_scheme: p.gateway.credentials().scheme(),
+        price_usd: Some(p.price),
         retry_of: None,
-        frames: frames.iter().map(|f| &f.prepared).collect(),
+        frames: p.frames.iter().map(|f| &f.prepared).collect(),
+        route: p.route,
+        base_url: p.base_url.clone(),
+        profile_id: p.profile_id,
     });
     if let Err(e) = begun {
         return JobResult::failed(args.n, e.into());
     }
-    let recorder = Recorder::new(library, &spec);
+    let recorder = Recorder::new(library, &p.spec);
     let emit = |event| {
         recorder.observe(&event);
         out.event(&event);
     };
-    let result = framecast_core::job::run(&gateway, &downloader, &spec, controls, &emit).await;
+    let route = match &p.tasks {
+        Some(tasks) => Route::Task(tasks),
+        None => Route::Stream(&p.gateway),
+    };
+    let result = framecast_core::job::run_route(route, &downloader, &p.spec, controls, &emit).await;
     recorder.finish(&result);
     result
 }
 
-/// What `prepare` hands on: the gateway, the job, its frames, the proxy and the price per video.
-type Prepared = (Gateway, JobSpec, Vec<Frame>, Proxy, f64);
+/// Everything a job needs, checked before anything is recorded or sent.
+struct Prepared {
+    gateway: Gateway,
+    /// The task route's client, when the job takes that route.
+    tasks: Option<TaskClient>,
+    spec: JobSpec,
+    frames: Vec<Frame>,
+    proxy: Proxy,
+    price: f64,
+    route: RouteKind,
+    base_url: String,
+    profile_id: Option<i64>,
+}
 
 /// Everything that can be refused before sending: input, frames, key, URL. Each setting comes
 /// from its flag, else its environment variable, else the active profile, else the default.
@@ -213,12 +249,23 @@ async fn prepare(
     } else {
         draft.map_or(AuthScheme::Bare, |d| d.auth_scheme)
     };
-    let gateway = Gateway::with_proxy(
-        &base_url,
-        Credentials::new(key.expose_secret(), scheme),
-        limits,
-        &proxy,
-    )?;
+    let credentials = Credentials::new(key.expose_secret(), scheme);
+    let gateway = Gateway::with_proxy(&base_url, credentials.clone(), limits, &proxy)?;
+    let route = match args.route {
+        Some(RouteArg::Task) => RouteKind::Task,
+        Some(RouteArg::Stream) => RouteKind::Stream,
+        None => draft.map_or(RouteKind::Stream, |d| d.route),
+    };
+    let tasks = match route {
+        RouteKind::Task => Some(TaskClient::with_proxy(
+            &base_url,
+            credentials,
+            limits,
+            task_policy(),
+            &proxy,
+        )?),
+        RouteKind::Stream => None,
+    };
     let mut request = GenerationRequest {
         prompt: args.prompt.clone(),
         model: args.model.trim().to_owned(),
@@ -259,7 +306,33 @@ async fn prepare(
             .collect(),
         save_dir: (!args.no_download).then(|| args.out.clone()),
     };
-    Ok((gateway, spec, frames, proxy, price))
+    Ok(Prepared {
+        gateway,
+        tasks,
+        spec,
+        frames,
+        proxy,
+        price,
+        route,
+        base_url,
+        profile_id: profile.as_ref().map(|p| p.id),
+    })
+}
+
+/// How often the task route is polled: `FRAMECAST_POLL_MS` sets the first wait (tests and the
+/// demo make it short).
+pub fn task_policy() -> TaskPolicy {
+    let first = std::env::var("FRAMECAST_POLL_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis);
+    match first {
+        Some(first) => TaskPolicy {
+            first_poll: first,
+            max_poll: first * 4,
+        },
+        None => TaskPolicy::default(),
+    }
 }
 
 fn no_key() -> Error {

@@ -98,6 +98,7 @@ fn job_state(state: JobState, lang: Lang) -> &'static str {
         JobState::Failed => ("failed", "失败"),
         JobState::Cancelled => ("cancelled", "已取消"),
         JobState::Interrupted => ("interrupted", "已中断"),
+        JobState::Unknown => ("unknown", "结果未知"),
     };
     pick(lang, en, zh)
 }

@@ -105,6 +105,16 @@ impl Output {
                 bar.set_position((percent * 10.0) as u64);
                 bar.set_prefix(format!("{percent:.1}%"));
             }
+            Event::Task { index, id } => self.say(
+                &format!("  task {index} created: {id}"),
+                &format!("  已创建任务 {index}：{id}"),
+            ),
+            Event::TaskLost { index } => self.say(
+                &format!(
+                    "✘ task {index}: the answer to its creation was lost; it was not sent again"
+                ),
+                &format!("✘ 任务 {index}：没有收到创建的应答；请求没有被重新发送"),
+            ),
             Event::Video { index, url } => self.say(
                 &format!("✔ video {index} delivered: {url}"),
                 &format!("✔ 第 {index} 个视频已生成：{url}"),

@@ -56,6 +56,9 @@ struct AddArgs {
     /// `system` (the default), `none`, or a proxy URL (http://, https://, socks5://).
     #[arg(long, value_name = "URL", default_value = "system")]
     proxy: String,
+    /// Make videos through the task route (create, poll, fetch) instead of the stream.
+    #[arg(long)]
+    task_route: bool,
 }
 
 /// Where a key comes from on the command line.
@@ -129,6 +132,9 @@ async fn command(command: ProfileCommand, lang: Lang) -> Result<ExitCode, Error>
                 AuthScheme::Bare
             };
             draft.proxy = a.proxy;
+            if a.task_route {
+                draft.route = framecast_core::RouteKind::Task;
+            }
             let key = a.key.read()?;
             let profile = library.save_profile(None, &draft)?;
             if let Some(key) = key {
@@ -187,6 +193,7 @@ async fn command(command: ProfileCommand, lang: Lang) -> Result<ExitCode, Error>
                 &p.draft.proxy,
                 Duration::try_from_secs_f64(p.draft.connect_secs)
                     .unwrap_or(Duration::from_secs(20)),
+                p.draft.route,
             )
             .await;
             if json {

@@ -10,8 +10,14 @@
 use crate::history::video_state;
 use crate::output::{json_line, pick};
 use clap::Args;
-use framecast_core::{DownloadPolicy, Downloader, Error, Event, JobId, Lang};
-use framecast_library::{Library, Recorder, VideoState};
+use framecast_core::job::Route;
+use framecast_core::proxy::Proxy;
+use framecast_core::task::TaskClient;
+use framecast_core::{
+    Controls, Credentials, DownloadPolicy, Downloader, Error, Event, JobId, Lang, Limits,
+};
+use framecast_library::{Keys, Library, Recorder, VideoState};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -47,6 +53,84 @@ struct OfJob<'a> {
     job: &'a str,
     #[serde(flatten)]
     event: &'a Event,
+}
+
+/// Watches the tasks of the task route a stopped process left, and saves their videos; returns
+/// how many were saved and how many were not.
+async fn watch(
+    library: &Arc<Library>,
+    job: &framecast_library::Recovered,
+    downloader: &Downloader,
+    cancel: &framecast_core::CancellationToken,
+    json: bool,
+    lang: Lang,
+) -> (usize, usize) {
+    let record = &job.job;
+    let key = match record.profile_id {
+        Some(id) => library
+            .profile_key(&Keys::new(library.dir()), id)
+            .ok()
+            .flatten(),
+        None => None,
+    }
+    .or_else(|| {
+        std::env::var("FRAMECAST_API_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| SecretString::from(k.trim().to_owned()))
+    });
+    let (Some(key), Some(base), Some(spec)) = (key, &record.base_url, record.spec()) else {
+        eprintln!(
+            "{}",
+            pick(
+                lang,
+                "A task's gateway or key is no longer known: set FRAMECAST_API_KEY and run resume again.",
+                "已不知道任务的网关或密钥：请设置 FRAMECAST_API_KEY 后再次运行 resume。"
+            )
+        );
+        return (0, job.tasks.len());
+    };
+    let client = match TaskClient::with_proxy(
+        base,
+        Credentials::new(key.expose_secret(), record.auth_scheme),
+        Limits::default(),
+        crate::generate::task_policy(),
+        &Proxy::System,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}", e.message(lang));
+            return (0, job.tasks.len());
+        }
+    };
+    let recorder = Recorder::new(library.clone(), &spec);
+    let emit = |event: Event| {
+        recorder.observe(&event);
+        if json {
+            json_line(&OfJob {
+                job: &record.id,
+                event: &event,
+            });
+        }
+    };
+    let controls = Controls::new();
+    let stop = controls.clone();
+    let cancelled = cancel.clone();
+    tokio::spawn(async move {
+        cancelled.cancelled().await;
+        stop.discard();
+    });
+    let result = framecast_core::job::run_route(
+        Route::Watch(&client, &job.tasks),
+        downloader,
+        &spec,
+        &controls,
+        &emit,
+    )
+    .await;
+    recorder.finish(&result);
+    let saved = result.videos.iter().filter(|v| v.path.is_some()).count();
+    (saved, job.tasks.len().saturating_sub(saved))
 }
 
 pub async fn run(args: ResumeArgs) -> ExitCode {
@@ -96,6 +180,11 @@ pub async fn run(args: ResumeArgs) -> ExitCode {
         let Ok(job_id) = JobId::parse(id) else {
             continue;
         };
+        if !job.tasks.is_empty() {
+            let (s, f) = watch(&library, job, &downloader, &cancel, args.json, lang).await;
+            saved += s;
+            failed += f;
+        }
         let recorder = Recorder::resuming(library.clone(), &job_id);
         for pending in &job.downloads {
             let emit = |event: Event| {

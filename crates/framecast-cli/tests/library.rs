@@ -398,3 +398,74 @@ async fn a_kill_at_any_point_loses_no_paid_video() {
         "too few kill points in the middle of a download ({killed_mid_download})"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_created_before_a_kill_is_finished_by_resume_without_a_second_create() {
+    let mock = MockGateway::start(MockConfig {
+        tick: Duration::from_millis(150),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let (data, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut cmd = generate_in(
+        data.path(),
+        &mock.scenario_url("task-slow"),
+        out.path(),
+        &[
+            "--prompt",
+            "a task outlives its process",
+            "-n",
+            "2",
+            "--route",
+            "task",
+        ],
+    );
+    cmd.env("FRAMECAST_POLL_MS", "50");
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut tasks = 0;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        let v: Value = serde_json::from_str(&line).unwrap();
+        if v["type"] == "task" {
+            tasks += 1;
+            if tasks == 2 {
+                break;
+            }
+        }
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let creates = || {
+        mock.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/v1/videos"))
+            .count()
+    };
+    assert_eq!(creates(), 2);
+    let jobs = history(data.path(), &[]).await;
+    assert_eq!(jobs[0]["route"], "task");
+
+    let mut resume = cli_in(data.path());
+    resume
+        .args(["resume", "--json"])
+        .env("FRAMECAST_API_KEY", "sk-test")
+        .env("FRAMECAST_POLL_MS", "50");
+    let r = run(resume).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let jobs = history(data.path(), &[]).await;
+    assert_eq!(jobs[0]["state"], "done", "{}", jobs[0]);
+    for v in jobs[0]["videos"].as_array().unwrap() {
+        assert_eq!(v["state"], "saved");
+        assert_eq!(
+            std::fs::read(v["path"].as_str().unwrap()).unwrap(),
+            SAMPLE_MP4
+        );
+    }
+    assert_eq!(
+        creates(),
+        2,
+        "resume watches the tasks; it never creates one"
+    );
+    assert_eq!(integrity(data.path()), "ok");
+}

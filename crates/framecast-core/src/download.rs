@@ -64,6 +64,9 @@ impl Default for DownloadPolicy {
 pub struct Downloader {
     http: reqwest::Client,
     policy: DownloadPolicy,
+    /// The gateway's origin and `Authorization` value, for videos served by the gateway itself
+    /// (the task route's content URLs). Sent to that origin only, never to a CDN.
+    auth: Option<(String, reqwest::header::HeaderValue)>,
 }
 
 /// One attempt's failure: whether another attempt may help.
@@ -137,7 +140,23 @@ impl Downloader {
             .user_agent(concat!("Framecast/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::with(ErrorKind::Network, e.to_string(), e.to_string()))?;
-        Ok(Self { http, policy })
+        Ok(Self {
+            http,
+            policy,
+            auth: None,
+        })
+    }
+
+    /// The same downloader, sending the key to `gateway`'s origin (and nowhere else).
+    pub fn authorized(&self, gateway: &url::Url, credentials: &crate::Credentials) -> Self {
+        let mut value = reqwest::header::HeaderValue::from_str(&credentials.header_value()).ok();
+        if let Some(v) = &mut value {
+            v.set_sensitive(true);
+        }
+        Self {
+            auth: value.map(|v| (gateway.origin().ascii_serialization(), v)),
+            ..self.clone()
+        }
     }
 
     /// Saves `url` as `target` (or `target-2`, ... if that name is taken), continuing the
@@ -212,6 +231,11 @@ impl Downloader {
         progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
     ) -> std::result::Result<(), Attempt> {
         let mut request = self.http.get(url);
+        if let Some((origin, value)) = &self.auth
+            && url::Url::parse(url).is_ok_and(|u| &u.origin().ascii_serialization() == origin)
+        {
+            request = request.header(reqwest::header::AUTHORIZATION, value.clone());
+        }
         if part.written > 0 {
             request = request.header(RANGE, format!("bytes={}-", part.written));
         }

@@ -38,6 +38,11 @@ pub enum Event {
     },
     /// The gateway's progress, 0–100.
     Progress { percent: f32 },
+    /// A task of the task route was created: its id is the handle to its video, whatever
+    /// happens to this process.
+    Task { index: u8, id: String },
+    /// A task's creation was sent but its answer was lost: the gateway may have made it.
+    TaskLost { index: u8 },
     /// A video's URL arrived (it is paid for from here on).
     Video { index: u8, url: String },
     /// The gateway said a video (or, without an index, the job) failed.

@@ -17,6 +17,7 @@ use crate::id::JobId;
 use crate::naming::video_file_name;
 use crate::request::GenerationRequest;
 use crate::sidecar::{self, Sidecar, VideoOrigin};
+use crate::task::TaskClient;
 use crate::tracker::{Echo, Outcome, Video, VideoFailure};
 use chrono::{Local, SecondsFormat, Utc};
 use futures_util::StreamExt;
@@ -122,7 +123,58 @@ impl JobResult {
     }
 }
 
-/// Runs a job: generates, and saves each video as soon as it is delivered.
+/// Which of the gateway's routes a job takes: a profile's choice, recorded with each job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum RouteKind {
+    /// The chat-completions stream (the gateway document's route).
+    #[default]
+    Stream,
+    /// The task route: create, poll, fetch.
+    Task,
+}
+
+impl RouteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stream => "stream",
+            Self::Task => "task",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        if s == "task" {
+            Self::Task
+        } else {
+            Self::Stream
+        }
+    }
+}
+
+/// How a job's videos are made.
+#[derive(Debug, Clone, Copy)]
+pub enum Route<'a> {
+    /// The chat-completions stream: one POST, and its answer.
+    Stream(&'a Gateway),
+    /// The task route: one task per take, created and then watched.
+    Task(&'a TaskClient),
+    /// The task route, for tasks created earlier (recovery): watched, never created.
+    Watch(&'a TaskClient, &'a [(u8, String)]),
+}
+
+impl Route<'_> {
+    /// The gateway's host, for the sidecars.
+    fn host(&self) -> String {
+        let url = match self {
+            Self::Stream(g) => g.endpoint(),
+            Self::Task(t) | Self::Watch(t, _) => t.tasks_url(),
+        };
+        url.host_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// Runs a job through the stream: generates, and saves each video as soon as it is delivered.
 pub async fn run(
     gateway: &Gateway,
     downloader: &Downloader,
@@ -130,6 +182,25 @@ pub async fn run(
     controls: &Controls,
     emit: &(dyn Fn(Event) + Send + Sync),
 ) -> JobResult {
+    run_route(Route::Stream(gateway), downloader, spec, controls, emit).await
+}
+
+/// Runs a job by `route`: generates, and saves each video as soon as it is delivered.
+pub async fn run_route(
+    route: Route<'_>,
+    downloader: &Downloader,
+    spec: &JobSpec,
+    controls: &Controls,
+    emit: &(dyn Fn(Event) + Send + Sync),
+) -> JobResult {
+    // Videos on the task route's own content URLs are fetched with the key; nothing else is.
+    let downloader = &match route {
+        Route::Task(t) | Route::Watch(t, _) => {
+            downloader.authorized(t.tasks_url(), t.credentials())
+        }
+        Route::Stream(_) => downloader.clone(),
+    };
+    let host = route.host();
     let requested_at = Utc::now();
     let (videos_tx, mut videos_rx) = mpsc::unbounded_channel::<(Video, chrono::DateTime<Utc>)>();
     let pending = &AtomicUsize::new(0);
@@ -151,9 +222,16 @@ pub async fn run(
                 let _ = videos_tx.send((video, Utc::now()));
             }
         };
-        let outcome = gateway
-            .generate(&spec.request, controls.generation(), &mut forward)
-            .await;
+        let cancel = controls.generation();
+        let outcome = match route {
+            Route::Stream(gateway) => gateway.generate(&spec.request, cancel, &mut forward).await,
+            Route::Task(tasks) => tasks.generate(&spec.request, cancel, &mut forward).await,
+            Route::Watch(tasks, created) => {
+                tasks
+                    .watch(spec.request.n, created.to_vec(), cancel, &mut forward)
+                    .await
+            }
+        };
         if pending.load(Ordering::SeqCst) > 0 {
             emit(Event::Status {
                 phase: Some(Phase::Downloading),
@@ -178,7 +256,7 @@ pub async fn run(
                             dir_ready = Some(ensure_dir(dir).await);
                         }
                         let ready = dir_ready.clone().unwrap_or(Ok(()));
-                        let origin = origin(gateway, spec, &video, requested_at, delivered_at);
+                        let origin = origin(&host, spec, &video, requested_at, delivered_at);
                         running.push(async move {
                             let result = match ready {
                                 Ok(()) => save_video(downloader, &origin, &target, controls.downloads(), emit).await,
@@ -204,7 +282,7 @@ pub async fn run(
 }
 
 fn origin(
-    gateway: &Gateway,
+    host: &str,
     spec: &JobSpec,
     video: &Video,
     requested_at: chrono::DateTime<Utc>,
@@ -218,7 +296,7 @@ fn origin(
         n: request.n,
         index: video.index,
         frames_sha256: spec.frames_sha256.clone(),
-        gateway_host: gateway.endpoint().host_str().unwrap_or_default().to_owned(),
+        gateway_host: host.to_owned(),
         source_url: video.url.clone(),
         requested_at: rfc3339(requested_at),
         delivered_at: rfc3339(delivered_at),

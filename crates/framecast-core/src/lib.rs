@@ -5,6 +5,7 @@
 //! - [`frames`]: start and end frames, from whatever was dropped to data URLs of the right pixels;
 //! - [`request`]: the request, its JSON body, the endpoint URL and the key;
 //! - [`client`]: the one POST and the reading of its answer, with timeouts and cancellation;
+//! - [`task`]: the task route instead (create, poll, fetch): a generation that outlives its connection;
 //! - [`sse`]: the event-stream decoder (pure);
 //! - [`chunk`]: lenient reading of completion chunks (pure);
 //! - [`classify`]: what one line of gateway text means (pure);
@@ -37,6 +38,7 @@ pub mod redact;
 pub mod request;
 pub mod sidecar;
 pub mod sse;
+pub mod task;
 pub mod tracker;
 
 pub use client::{Gateway, Limits};
@@ -44,7 +46,7 @@ pub use download::{DownloadPolicy, Downloader};
 pub use error::{Error, ErrorKind, ErrorReport, Lang, Result, Text};
 pub use event::{Event, Phase};
 pub use id::JobId;
-pub use job::{Controls, JobResult, JobSpec, VideoResult};
+pub use job::{Controls, JobResult, JobSpec, RouteKind, VideoResult};
 pub use request::{AuthScheme, Credentials, GenerationRequest};
 pub use tokio_util::sync::CancellationToken;
 pub use tracker::{Outcome, Video};

@@ -100,7 +100,11 @@ impl<'a> Redactor<'a> {
                 index,
                 error: self.report(error),
             },
-            e @ (Event::Progress { .. } | Event::Download { .. } | Event::Saved { .. }) => e,
+            e @ (Event::Progress { .. }
+            | Event::Download { .. }
+            | Event::Saved { .. }
+            | Event::Task { .. }
+            | Event::TaskLost { .. }) => e,
         }
     }
 

@@ -4,7 +4,7 @@
 use crate::videos::VideoRecord;
 use crate::{Library, LibraryError, Result, now_ms};
 use framecast_core::frames::PreparedFrame;
-use framecast_core::{AuthScheme, ErrorReport, JobId, JobSpec};
+use framecast_core::{AuthScheme, ErrorReport, JobId, JobSpec, RouteKind};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,9 @@ pub enum JobState {
     /// The process running it ended before the stream did; what arrived is kept, and the
     /// request was not sent again.
     Interrupted,
+    /// A request went out but its answer was lost: the gateway may have made the video. It was
+    /// not sent again; the gateway's console tells.
+    Unknown,
 }
 
 impl JobState {
@@ -40,6 +43,7 @@ impl JobState {
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
             Self::Interrupted => "interrupted",
+            Self::Unknown => "unknown",
         }
     }
 
@@ -51,6 +55,7 @@ impl JobState {
             "partial" => Self::Partial,
             "cancelled" => Self::Cancelled,
             "interrupted" => Self::Interrupted,
+            "unknown" => Self::Unknown,
             _ => Self::Failed,
         }
     }
@@ -103,6 +108,10 @@ pub struct JobRecord {
     /// Where its videos are saved; `None` when only links are kept.
     pub save_dir: Option<String>,
     pub retry_of: Option<String>,
+    pub route: RouteKind,
+    /// Where the job was sent, when recorded (jobs of the task route are watched there again).
+    pub base_url: Option<String>,
+    pub profile_id: Option<i64>,
     pub state: JobState,
     pub phase: Option<framecast_core::Phase>,
     pub progress: Option<f64>,
@@ -125,6 +134,36 @@ pub struct NewJob<'a> {
     pub retry_of: Option<JobId>,
     /// The start frame, then the end frame, as sent.
     pub frames: Vec<&'a PreparedFrame>,
+    pub route: RouteKind,
+    /// Where the job's tasks can be asked about again (never the key).
+    pub base_url: String,
+    /// The profile whose key the job used, if any.
+    pub profile_id: Option<i64>,
+}
+
+impl JobRecord {
+    /// The job as the engine runs it, without its frames (they were sent already): what
+    /// watching its tasks again and naming its files need.
+    pub fn spec(&self) -> Option<JobSpec> {
+        Some(JobSpec {
+            id: JobId::parse(&self.id).ok()?,
+            request: framecast_core::GenerationRequest {
+                prompt: self.prompt.clone(),
+                model: self.model.clone(),
+                n: self.n,
+                first_frame: None,
+                last_frame: None,
+                stream: true,
+            },
+            frames_sha256: self
+                .start_frame
+                .iter()
+                .chain(&self.end_frame)
+                .cloned()
+                .collect(),
+            save_dir: self.save_dir.as_ref().map(std::path::PathBuf::from),
+        })
+    }
 }
 
 impl Library {
@@ -142,8 +181,9 @@ impl Library {
         let inserted = self.conn().execute(
             "INSERT INTO jobs (id, created_at, updated_at, origin, owner, prompt, model, n,
                                start_frame, end_frame, gateway_host, auth_scheme, price_usd,
-                               save_dir, retry_of, state)
-             VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'running')
+                               save_dir, retry_of, route, base_url, profile_id, state)
+             VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, 'running')
              ON CONFLICT (id) DO NOTHING",
             params![
                 spec.id.to_string(),
@@ -160,6 +200,9 @@ impl Library {
                 job.price_usd,
                 spec.save_dir.as_ref().map(|d| d.display().to_string()),
                 job.retry_of.map(|r| r.to_string()),
+                job.route.as_str(),
+                job.base_url,
+                job.profile_id,
             ],
         )?;
         if inserted == 0 {
@@ -244,7 +287,7 @@ fn limit_of(limit: usize) -> i64 {
 pub(crate) const COLUMNS: &str =
     "id, created_at, updated_at, finished_at, origin, prompt, model, n,
     start_frame, end_frame, gateway_host, auth_scheme, price_usd, save_dir, retry_of, state, phase,
-    progress, status_text, error, failures, transcript";
+    progress, status_text, error, failures, transcript, route, base_url, profile_id";
 
 pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
     let json = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
@@ -285,6 +328,9 @@ pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
         transcript: json(21)?
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),
+        route: RouteKind::parse(&r.get::<_, String>(22)?),
+        base_url: r.get(23)?,
+        profile_id: r.get(24)?,
         videos: Vec::new(),
     })
 }

@@ -10,6 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_library.sql"),
     include_str!("../migrations/0002_profiles.sql"),
+    include_str!("../migrations/0003_tasks.sql"),
 ];
 
 /// Brings the database to the newest schema.

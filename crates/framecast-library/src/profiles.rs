@@ -6,7 +6,8 @@ use crate::keys::{KeyStore, Keys, hint};
 use crate::{Library, LibraryError, Result, now_ms};
 use framecast_core::price::PriceTable;
 use framecast_core::proxy::Proxy;
-use framecast_core::{AuthScheme, Credentials, Error, Gateway, Limits};
+use framecast_core::task::{TaskClient, TaskPolicy};
+use framecast_core::{AuthScheme, Credentials, Error, Gateway, Limits, RouteKind};
 use rusqlite::{OptionalExtension, Row, params};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,9 @@ pub struct ProfileDraft {
     pub prices: PriceTable,
     pub default_model: Option<String>,
     pub default_count: u8,
+    /// The stream (the gateway document's chat route) or the task route.
+    #[serde(default)]
+    pub route: RouteKind,
 }
 
 impl ProfileDraft {
@@ -45,6 +49,7 @@ impl ProfileDraft {
             prices: PriceTable::default(),
             default_model: None,
             default_count: 1,
+            route: RouteKind::Stream,
         }
     }
 
@@ -95,6 +100,17 @@ impl ProfileDraft {
         Proxy::parse(&self.proxy)
     }
 
+    /// The task route of the gateway this profile describes, with `key`.
+    pub fn tasks(&self, key: &SecretString) -> framecast_core::Result<TaskClient> {
+        TaskClient::with_proxy(
+            &self.base_url,
+            Credentials::new(key.expose_secret(), self.auth_scheme),
+            self.limits(),
+            TaskPolicy::default(),
+            &self.proxy()?,
+        )
+    }
+
     /// The gateway this profile describes, with `key`.
     pub fn gateway(&self, key: &SecretString) -> framecast_core::Result<Gateway> {
         Gateway::with_proxy(
@@ -123,7 +139,7 @@ pub struct Profile {
 }
 
 const COLUMNS: &str = "id, name, base_url, auth_scheme, proxy, connect_secs, idle_secs,
-    overall_secs, prices, default_model, default_count, key_store, key_hint";
+    overall_secs, prices, default_model, default_count, key_store, key_hint, route";
 
 fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
     Ok(Profile {
@@ -146,6 +162,7 @@ fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
                 .unwrap_or_default(),
             default_model: r.get(9)?,
             default_count: r.get(10)?,
+            route: RouteKind::parse(&r.get::<_, String>(13)?),
         },
         key_store: r
             .get::<_, Option<String>>(11)?
@@ -217,6 +234,7 @@ impl Library {
             draft.default_count,
             now,
             id,
+            draft.route.as_str(),
         ];
         let written = {
             let conn = self.conn();
@@ -224,14 +242,18 @@ impl Library {
                 None => conn.execute(
                     "INSERT INTO profiles (name, base_url, auth_scheme, proxy, connect_secs,
                        idle_secs, overall_secs, prices, default_model, default_count,
-                       created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-                    &values[..11],
+                       created_at, updated_at, route)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13)",
+                    params![
+                        values[0], values[1], values[2], values[3], values[4], values[5],
+                        values[6], values[7], values[8], values[9], values[10], values[11],
+                        values[12]
+                    ],
                 ),
                 Some(_) => conn.execute(
                     "UPDATE profiles SET name = ?1, base_url = ?2, auth_scheme = ?3, proxy = ?4,
                        connect_secs = ?5, idle_secs = ?6, overall_secs = ?7, prices = ?8,
-                       default_model = ?9, default_count = ?10, updated_at = ?11
+                       default_model = ?9, default_count = ?10, updated_at = ?11, route = ?13
                      WHERE id = ?12",
                     values,
                 ),

@@ -25,6 +25,8 @@ pub struct Recorder {
     /// Names the files of videos still to arrive (absent when recovering downloads).
     spec: Option<JobSpec>,
     last: Mutex<HashMap<Throttled, Instant>>,
+    /// A task's creation lost its answer: the job's end is unknown, not failed.
+    lost: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +48,7 @@ impl Recorder {
             job: spec.id.to_string(),
             spec: Some(spec),
             last: Mutex::default(),
+            lost: Default::default(),
         }
     }
 
@@ -56,6 +59,7 @@ impl Recorder {
             job: job.to_string(),
             spec: None,
             last: Mutex::default(),
+            lost: Default::default(),
         }
     }
 
@@ -124,7 +128,29 @@ impl Recorder {
                     )?;
                 }
             }
+            Event::Task { index, id } => {
+                conn().execute(
+                    "INSERT INTO tasks (job_id, idx, task_id, state, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'watching', ?4, ?4)
+                     ON CONFLICT (job_id, idx) DO UPDATE SET task_id = excluded.task_id,
+                       state = 'watching', updated_at = excluded.updated_at",
+                    params![job, index, id, now],
+                )?;
+            }
+            Event::TaskLost { index } => {
+                self.lost.store(true, std::sync::atomic::Ordering::SeqCst);
+                conn().execute(
+                    "INSERT INTO tasks (job_id, idx, task_id, state, created_at, updated_at)
+                     VALUES (?1, ?2, NULL, 'lost', ?3, ?3) ON CONFLICT DO NOTHING",
+                    params![job, index, now],
+                )?;
+            }
             Event::Video { index, url } => {
+                conn().execute(
+                    "UPDATE tasks SET state = 'done', updated_at = ?3
+                     WHERE job_id = ?1 AND idx = ?2",
+                    params![job, index, now],
+                )?;
                 let target = self.spec.as_ref().and_then(|s| s.video_path(*index));
                 let state = if target.is_some() {
                     "downloading"
@@ -146,6 +172,13 @@ impl Recorder {
             }
             Event::VideoFailed { index, reason } => {
                 let conn = conn();
+                if let Some(i) = index {
+                    conn.execute(
+                        "UPDATE tasks SET state = 'failed', updated_at = ?3
+                         WHERE job_id = ?1 AND idx = ?2 AND state = 'watching'",
+                        params![job, i, now],
+                    )?;
+                }
                 let before: Option<String> =
                     conn.query_row("SELECT failures FROM jobs WHERE id = ?1", [job], |r| {
                         r.get(0)
@@ -209,6 +242,19 @@ impl Recorder {
         Ok(())
     }
 
+    /// How the job ended, as it is recorded: like [`final_state`], but `unknown` when a task's
+    /// creation lost its answer and not every video arrived.
+    pub fn final_state(&self, result: &JobResult) -> JobState {
+        let state = final_state(result);
+        if self.lost.load(std::sync::atomic::Ordering::SeqCst)
+            && matches!(state, JobState::Failed | JobState::Partial)
+        {
+            JobState::Unknown
+        } else {
+            state
+        }
+    }
+
     /// Records how the job ended.
     pub fn finish(&self, result: &JobResult) {
         if let Err(e) = self.write_finish(result) {
@@ -217,7 +263,7 @@ impl Recorder {
     }
 
     fn write_finish(&self, result: &JobResult) -> Result<()> {
-        let state = final_state(result);
+        let state = self.final_state(result);
         let failures: Vec<_> = result
             .failures
             .iter()

@@ -30,6 +30,8 @@ pub struct Recovered {
     /// Its state when its process stopped.
     pub was: JobState,
     pub downloads: Vec<PendingDownload>,
+    /// Tasks of the task route still being made by the gateway: watched again, never re-created.
+    pub tasks: Vec<(u8, String)>,
 }
 
 impl Library {
@@ -41,6 +43,7 @@ impl Library {
                 "SELECT id, owner, state FROM jobs
                  WHERE state IN ('running', 'downloading')
                     OR id IN (SELECT job_id FROM videos WHERE state IN ('downloading', 'failed'))
+                    OR id IN (SELECT job_id FROM tasks WHERE state = 'watching')
                  ORDER BY id",
             )?;
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
@@ -71,14 +74,28 @@ impl Library {
                     })
                 })
                 .collect();
+            let tasks = self.watching(&id)?;
             recovered.push(Recovered {
                 was: serde_json::from_value(serde_json::Value::String(state))
                     .unwrap_or(JobState::Running),
                 job,
                 downloads,
+                tasks,
             });
         }
         Ok(recovered)
+    }
+
+    /// The tasks of job `id` the gateway is still making.
+    fn watching(&self, id: &str) -> Result<Vec<(u8, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT idx, task_id FROM tasks
+             WHERE job_id = ?1 AND state = 'watching' AND task_id IS NOT NULL ORDER BY idx",
+        )?;
+        Ok(stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// Claims job `id` from `owner` and records that its process is gone. False if another
@@ -94,16 +111,22 @@ impl Library {
         if claimed == 0 {
             return Ok(false);
         }
+        // A job whose tasks the gateway is still making goes on running: they are watched again.
         tx.execute(
             "UPDATE jobs SET
-               state = CASE state
-                 WHEN 'running' THEN 'interrupted'
-                 WHEN 'downloading' THEN
+               state = CASE
+                 WHEN state = 'running' AND EXISTS
+                   (SELECT 1 FROM tasks WHERE job_id = ?1 AND state = 'watching') THEN 'running'
+                 WHEN state = 'running' THEN 'interrupted'
+                 WHEN state = 'downloading' THEN
                    CASE WHEN (SELECT count(*) FROM videos WHERE job_id = ?1) >= n
                         THEN 'done' ELSE 'partial' END
                  ELSE state END,
                phase = NULL,
-               finished_at = coalesce(finished_at, ?2)
+               finished_at = CASE
+                 WHEN state = 'running' AND EXISTS
+                   (SELECT 1 FROM tasks WHERE job_id = ?1 AND state = 'watching') THEN finished_at
+                 ELSE coalesce(finished_at, ?2) END
              WHERE id = ?1",
             params![id, now],
         )?;

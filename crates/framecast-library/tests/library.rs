@@ -33,6 +33,9 @@ fn begin(library: &Library, spec: &JobSpec) {
             price_usd: Some(0.15),
             retry_of: None,
             frames: Vec::new(),
+            route: framecast_core::RouteKind::Stream,
+            base_url: "https://gw.example".into(),
+            profile_id: None,
         })
         .unwrap();
 }
@@ -112,6 +115,9 @@ fn a_job_id_starts_once() {
         price_usd: None,
         retry_of: None,
         frames: Vec::new(),
+        route: framecast_core::RouteKind::Stream,
+        base_url: "https://gw.example".into(),
+        profile_id: None,
     });
     let e = framecast_core::Error::from(again.unwrap_err());
     assert_eq!(e.kind(), ErrorKind::InvalidInput);

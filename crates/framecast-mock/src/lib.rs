@@ -10,6 +10,7 @@
 
 pub mod proxy;
 pub mod scenario;
+mod tasks;
 mod videos;
 
 pub use videos::SAMPLE_MP4;
@@ -74,6 +75,7 @@ struct Shared {
     jobs: AtomicU64,
     requests: Mutex<Vec<Recorded>>,
     video_hits: Mutex<std::collections::HashMap<String, u32>>,
+    tasks: Mutex<std::collections::HashMap<String, tasks::Task>>,
 }
 
 impl Shared {
@@ -102,11 +104,21 @@ impl MockGateway {
             jobs: AtomicU64::new(0),
             requests: Mutex::new(Vec::new()),
             video_hits: Mutex::new(Default::default()),
+            tasks: Mutex::new(Default::default()),
         });
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
             .route("/s/{scenario}/v1/chat/completions", post(chat_in_scenario))
             .route("/v1/models", get(models))
+            .route("/v1/videos", post(tasks::create))
+            .route("/s/{scenario}/v1/videos", post(tasks::create_in_scenario))
+            .route("/v1/videos/{id}", get(tasks::poll))
+            .route("/s/{scenario}/v1/videos/{id}", get(tasks::poll_in_scenario))
+            .route("/v1/videos/{id}/content", get(tasks::content))
+            .route(
+                "/s/{scenario}/v1/videos/{id}/content",
+                get(tasks::content_in_scenario),
+            )
             .route("/s/{scenario}/v1/models", get(models))
             .route("/videos/{name}", get(videos::video))
             .route("/redirect/{name}", get(videos::redirect))

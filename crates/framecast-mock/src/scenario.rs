@@ -166,6 +166,39 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "success; video links send their bytes three at a time",
     ),
     (
+        "task-url",
+        "task route: the finished task object carries its video's URL",
+    ),
+    (
+        "task-json-content",
+        "task route: the result is JSON carrying the video's URL",
+    ),
+    (
+        "task-failed",
+        "task route: the task fails with a policy reason",
+    ),
+    ("task-slow", "task route: about 40 ticks to complete"),
+    (
+        "task-constant-progress",
+        "task route: progress stays at 50 until the task is done",
+    ),
+    (
+        "task-429",
+        "task route: the first two polls answer 429 with Retry-After",
+    ),
+    (
+        "task-expired",
+        "task route: done, but its result is gone (410)",
+    ),
+    (
+        "task-id-field",
+        "task route: the task object names its id task_id",
+    ),
+    (
+        "task-lost-create",
+        "task route: the task is made, the answer to its creation never arrives",
+    ),
+    (
         "deliver-then-stall",
         "the first video is delivered, then silence with the connection held open",
     ),

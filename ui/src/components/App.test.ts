@@ -7,26 +7,13 @@ import type { Slot } from "../lib/bindings/Slot";
 import { frames } from "../lib/frames.svelte";
 import { jobs } from "../lib/jobs.svelte";
 import { settings } from "../lib/settings.svelte";
-import { clearMocks, flush, frameView, installIpc } from "../test/ipc";
+import { appInfo, clearMocks, flush, frameView, installIpc } from "../test/ipc";
 
 let hasKey = true;
 
 function setup() {
   const ipc = installIpc({
-    app_info: () => ({
-      version: "0.1.0",
-      ready: hasKey,
-      firstRun: false,
-      profile: hasKey ? "Main" : null,
-      baseUrl: "http://127.0.0.1:9/v1",
-      env: { baseUrl: false, apiKey: false, dataDir: false },
-      prices: { standard: 0.25, fast: 0.15, models: {} },
-      models: [],
-      demo: true,
-      videosDir: "/videos",
-      dataDir: "/data",
-      mediaBase: "http://127.0.0.1:9/media/t",
-    }),
+    app_info: () => appInfo({ ready: hasKey, profile: hasKey ? "Main" : null, demo: true }),
     drop_frame: (a) =>
       frameView(a.slot as Slot, String(a.path).includes("tall") ? "portrait" : "landscape"),
     clear_frame: () => null,

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { app } from "../lib/app.svelte";
 import { jobs } from "../lib/jobs.svelte";
 import { settings } from "../lib/settings.svelte";
-import { clearMocks, flush, installIpc } from "../test/ipc";
+import { appInfo, clearMocks, flush, installIpc } from "../test/ipc";
 import JobCard from "./JobCard.svelte";
 
 describe("a job card", () => {
@@ -78,20 +78,7 @@ describe("a job card", () => {
 
   it("shows a failure in the UI language with Try again (priced) and Copy details", async () => {
     settings.lang = "zh";
-    app.info = {
-      version: "0.1.0",
-      baseUrl: "",
-      ready: true,
-      firstRun: false,
-      profile: "Main",
-      env: { baseUrl: false, apiKey: false, dataDir: false },
-      prices: { standard: 0.25, fast: 0.15, models: {} },
-      models: [],
-      demo: false,
-      videosDir: "",
-      dataDir: "",
-      mediaBase: "",
-    };
+    app.info = appInfo();
     const ipc = installIpc();
     jobs.start({
       request: { prompt: "a paper boat", model: "veo-3.1-fast", n: 2 },

@@ -21,6 +21,7 @@ const stored: Profile = {
   prices: { standard: 0.25, fast: 0.15, models: {} },
   defaultModel: null,
   defaultCount: 1,
+  route: "stream",
   keyStore: "keychain",
   keyHint: "1234",
   active: true,

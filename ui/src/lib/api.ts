@@ -86,6 +86,12 @@ export const api = {
   clearFrame: (slot: Slot) => call<void>("clear_frame", { slot }),
   /** Swaps start and end; returns what each slot holds now. */
   swapFrames: () => call<[FrameView | null, FrameView | null]>("swap_frames"),
+  /**
+   * The images named on Framecast's command line ("Open with Framecast", or a second `framecast`
+   * that handed them over) not taken yet, start frame first. Each is given out once, and
+   * `dropFrame` accepts it.
+   */
+  openedFiles: () => call<string[]>("opened_files"),
 
   /**
    * Starts the job `request.id` names (minted by the caller, once); its events arrive on

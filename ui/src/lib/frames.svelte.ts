@@ -78,6 +78,11 @@ export class FrameStore {
     return this.#fill(slot, "preparing", () => api.dropFrame(slot, path));
   }
 
+  /** Images opened with Framecast: the first becomes the start frame, a second the end frame. */
+  async open(paths: string[]): Promise<void> {
+    await Promise.all(paths.slice(0, SLOTS.length).map((path, i) => this.dropPath(SLOTS[i], path)));
+  }
+
   browse(slot: Slot): Promise<void> {
     return this.#fill(slot, "browsing", () => api.browseFrame(slot));
   }

@@ -176,6 +176,17 @@ const en = {
   welcomeDemoBody:
     "No key and no cost: a test gateway inside Framecast makes sample videos, so you can try frames, progress, playback and saving first.",
   tryDemo: "Try the demo",
+  phaseUnknown: "Unknown",
+  unknownNote:
+    "The request went out but its answer was lost: the gateway may have made the video. It was not sent again; check the gateway's console.",
+  taskRoute: "task route",
+  taskRouteTitle: "Made through the gateway's task route: it goes on if Framecast closes",
+  taskCancelledNote: "Stopped watching. The gateway may still finish the task; its id is kept.",
+  routeLabel: "Route",
+  routeStream: "Stream",
+  routeTask: "Task",
+  routeHint:
+    "Stream follows one connection, as the gateway's document shows. Task creates a task per video and asks after it, so a job survives closing Framecast or losing the network.",
   phaseInterrupted: "Interrupted",
   interruptedNote:
     "Framecast stopped before the gateway finished. What arrived is kept; the request was not sent again.",
@@ -247,6 +258,19 @@ const en = {
   savedAllTo: "Saved to {path}",
   elapsed: "Elapsed",
   close: "Close",
+
+  about: "About",
+  aboutLabel: "About Framecast",
+  aboutVersion: "Version {version}",
+  aboutLicence: "Framecast is free software under the MIT License.",
+  aboutCopyright: "© 2026 The Framecast developers",
+  aboutVideos: "Videos are saved in",
+  aboutLibrary: "The library is in",
+  aboutThirdParty: "Third-party licences",
+  aboutThirdPartyNote:
+    "Framecast is built on open-source packages. Their licences, as they ship in this build:",
+  aboutShowLicences: "Show the licences",
+  aboutLoading: "Loading…",
 } as const;
 
 export type Key = keyof typeof en;
@@ -420,6 +444,17 @@ const zh: Record<Key, string> = {
   welcomeDemoBody:
     "无需密钥，也不花钱：Framecast 内置的测试网关会生成示例视频，你可以先试试图片、进度、播放和保存。",
   tryDemo: "试用演示",
+  phaseUnknown: "结果未知",
+  unknownNote:
+    "请求已发出，但没有收到应答：网关可能已生成视频。请求没有被重新发送；请查看网关控制台。",
+  taskRoute: "任务接口",
+  taskRouteTitle: "通过网关的任务接口生成：即使关闭 Framecast 也会继续",
+  taskCancelledNote: "已停止查询。网关仍可能完成该任务；任务 ID 已保留。",
+  routeLabel: "接口",
+  routeStream: "流式",
+  routeTask: "任务",
+  routeHint:
+    "流式通过一个连接跟随生成过程，与网关文档一致。任务会为每个视频创建一个任务并查询其状态，因此关闭 Framecast 或断网都不会丢失任务。",
   phaseInterrupted: "已中断",
   interruptedNote: "网关完成之前 Framecast 已停止。已收到的内容都已保留；请求没有被重新发送。",
   cancelledSaving: "已按你的要求停止；已生成的视频仍在保存。",
@@ -488,6 +523,18 @@ const zh: Record<Key, string> = {
   savedAllTo: "已保存到 {path}",
   elapsed: "用时",
   close: "关闭",
+
+  about: "关于",
+  aboutLabel: "关于 Framecast",
+  aboutVersion: "版本 {version}",
+  aboutLicence: "Framecast 是以 MIT 许可证发布的自由软件。",
+  aboutCopyright: "© 2026 Framecast 开发者",
+  aboutVideos: "视频保存在",
+  aboutLibrary: "视频库位于",
+  aboutThirdParty: "第三方许可证",
+  aboutThirdPartyNote: "Framecast 使用了开源软件包。以下是本版本所含软件包的许可证：",
+  aboutShowLicences: "显示许可证",
+  aboutLoading: "正在加载……",
 };
 
 const tables: Record<Lang, Record<Key, string>> = { en, zh };

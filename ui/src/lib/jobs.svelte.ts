@@ -9,14 +9,21 @@ import type { JobEvent } from "./bindings/JobEvent";
 import type { JobRecord } from "./bindings/JobRecord";
 import type { JobState } from "./bindings/JobState";
 import type { Phase } from "./bindings/Phase";
+import type { RouteKind } from "./bindings/RouteKind";
 import type { StartJob } from "./bindings/StartJob";
 import { formatElapsed, type Lang, localMessage, translate } from "./i18n";
 import { newJobId, videoId } from "./jobId";
 import { formatUsd, type Orientation, orientationOf, pricePerVideo } from "./models";
 
-export type JobPhase = Phase | "done" | "failed" | "cancelled" | "interrupted";
+export type JobPhase = Phase | "done" | "failed" | "cancelled" | "interrupted" | "unknown";
 
-export const FINAL_PHASES: readonly JobPhase[] = ["done", "failed", "cancelled", "interrupted"];
+export const FINAL_PHASES: readonly JobPhase[] = [
+  "done",
+  "failed",
+  "cancelled",
+  "interrupted",
+  "unknown",
+];
 
 export interface VideoState {
   index: number;
@@ -50,6 +57,10 @@ export interface JobInput {
 export interface Job extends JobInput {
   /** Minted once, when the job was asked for (see `newJobId`). */
   id: string;
+  /** The gateway's route: the stream, or tasks (created, polled, fetched). */
+  route: RouteKind;
+  /** The task ids of the task route, by take. */
+  tasks: Record<number, string>;
   phase: JobPhase;
   percent: number | null;
   status: string | null;
@@ -106,6 +117,8 @@ export function createJob(id: string, input: JobInput, now: number): Job {
     cancelRequested: false,
     retried: false,
     elsewhere: false,
+    route: "stream",
+    tasks: {},
   };
 }
 
@@ -136,6 +149,13 @@ export function applyEvent(job: Job, event: JobEvent, now: number = Date.now()):
       break;
     case "progress":
       if (!isFinal(job.phase)) job.percent = Math.max(0, Math.min(100, event.percent));
+      break;
+    case "task":
+      job.route = "task";
+      job.tasks[event.index] = event.id;
+      break;
+    case "taskLost":
+      job.route = "task";
       break;
     case "video": {
       const v = video(job, event.index);
@@ -242,6 +262,7 @@ export function jobFromRecord(record: JobRecord, mediaBase: string): Job {
   job.transcript = record.transcript;
   job.finished = isFinal(job.phase);
   job.elsewhere = record.state === "running";
+  job.route = record.route;
   for (const r of record.videos) {
     const v = video(job, r.index);
     v.status = "ready";

@@ -1,9 +1,10 @@
-// The window-level listeners: Tauri's native drag-drop (files from the file manager) and the
-// clipboard's paste, which route images to the frame slots through the frame store; and Rust's
-// question when the window is closed while work runs.
+// The window-level listeners: Tauri's native drag-drop (files from the file manager), the
+// clipboard's paste and images opened with Framecast, which route images to the frame slots
+// through the frame store; and Rust's question when the window is closed while work runs.
 
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { api } from "./api";
 import type { Busy } from "./bindings/Busy";
 import type { Slot } from "./bindings/Slot";
 import { type Box, pasteTarget, planDrop, slotAt, toLogical } from "./drop";
@@ -121,4 +122,26 @@ export async function listenForQuit(ask: (busy: Busy) => void): Promise<() => vo
 export async function listenForFocus(show: (job: string) => void): Promise<() => void> {
   if (!inTauri()) return () => {};
   return listen<string>("focus-job", (event) => show(event.payload));
+}
+
+/** Takes the images waiting in Rust ("Open with Framecast") into the slots (exported for tests). */
+export async function takeOpenedFiles(frames: FrameStore): Promise<void> {
+  const paths = await api.openedFiles();
+  await frames.open(paths);
+}
+
+/**
+ * Fills the slots with the images Framecast was started with, and with those a second
+ * `framecast IMAGE…` hands over later (Rust says so with `open-files`); resolves with the
+ * unlisten function. Listening starts first, so no hand-over falls between the two.
+ */
+export async function listenForOpenedFiles(
+  frames: FrameStore,
+  failed: (e: unknown) => void,
+): Promise<() => void> {
+  if (!inTauri()) return () => {};
+  const take = () => takeOpenedFiles(frames).catch(failed);
+  const unlisten = await listen("open-files", () => void take());
+  await take();
+  return unlisten;
 }

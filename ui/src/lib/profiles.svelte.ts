@@ -26,6 +26,7 @@ export function newDraft(name = "Default"): ProfileDraft {
     prices: structuredClone(DEFAULT_PRICES),
     defaultModel: null,
     defaultCount: 1,
+    route: "stream",
   };
 }
 
@@ -42,6 +43,7 @@ export function draftOf(p: Profile): ProfileDraft {
     prices: structuredClone($state.snapshot(p.prices)),
     defaultModel: p.defaultModel,
     defaultCount: p.defaultCount,
+    route: p.route,
   };
 }
 

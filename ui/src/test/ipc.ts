@@ -2,6 +2,7 @@
 // JobEvents through them the way Rust does (in order, with an index).
 
 import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import type { AppInfo } from "../lib/bindings/AppInfo";
 import type { FrameView } from "../lib/bindings/FrameView";
 import type { JobEvent } from "../lib/bindings/JobEvent";
 import type { JobUpdate } from "../lib/bindings/JobUpdate";
@@ -44,17 +45,22 @@ export function installIpc(handlers: Record<string, Handler> = {}): Ipc {
   };
   const indices = new Map<number, number>();
   mockWindows("main");
-  mockIPC((cmd, payload) => {
-    const args = (payload ?? {}) as Record<string, unknown>;
-    ipc.calls.push({ cmd, args });
-    if (cmd === "start_job") ipc.channels.push(args.onEvent as { id: number });
-    if (cmd === "resume_downloads") ipc.resumeChannel = args.onUpdate as { id: number };
-    const handler = handlers[cmd];
-    if (handler) return handler(args);
-    if (cmd === "recent_jobs") return [];
-    if (cmd === "resume_downloads") return 0;
-    return null;
-  });
+  mockIPC(
+    (cmd, payload) => {
+      const args = (payload ?? {}) as Record<string, unknown>;
+      ipc.calls.push({ cmd, args });
+      if (cmd === "start_job") ipc.channels.push(args.onEvent as { id: number });
+      if (cmd === "resume_downloads") ipc.resumeChannel = args.onUpdate as { id: number };
+      const handler = handlers[cmd];
+      if (handler) return handler(args);
+      if (cmd === "recent_jobs") return [];
+      if (cmd === "resume_downloads") return 0;
+      if (cmd === "opened_files") return [];
+      return null;
+    },
+    // Events go through the mock too: `emit` from a test reaches the app's `listen`.
+    { shouldMockEvents: true },
+  );
   return ipc;
 }
 
@@ -91,3 +97,22 @@ export function frameView(slot: Slot, shape: Shape = "landscape", w = 1920, h = 
 
 /** Lets pending promises (IPC answers) settle. */
 export const flush = () => new Promise((r) => setTimeout(r, 0));
+
+/** What Rust says at start, for a window with a gateway set up; `over` changes parts of it. */
+export function appInfo(over: Partial<AppInfo> = {}): AppInfo {
+  return {
+    version: "0.1.0",
+    baseUrl: "http://127.0.0.1:9/v1",
+    ready: true,
+    firstRun: false,
+    profile: "Main",
+    demo: false,
+    env: { baseUrl: false, apiKey: false, dataDir: false },
+    prices: { standard: 0.25, fast: 0.15, models: {} },
+    models: [],
+    videosDir: "/videos",
+    dataDir: "/data",
+    mediaBase: "http://127.0.0.1:9/media/t",
+    ...over,
+  };
+}

@@ -6,7 +6,7 @@ import type { Phase } from "./Phase";
 /**
  * What a job tells its card.
  */
-export type JobEvent = { "type": "phase", phase: Phase, text: string | null, } | { "type": "status", text: string, } | { "type": "progress", percent: number, } | { "type": "video", index: number, url: string, } | { "type": "videoFailed", index: number | null, reason: string, } | { "type": "download", index: number, bytes: number, total: number | null, } | { "type": "saved", index: number, mediaUrl: string, fileName: string, bytes: number, } | { "type": "downloadFailed", index: number, error: ErrorReport, } | { "type": "finished", state: JobState, requested: number, delivered: number, error: ErrorReport | null, 
+export type JobEvent = { "type": "phase", phase: Phase, text: string | null, } | { "type": "status", text: string, } | { "type": "progress", percent: number, } | { "type": "task", index: number, id: string, } | { "type": "taskLost", index: number, } | { "type": "video", index: number, url: string, } | { "type": "videoFailed", index: number | null, reason: string, } | { "type": "download", index: number, bytes: number, total: number | null, } | { "type": "saved", index: number, mediaUrl: string, fileName: string, bytes: number, } | { "type": "downloadFailed", index: number, error: ErrorReport, } | { "type": "finished", state: JobState, requested: number, delivered: number, error: ErrorReport | null, 
 /**
  * The gateway's text, for "Copy details" (the key is never in it).
  */

@@ -5,6 +5,7 @@ import type { FailureRecord } from "./FailureRecord";
 import type { JobOrigin } from "./JobOrigin";
 import type { JobState } from "./JobState";
 import type { Phase } from "./Phase";
+import type { RouteKind } from "./RouteKind";
 import type { VideoRecord } from "./VideoRecord";
 
 /**
@@ -26,7 +27,11 @@ priceUsd: number | null,
 /**
  * Where its videos are saved; `None` when only links are kept.
  */
-saveDir: string | null, retryOf: string | null, state: JobState, phase: Phase | null, progress: number | null, statusText: string | null, error: ErrorReport | null, failures: Array<FailureRecord>, 
+saveDir: string | null, retryOf: string | null, route: RouteKind, 
+/**
+ * Where the job was sent, when recorded (jobs of the task route are watched there again).
+ */
+baseUrl: string | null, profileId: number | null, state: JobState, phase: Phase | null, progress: number | null, statusText: string | null, error: ErrorReport | null, failures: Array<FailureRecord>, 
 /**
  * The gateway's lines, the key redacted.
  */

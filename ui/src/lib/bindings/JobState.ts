@@ -3,4 +3,4 @@
 /**
  * Where a job is.
  */
-export type JobState = "running" | "downloading" | "done" | "partial" | "failed" | "cancelled" | "interrupted";
+export type JobState = "running" | "downloading" | "done" | "partial" | "failed" | "cancelled" | "interrupted" | "unknown";

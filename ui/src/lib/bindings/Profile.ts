@@ -2,6 +2,7 @@
 import type { AuthScheme } from "./AuthScheme";
 import type { KeyStore } from "./KeyStore";
 import type { PriceTable } from "./PriceTable";
+import type { RouteKind } from "./RouteKind";
 
 /**
  * A stored profile.
@@ -18,4 +19,8 @@ keyHint: string | null, active: boolean, name: string, baseUrl: string, authSche
 /**
  * `system`, `none`, or the proxy's URL.
  */
-proxy: string, connectSecs: number, idleSecs: number, overallSecs: number, prices: PriceTable, defaultModel: string | null, defaultCount: number, };
+proxy: string, connectSecs: number, idleSecs: number, overallSecs: number, prices: PriceTable, defaultModel: string | null, defaultCount: number, 
+/**
+ * The stream (the gateway document's chat route) or the task route.
+ */
+route: RouteKind, };
