@@ -41,7 +41,7 @@ pub use browse::{LibraryFilter, LibraryItem, LibraryPage, ModelCount, Order, Out
 pub use error::{LibraryError, Result};
 pub use jobs::{JobRecord, JobState, NewJob, Origin};
 pub use keys::{KeyStore, KeyStoreStatus, Keys};
-pub use lineage::{Continuation, FrameSource, Slot};
+pub use lineage::{Continuation, Slot, VideoMoment};
 pub use profiles::{Profile, ProfileDraft};
 pub use recorder::Recorder;
 pub use recovery::{PendingDownload, Recovered};

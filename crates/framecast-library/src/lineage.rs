@@ -37,11 +37,11 @@ impl Slot {
     }
 }
 
-/// A frame taken from a moment of a video.
+/// A moment of a video, that a frame was taken from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
-pub struct FrameSource {
+pub struct VideoMoment {
     /// The video (`<job id>-<index>`).
     pub video_id: String,
     /// Milliseconds into the video.
@@ -64,9 +64,9 @@ pub struct Continuation {
 
 impl Library {
     /// Records where `job`'s frames came from (after [`Library::begin_job`]).
-    pub fn record_lineage(&self, job: &str, sources: &[(Slot, FrameSource)]) -> Result<()> {
+    pub fn record_lineage(&self, job: &str, sources: &[Continuation]) -> Result<()> {
         let conn = self.conn();
-        for (slot, source) in sources {
+        for source in sources {
             let (from, index) = parse_video_id(&source.video_id)
                 .map_err(|_| LibraryError::NotFound(format!("video {}", source.video_id)))?;
             conn.execute(
@@ -74,7 +74,7 @@ impl Library {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
                     job,
-                    slot.as_str(),
+                    source.slot.as_str(),
                     from.to_string(),
                     index,
                     i64::try_from(source.at_ms).unwrap_or(i64::MAX)
@@ -82,6 +82,28 @@ impl Library {
             )?;
         }
         Ok(())
+    }
+
+    /// How a frame taken from `source` reads: which video of which job, and its prompt. Refuses a
+    /// video that is not in the library.
+    pub fn continuation(&self, slot: Slot, source: &VideoMoment) -> Result<Continuation> {
+        let video = self.video(&source.video_id)?;
+        let prompt = self
+            .conn()
+            .query_row(
+                "SELECT prompt FROM jobs WHERE id = ?1",
+                [&video.job_id],
+                |r| r.get(0),
+            )
+            .ok();
+        Ok(Continuation {
+            slot,
+            video_id: video.id,
+            job_id: video.job_id,
+            index: video.index,
+            at_ms: source.at_ms,
+            prompt,
+        })
     }
 
     /// The jobs that continued from a frame of `job`'s videos, newest first.

@@ -6,8 +6,8 @@ use framecast_core::{AuthScheme, Event, GenerationRequest, JobId, JobSpec, Route
 use framecast_library::migrate;
 use framecast_library::spend::ledger_csv;
 use framecast_library::{
-    Discard, FrameSource, Library, LibraryFilter, NewJob, Order, Origin, Outcome, Period, Recorder,
-    Slot, VideoState,
+    Discard, Library, LibraryFilter, NewJob, Order, Origin, Outcome, Period, Recorder, Slot,
+    VideoMoment, VideoState,
 };
 use rusqlite::Connection;
 use std::path::Path;
@@ -433,26 +433,24 @@ fn a_job_records_which_moment_of_which_video_it_continued_from() {
         Some(0.25),
         day(7, 2),
     );
+    let from = |slot, video: String, at_ms| {
+        library
+            .continuation(
+                slot,
+                &VideoMoment {
+                    video_id: video,
+                    at_ms,
+                },
+            )
+            .unwrap()
+    };
+    let sources = [
+        from(Slot::End, source.id.video(1), 1_000),
+        from(Slot::Start, source.id.video(2), 3_200),
+    ];
+    assert_eq!(sources[1].prompt.as_deref(), Some("the first shot"));
     library
-        .record_lineage(
-            &next.id.to_string(),
-            &[
-                (
-                    Slot::End,
-                    FrameSource {
-                        video_id: source.id.video(1),
-                        at_ms: 1_000,
-                    },
-                ),
-                (
-                    Slot::Start,
-                    FrameSource {
-                        video_id: source.id.video(2),
-                        at_ms: 3_200,
-                    },
-                ),
-            ],
-        )
+        .record_lineage(&next.id.to_string(), &sources)
         .unwrap();
     let job = library.job(&next.id).unwrap().unwrap();
     assert_eq!(job.continues.len(), 2);
@@ -476,19 +474,13 @@ fn a_job_records_which_moment_of_which_video_it_continued_from() {
         library.continued_by(&source.id.to_string()).unwrap(),
         [next.id.to_string()]
     );
+    let elsewhere = VideoMoment {
+        video_id: format!("{}-1", JobId::new()),
+        at_ms: 0,
+    };
     assert!(
-        library
-            .record_lineage(
-                &next.id.to_string(),
-                &[(
-                    Slot::Start,
-                    FrameSource {
-                        video_id: "nope".into(),
-                        at_ms: 0
-                    }
-                )]
-            )
-            .is_err()
+        library.continuation(Slot::Start, &elsewhere).is_err(),
+        "a frame of a video not in the library is refused"
     );
 }
 
