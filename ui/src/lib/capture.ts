@@ -9,6 +9,8 @@ import { api } from "./api";
 export const POSTER_WIDTH = 384;
 /** Where a poster is taken: a second in, or the middle of a shorter video. */
 export const POSTER_AT = 1;
+/** Tries per poster. */
+const ATTEMPTS = 2;
 
 function blob(canvas: HTMLCanvasElement, type: string, quality?: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
@@ -80,6 +82,8 @@ async function posterOf(url: string): Promise<Uint8Array> {
       video.currentTime = at;
       await once(video, "seeked", 10_000);
     }
+    // WebKit may report the frame before its size; give the decoder a moment.
+    for (let i = 0; i < 20 && !video.videoWidth; i++) await new Promise((r) => setTimeout(r, 100));
     return await capturePoster(video);
   } finally {
     video.removeAttribute("src");
@@ -88,12 +92,14 @@ async function posterOf(url: string): Promise<Uint8Array> {
 }
 
 /**
- * Posters still to capture, one at a time: a queue of video ids, each tried once per run. A
- * request can be withdrawn (the tile scrolled away) before its turn.
+ * Posters still to capture, one at a time: a queue of video ids, each tried at most twice per
+ * run. A request can be withdrawn (the tile scrolled away) before its turn.
  */
 export class PosterQueue {
   #queue: { id: string; url: string; done: () => void }[] = [];
-  #tried = new Set<string>();
+  /** Failed attempts by video id; a video is not asked for again after ATTEMPTS. */
+  #tried = new Map<string, number>();
+  #started = new Set<string>();
   #busy = false;
   #capture: (url: string) => Promise<Uint8Array>;
   #store: (id: string, jpeg: Uint8Array) => Promise<void>;
@@ -108,7 +114,7 @@ export class PosterQueue {
 
   /** Asks for video `id`'s poster from `url`; `done` runs once it is stored. */
   want(id: string, url: string, done: () => void = () => {}): void {
-    if (this.#tried.has(id) || this.#queue.some((q) => q.id === id)) return;
+    if (this.#started.has(id) || this.#queue.some((q) => q.id === id)) return;
     this.#queue.push({ id, url, done });
     void this.#next();
   }
@@ -127,12 +133,16 @@ export class PosterQueue {
     const job = this.#queue.shift();
     if (!job) return;
     this.#busy = true;
-    this.#tried.add(job.id);
+    this.#started.add(job.id);
     try {
       await this.#store(job.id, await this.#capture(job.url));
       job.done();
     } catch {
-      // A video that cannot be read (gone, not downloaded) keeps its placeholder.
+      // A video that cannot be read (gone, not downloaded) keeps its placeholder; one that was
+      // not ready (a decoder still starting) is tried once more, last.
+      const attempts = (this.#tried.get(job.id) ?? 0) + 1;
+      this.#tried.set(job.id, attempts);
+      if (attempts < ATTEMPTS) this.#queue.push(job);
     } finally {
       this.#busy = false;
       void this.#next();

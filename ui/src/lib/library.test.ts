@@ -123,3 +123,41 @@ describe("labels of frames taken from videos", () => {
     expect(shortPrompt("画只猪在天上飞，然后落在海面上", 6)).toBe("画只猪在天…");
   });
 });
+
+describe("the poster queue", () => {
+  it("captures one poster at a time, tries a failure once more, and drops what scrolled away", async () => {
+    const { PosterQueue } = await import("./capture");
+    let running = 0;
+    let most = 0;
+    const fails = new Map([["b", 1]]);
+    const stored: string[] = [];
+    const queue = new PosterQueue(
+      async (url) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        const left = fails.get(url) ?? 0;
+        if (left > 0) {
+          fails.set(url, left - 1);
+          throw new Error("no picture yet");
+        }
+        return new Uint8Array([0xff, 0xd8, 0xff]);
+      },
+      async (id) => {
+        stored.push(id);
+      },
+    );
+    const done: string[] = [];
+    for (const id of ["a", "b", "c", "d"]) queue.want(id, id, () => done.push(id));
+    queue.want("a", "a"); // asked twice: captured once
+    queue.only(new Set(["a", "b", "c"])); // d scrolled away before its turn
+    await new Promise((r) => setTimeout(r, 80));
+    expect(most).toBe(1);
+    expect(stored).toEqual(["a", "c", "b"]); // b failed once and went to the back
+    expect(done).toEqual(["a", "c", "b"]);
+    queue.want("a", "a");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stored).toHaveLength(3);
+  });
+});
