@@ -115,6 +115,7 @@ pub async fn test_connection(
         &Credentials::new(key.expose_secret(), draft.auth_scheme),
         &draft.proxy,
         Duration::try_from_secs_f64(draft.connect_secs).unwrap_or(Duration::from_secs(20)),
+        draft.route,
     )
     .await;
     // The models a saved profile's gateway offers feed the model picker.
@@ -245,6 +246,7 @@ mod tests {
             &Credentials::new("sk-any", framecast_core::AuthScheme::Bare),
             "none",
             Duration::from_secs(3),
+            framecast_core::RouteKind::Task,
         )
         .await;
         assert!(answers.ok, "the demo gateway answers: {answers:#?}");

@@ -193,6 +193,7 @@ async fn command(command: ProfileCommand, lang: Lang) -> Result<ExitCode, Error>
                 &p.draft.proxy,
                 Duration::try_from_secs_f64(p.draft.connect_secs)
                     .unwrap_or(Duration::from_secs(20)),
+                p.draft.route,
             )
             .await;
             if json {

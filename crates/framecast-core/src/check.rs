@@ -6,6 +6,7 @@
 //! never sends a generation request, never retries, and keeps the key out of what it reports.
 
 use crate::error::{ErrorKind, Lang, Text};
+use crate::job::RouteKind;
 use crate::proxy::Proxy;
 use crate::request::{Credentials, endpoint};
 use serde::Serialize;
@@ -28,6 +29,8 @@ pub enum Step {
     Key,
     /// The gateway offers Veo models.
     Models,
+    /// The gateway answers on its task route (create, poll, fetch).
+    Tasks,
 }
 
 /// What one step found.
@@ -97,6 +100,7 @@ pub async fn check(
     credentials: &Credentials,
     proxy: &str,
     connect: Duration,
+    route: RouteKind,
 ) -> CheckReport {
     let mut report = CheckReport::default();
     let url = match models_url(base_url) {
@@ -292,6 +296,49 @@ pub async fn check(
             format!("提供 {n} 个 Veo 模型：{}", report.models.join("、")),
         ),
     );
+    // The task route: `GET {base}/v1/videos` is answered (200, or 405 for a route that only
+    // creates) where the route exists, and 404 where it does not.
+    let tasks = models_url(base_url).map(|mut u| {
+        if let Ok(mut path) = u.path_segments_mut() {
+            path.pop().push("videos");
+        }
+        u
+    });
+    let answered = match &tasks {
+        Ok(u) => client
+            .get(u.clone())
+            .header(reqwest::header::AUTHORIZATION, credentials.header_value())
+            .send()
+            .await
+            .ok()
+            .map(|r| r.status().as_u16()),
+        Err(_) => None,
+    };
+    match (answered, route) {
+        (Some(404) | None, RouteKind::Task) => {
+            return report.fail(
+                Step::Tasks,
+                Text::new(
+                    "The gateway has no task route here; choose the stream for this profile",
+                    "此网关没有任务接口；请为此配置选择流式接口",
+                ),
+            );
+        }
+        (Some(404) | None, RouteKind::Stream) => report.pass(
+            Step::Tasks,
+            Text::new(
+                "The gateway has no task route here; this profile uses the stream",
+                "此网关没有任务接口；此配置使用流式接口",
+            ),
+        ),
+        (Some(_), _) => report.pass(
+            Step::Tasks,
+            Text::new(
+                "The gateway also answers on the task route",
+                "网关也支持任务接口",
+            ),
+        ),
+    }
     report.ok = true;
     report
 }

@@ -28,6 +28,7 @@ async fn run(base: &str, key: &str, proxy: &str) -> CheckReport {
         &Credentials::new(key, AuthScheme::Bearer),
         proxy,
         Duration::from_secs(3),
+        framecast_core::RouteKind::Stream,
     )
     .await
 }
@@ -59,6 +60,10 @@ async fn a_good_gateway_lists_its_veo_models() {
     assert!(summary.contains("The key is accepted"), "{summary}");
     assert!(summary.contains("8 Veo models offered"), "{summary}");
     assert!(report.summary(Lang::Zh).contains("提供 8 个 Veo 模型"));
+    assert!(
+        summary.contains("also answers on the task route"),
+        "{summary}"
+    );
     assert!(mock.generation_posts().is_empty(), "a test never generates");
 }
 

@@ -3,4 +3,4 @@
 /**
  * One thing the test looked at.
  */
-export type Step = "url" | "proxy" | "host" | "key" | "models";
+export type Step = "url" | "proxy" | "host" | "key" | "models" | "tasks";
