@@ -47,7 +47,7 @@ impl JobState {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "running" => Self::Running,
             "downloading" => Self::Downloading,
@@ -121,6 +121,8 @@ pub struct JobRecord {
     /// The gateway's lines, the key redacted.
     pub transcript: Vec<String>,
     pub videos: Vec<VideoRecord>,
+    /// Where its frames were taken from, when from earlier videos.
+    pub continues: Vec<crate::Continuation>,
 }
 
 /// What is recorded when a job starts.
@@ -332,11 +334,13 @@ pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
         base_url: r.get(23)?,
         profile_id: r.get(24)?,
         videos: Vec::new(),
+        continues: Vec::new(),
     })
 }
 
 fn with_videos(conn: &Connection, mut job: JobRecord) -> Result<JobRecord> {
     job.videos = crate::videos::of_job(conn, &job.id)?;
+    job.continues = crate::lineage::of_job(conn, &job.id)?;
     Ok(job)
 }
 

@@ -42,6 +42,8 @@ export interface VideoState {
   discarded: boolean;
   /** Why the gateway said this video failed. */
   reason: string | null;
+  /** A poster is stored for it in the library. */
+  poster: boolean;
 }
 
 /** What the job was asked for, to show, copy and retry. */
@@ -95,6 +97,7 @@ function emptyVideo(jobId: string, index: number): VideoState {
     downloadError: null,
     discarded: false,
     reason: null,
+    poster: false,
   };
 }
 
@@ -274,6 +277,7 @@ export function jobFromRecord(record: JobRecord, mediaBase: string): Job {
     v.fileName = r.path?.split(/[\\/]/).pop() ?? null;
     v.downloadError = r.state === "failed" || r.state === "expired" ? r.error : null;
     v.discarded = r.state === "discarded";
+    v.poster = r.poster;
   }
   for (const f of record.failures) {
     if (f.index === null) job.jobFailure = f.reason;
