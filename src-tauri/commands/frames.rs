@@ -147,13 +147,22 @@ pub async fn reuse_frames(
         .ok_or_else(|| {
             Error::invalid_input("the job is not in the library", "资料库中没有该任务")
         })?;
-    let mut views = [None, None];
+    // Every frame is read before any slot changes: a frame that cannot be read leaves the form
+    // as the person sees it, never half-filled with a frame the window does not show.
+    let mut loaded = Vec::with_capacity(2);
     for (slot, sha) in [(Slot::Start, &job.start_frame), (Slot::End, &job.end_frame)] {
-        let Some(sha) = sha else {
+        let frame = match sha {
+            Some(sha) => Some(Arc::new(library.frame(sha).map_err(Error::from)?)),
+            None => None,
+        };
+        loaded.push((slot, frame));
+    }
+    let mut views = [None, None];
+    for (slot, frame) in loaded {
+        let Some(frame) = frame else {
             frames.clear(slot);
             continue;
         };
-        let frame = Arc::new(library.frame(sha).map_err(Error::from)?);
         let from = job.continues.iter().find(|c| c.slot == slot).cloned();
         frames.put(slot, frames.ticket(slot), frame, from);
         views[slot.index()] = frames.filled(slot).map(|f| FrameView::of(slot, &f));

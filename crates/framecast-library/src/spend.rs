@@ -191,10 +191,10 @@ pub fn ledger_csv(entries: &[LedgerEntry]) -> String {
     csv
 }
 
-/// A CSV field, quoted when it must be. A leading `=`, `+`, `-` or `@` is prefixed with `'` so a
-/// spreadsheet never runs a prompt as a formula.
+/// A CSV field, quoted when it must be. A leading `=`, `+`, `-`, `@`, tab or carriage return is
+/// prefixed with `'` so a spreadsheet never runs a prompt as a formula.
 fn field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_owned()

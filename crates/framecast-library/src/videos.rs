@@ -153,8 +153,20 @@ impl Library {
     /// Deletes a video: its file and sidecar go to the OS trash or are removed (`how`), its
     /// poster is removed, and its row goes. The job stays, and so does what the video cost
     /// (`jobs.delivered` keeps counting it). Returns where the file was.
+    ///
+    /// Only a saved, expired or discarded video can go: one still downloading, failed (to be
+    /// tried again) or kept as a link only is the one record of a paid result.
     pub fn delete_video(&self, video_id: &str, how: Discard) -> Result<Option<PathBuf>> {
         let video = self.video(video_id)?;
+        if !matches!(
+            video.state,
+            VideoState::Saved | VideoState::Expired | VideoState::Discarded
+        ) {
+            return Err(LibraryError::NotDeletable {
+                video: video_id.to_owned(),
+                state: video.state.as_str(),
+            });
+        }
         let file = video.file().map(std::path::Path::to_owned);
         if let Some(file) = &file {
             let sidecar = framecast_core::sidecar::sidecar_path(file);
@@ -214,21 +226,22 @@ pub(crate) fn split(video_id: &str) -> Result<(String, u8)> {
 /// What deleting does with a video's file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Discard {
-    /// To the OS trash (the freedesktop trash, the Recycle Bin, the Finder's Trash); removed
-    /// where there is none, as on a filesystem without one.
+    /// To the OS trash (the freedesktop trash, the Recycle Bin, the Finder's Trash). Where there
+    /// is none (a drive without one, a refused Finder), nothing is deleted: a paid video is not
+    /// removed for good behind the person's back.
     Trash,
     /// Removed at once.
     Remove,
 }
 
 fn discard_file(path: &std::path::Path, how: Discard) -> Result<()> {
-    if how == Discard::Trash {
-        match trash::delete(path) {
-            Ok(()) => return Ok(()),
-            Err(e) => tracing::info!(%e, path = %path.display(), "no trash here; removing"),
-        }
+    match how {
+        Discard::Trash => trash::delete(path).map_err(|e| {
+            tracing::warn!(%e, path = %path.display(), "no trash here; nothing deleted");
+            LibraryError::NoTrash(path.to_owned())
+        }),
+        Discard::Remove => std::fs::remove_file(path).map_err(|e| LibraryError::io(path, e)),
     }
-    std::fs::remove_file(path).map_err(|e| LibraryError::io(path, e))
 }
 
 /// The sidecar's view of a recorded video.

@@ -371,6 +371,34 @@ fn deleting_a_video_removes_its_file_and_row_but_not_what_it_cost() {
 }
 
 #[test]
+fn a_video_that_is_the_only_record_of_a_paid_result_cannot_be_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = open(dir.path());
+    let made = job(
+        &library,
+        dir.path(),
+        "one take",
+        "veo-3.1",
+        1,
+        Some(0.15),
+        day(6, 2),
+    );
+    let video = made.id.video(1);
+    let file = library.video(&video).unwrap().file().unwrap().to_owned();
+    let db = Connection::open(dir.path().join("data").join(framecast_library::DATABASE)).unwrap();
+    for state in ["downloading", "failed", "link_only"] {
+        db.execute("UPDATE videos SET state = ?1", [state]).unwrap();
+        let refused = library.delete_video(&video, Discard::Remove).unwrap_err();
+        assert!(refused.to_string().contains(state), "{refused}");
+        assert!(
+            library.video(&video).is_ok(),
+            "a {state} video keeps its row"
+        );
+        assert!(file.exists(), "and its file");
+    }
+}
+
+#[test]
 fn a_poster_is_stored_once_and_only_as_a_small_jpeg() {
     let dir = tempfile::tempdir().unwrap();
     let library = open(dir.path());

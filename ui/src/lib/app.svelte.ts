@@ -42,6 +42,8 @@ export class AppState {
 
   constructor() {
     frames.onStartFilled = (view) => this.startFilled(view);
+    // A job that ended moved its cost from "may still deliver" to the month's spend.
+    jobs.onSettled = () => void spend.load().catch(() => {});
   }
 
   async load(): Promise<void> {

@@ -4,8 +4,11 @@
 
 /** Veo makes 24 frames a second. */
 export const FPS = 24;
-/** How far a follower may drift before it is put back in step, seconds. */
-export const TOLERANCE = 0.06;
+/**
+ * How far a follower may drift before it is put back in step, seconds: a few frames, since a
+ * seek in a playing video takes longer than one and would otherwise stutter in a loop.
+ */
+export const TOLERANCE = 0.15;
 
 /** A take as the compare view shows it. */
 export interface CompareTake {
@@ -20,6 +23,8 @@ export interface Playable {
   currentTime: number;
   readonly duration: number;
   readonly paused: boolean;
+  /** Still moving to a time asked for; not asked again until it is there. */
+  readonly seeking?: boolean;
   play(): Promise<void> | void;
   pause(): void;
 }
@@ -71,12 +76,19 @@ export class Sync {
     this.seek(Math.round((from + frames / FPS) * FPS) / FPS);
   }
 
-  /** Puts followers back at the leader's time (all of them when `exact`, else only drifters). */
+  /**
+   * Puts followers back at the leader's time (all of them when `exact`, else only drifters not
+   * already seeking). Playing stops where the shortest take ends.
+   */
   align(exact = false): void {
     const leader = this.leader;
     if (!leader) return;
+    if (!exact && this.duration > 0 && leader.currentTime >= this.duration) {
+      this.pause();
+      return;
+    }
     for (const v of this.#videos.slice(1)) {
-      if (exact || Math.abs(v.currentTime - leader.currentTime) > TOLERANCE) {
+      if (exact || (!v.seeking && Math.abs(v.currentTime - leader.currentTime) > TOLERANCE)) {
         v.currentTime = leader.currentTime;
       }
     }

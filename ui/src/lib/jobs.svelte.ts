@@ -352,6 +352,8 @@ export class JobStore {
   /** The clock for elapsed times; ticks once a second while a job runs. */
   now = $state(Date.now());
   #timer: ReturnType<typeof setInterval> | null = null;
+  /** Called when a job has ended (what it cost is in the ledger now). */
+  onSettled: () => void = () => {};
 
   get running(): number {
     return this.jobs.filter((j) => !isFinal(j.phase) && !j.elsewhere).length;
@@ -442,6 +444,7 @@ export class JobStore {
 
   #settle(): void {
     this.now = Date.now();
+    this.onSettled();
     if (this.running === 0 && this.#timer !== null) {
       clearInterval(this.#timer);
       this.#timer = null;

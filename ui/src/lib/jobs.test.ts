@@ -207,6 +207,7 @@ describe("a job from the library", () => {
     error: null,
     failures: [],
     transcript: ["> 🏃 进度：54.0%"],
+    delivered: 2,
     continues: [],
     videos: [
       {
@@ -385,6 +386,7 @@ describe("the job store", () => {
           error: null,
           failures: [],
           transcript: [],
+          delivered: 1,
           continues: [],
           videos: [
             {

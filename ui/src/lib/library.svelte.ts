@@ -67,7 +67,7 @@ export function toQuery(f: Filters): LibraryFilter {
 }
 
 /** The take a job's tile shows: its favourite, else its first saved, else its first. */
-export function keeper(item: LibraryItem): VideoRecord | null {
+export function keeper(item: { videos: VideoRecord[] }): VideoRecord | null {
   return (
     item.videos.find((v) => v.favourite) ??
     item.videos.find((v) => v.state === "saved") ??
@@ -86,25 +86,25 @@ export class LibraryStore {
   selected: string | null = $state(null);
   /** Bumped when a page arrives, so the grid reads `item()` again. */
   version = $state(0);
-  /** When the last filter change was answered (performance.now()), for the benchmark. */
-  answeredAt = 0;
+  /** Bumped when a changed filter is answered: the grid goes back to its first job. */
+  filtered = $state(0);
 
   #pages = new Map<number, LibraryItem[]>();
   #pending = new Set<number>();
   #seq = 0;
 
-  /** Asks again from the start (the filter changed, or the library did). */
-  async reload(): Promise<void> {
+  /** Asks again (the library changed; with `filtered`, the filter did and the grid starts over). */
+  async reload(filtered = false): Promise<void> {
     const seq = ++this.#seq;
     this.#pages.clear();
     this.#pending.clear();
-    await this.#fetch(0, seq, true);
+    await this.#fetch(0, seq, filtered);
   }
 
   /** Changes the filter and asks again. */
   set(change: Partial<Filters>): Promise<void> {
     Object.assign(this.filters, change);
-    return this.reload();
+    return this.reload(true);
   }
 
   async loadModels(): Promise<void> {
@@ -160,7 +160,7 @@ export class LibraryStore {
     await this.reload();
   }
 
-  async #fetch(page: number, seq: number, first: boolean): Promise<void> {
+  async #fetch(page: number, seq: number, filtered: boolean): Promise<void> {
     this.#pending.add(page);
     try {
       const answer = await api.libraryPage(toQuery(this.filters), page * PAGE, PAGE);
@@ -173,7 +173,7 @@ export class LibraryStore {
       }
       this.total = answer.total;
       this.error = null;
-      if (first) this.answeredAt = performance.now();
+      if (filtered) this.filtered++;
       this.version++;
     } catch (e) {
       if (seq === this.#seq) this.error = errorReport(e);

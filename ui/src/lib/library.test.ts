@@ -49,6 +49,7 @@ describe("the library grid's geometry", () => {
 class FakeVideo {
   currentTime = 0;
   paused = true;
+  seeking = false;
   constructor(readonly duration: number) {}
   play() {
     this.paused = false;
@@ -93,6 +94,26 @@ describe("takes compared in step", () => {
     await sync.toggle();
     expect(sync.playing).toBe(true);
     await sync.toggle();
+    expect(sync.playing).toBe(false);
+  });
+
+  it("leaves a follower that is still seeking alone, and stops where the shortest take ends", async () => {
+    const takes = [new FakeVideo(8), new FakeVideo(6)];
+    const sync = new Sync();
+    sync.set(takes);
+    await sync.play();
+    takes[0].currentTime = 3;
+    takes[1].currentTime = 2;
+    takes[1].seeking = true; // on its way to where it was sent
+    sync.align();
+    expect(takes[1].currentTime).toBe(2);
+    takes[1].seeking = false;
+    sync.align();
+    expect(takes[1].currentTime).toBe(3);
+
+    takes[0].currentTime = 6.01;
+    sync.align();
+    expect(takes.every((t) => t.paused)).toBe(true);
     expect(sync.playing).toBe(false);
   });
 });

@@ -36,7 +36,11 @@ baseUrl: string | null, profileId: number | null, state: JobState, phase: Phase 
 /**
  * The gateway's lines, the key redacted.
  */
-transcript: Array<string>, videos: Array<VideoRecord>, 
+transcript: Array<string>, 
+/**
+ * Videos the gateway delivered, each paid for; deleting one later does not lower it.
+ */
+delivered: number, videos: Array<VideoRecord>, 
 /**
  * Where its frames were taken from, when from earlier videos.
  */
