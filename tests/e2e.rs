@@ -1113,7 +1113,7 @@ async fn the_library_finds_plays_compares_reuses_and_continues_from_a_frame() {
         .await;
     let from = from.as_str().unwrap();
     assert!(
-        from.starts_with("From video 2 of “Lanterns drift across the harbour")
+        from.starts_with("From video 2 of “Lanterns drift across the harbo")
             && from.contains(" at 0:0"),
         "{from}"
     );
