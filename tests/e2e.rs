@@ -231,27 +231,8 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     let app = launch(&mock.base_url(), &library, &saves).await;
     app.find("prompt").await;
 
-    // Drop two files at once through Tauri's drag-drop event: start, then end. The drop is
-    // repeated only if the UI had not registered its listener yet (nothing started preparing).
-    let paths = json!([start, end]);
-    let drop =
-        format!("window.__TAURI_INTERNALS__.invoke('test_drop', {{ paths: {paths}, x: 5, y: 5 }})");
-    let thumbs = "return document.querySelectorAll(\"[data-testid='slot-thumb']\").length";
-    for attempt in 0.. {
-        app.js(&drop, vec![]).await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let busy = app
-            .js(
-                "return document.body.innerText.includes('Preparing')",
-                vec![],
-            )
-            .await;
-        if busy == json!(true) || app.js(thumbs, vec![]).await != json!(0) || attempt == 10 {
-            break;
-        }
-    }
-    app.until("both frames to be prepared", 60, &format!("{thumbs} === 2"))
-        .await;
+    // Drop two files at once through Tauri's drag-drop event: start, then end.
+    drop_frames(&app, &[&start, &end], 2).await;
     let start_thumb = app.js(
         "return document.querySelector(\"[data-testid='slot-start'] [data-testid='slot-thumb']\") !== null",
         vec![],
