@@ -8,7 +8,7 @@ use crate::commands::jobs::{JobEvent, JobUpdate, StartJob};
 use crate::commands::settings::SettingsView;
 use crate::state::Busy;
 use framecast_core::check::CheckReport;
-use framecast_library::JobRecord;
+use framecast_library::{JobRecord, LibraryFilter, LibraryPage, ModelCount, SpendReport};
 use framecast_library::{KeyStoreStatus, ProfileDraft};
 use std::path::Path;
 use ts_rs::{Config, TS};
@@ -30,4 +30,8 @@ fn export_bindings() {
     ProfileDraft::export_all(&cfg).unwrap();
     KeyStoreStatus::export_all(&cfg).unwrap();
     CheckReport::export_all(&cfg).unwrap();
+    LibraryFilter::export_all(&cfg).unwrap();
+    LibraryPage::export_all(&cfg).unwrap();
+    ModelCount::export_all(&cfg).unwrap();
+    SpendReport::export_all(&cfg).unwrap();
 }

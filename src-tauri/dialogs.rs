@@ -30,6 +30,22 @@ pub async fn save_path(app: &AppHandle, suggested: &str) -> Option<PathBuf> {
     into_path(rx.await.ok().flatten())
 }
 
+/// Asks where to save a CSV file, suggesting `suggested` as the name.
+pub async fn save_csv(app: &AppHandle, suggested: &str) -> Option<PathBuf> {
+    if let Some(dir) = test_answer("FRAMECAST_TEST_SAVE_DIR") {
+        return Some(dir.join(suggested));
+    }
+    let (tx, rx) = oneshot::channel();
+    app.dialog()
+        .file()
+        .set_file_name(suggested)
+        .add_filter("CSV", &["csv"])
+        .save_file(move |p| {
+            let _ = tx.send(p);
+        });
+    into_path(rx.await.ok().flatten())
+}
+
 /// Asks for a folder to save several videos in.
 pub async fn folder(app: &AppHandle) -> Option<PathBuf> {
     if let Some(dir) = test_answer("FRAMECAST_TEST_SAVE_DIR") {

@@ -1,4 +1,5 @@
-//! Local playback: the library's videos over `http://127.0.0.1`, with `Range` support.
+//! Local playback: the library's videos and their posters over `http://127.0.0.1`, with `Range`
+//! support.
 //!
 //! WebKitGTK will not play an MP4 through Tauri's asset protocol (MEDIA_ERR_SRC_NOT_SUPPORTED,
 //! tauri#3725), while the same file over loopback HTTP plays. So the app runs its own tiny server,
@@ -6,11 +7,16 @@
 //! library recorded when the video was saved — never a path or a name from the request — and
 //! only under a random per-run token, compared in constant time: other local programs cannot
 //! list or guess what is there.
+//!
+//! The window draws a paused video onto a canvas to take a frame from it (and to capture a
+//! poster). A canvas that drew a cross-origin video without CORS approval is tainted and cannot
+//! be read, so answers carry `Access-Control-Allow-Origin` for the app's own origins (and only
+//! those): the page plays with `crossorigin="anonymous"`.
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use framecast_library::Library;
@@ -43,6 +49,7 @@ impl Media {
         });
         let app = Router::new()
             .route("/media/{token}/{video}", get(serve))
+            .route("/poster/{token}/{video}", get(poster))
             .with_state(served);
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
@@ -57,32 +64,78 @@ impl Media {
         format!("http://{}/media/{}", self.addr, self.token)
     }
 
+    /// Where the web side shows posters from: `<poster base>/<video id>`.
+    pub fn poster_base(&self) -> String {
+        format!("http://{}/poster/{}", self.addr, self.token)
+    }
+
     /// The URL the web side plays a saved video from.
     pub fn url(&self, video_id: &str) -> String {
         format!("{}/{video_id}", self.base())
     }
 }
 
+/// The pages that may read what is served: the app's own origins on each OS (and Vite's in a
+/// development build).
+const APP_ORIGINS: &[&str] = &[
+    "tauri://localhost",
+    "http://tauri.localhost",
+    "https://tauri.localhost",
+    #[cfg(debug_assertions)]
+    "http://localhost:1420",
+];
+
 async fn serve(
     State(served): State<Arc<Served>>,
     Path((token, video)): Path<(String, String)>,
     request: Request<Body>,
 ) -> Response {
-    if !bool::from(token.as_bytes().ct_eq(served.token.as_bytes())) {
-        return StatusCode::NOT_FOUND.into_response();
+    let file = served
+        .authorised(&token)
+        .then(|| served.library.video(&video).ok())
+        .flatten()
+        .and_then(|v| v.file().map(ToOwned::to_owned));
+    send(file, request).await
+}
+
+async fn poster(
+    State(served): State<Arc<Served>>,
+    Path((token, video)): Path<(String, String)>,
+    request: Request<Body>,
+) -> Response {
+    let file = served
+        .authorised(&token)
+        .then(|| served.library.poster(&video))
+        .flatten();
+    send(file, request).await
+}
+
+impl Served {
+    fn authorised(&self, token: &str) -> bool {
+        token.as_bytes().ct_eq(self.token.as_bytes()).into()
     }
-    let Some(file) = served
-        .library
-        .video(&video)
-        .ok()
-        .and_then(|v| v.file().map(ToOwned::to_owned))
-    else {
-        return StatusCode::NOT_FOUND.into_response();
+}
+
+/// Serves `file` (with ranges), approved for the app's origins; 404 without one.
+async fn send(file: Option<std::path::PathBuf>, request: Request<Body>) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .filter(|o| APP_ORIGINS.iter().any(|a| o.as_bytes() == a.as_bytes()))
+        .cloned();
+    let mut response = match file {
+        None => StatusCode::NOT_FOUND.into_response(),
+        Some(file) => match ServeFile::new(file).oneshot(request).await {
+            Ok(r) => r.map(Body::new),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
     };
-    match ServeFile::new(file).oneshot(request).await {
-        Ok(r) => r.map(Body::new),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    if let Some(origin) = origin {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     }
+    response
 }
 
 #[cfg(test)]
@@ -92,7 +145,7 @@ mod tests {
     use framecast_library::{NewJob, Origin, Recorder};
 
     #[tokio::test]
-    async fn serves_saved_videos_by_id_with_ranges_and_only_with_the_token() {
+    async fn serves_saved_videos_and_posters_by_id_with_ranges_and_only_with_the_token() {
         let dir = tempfile::tempdir().unwrap();
         let library = Arc::new(Library::open(&dir.path().join("data")).unwrap());
         let spec = JobSpec {
@@ -132,7 +185,7 @@ mod tests {
             path: file,
             bytes: 10,
         });
-        let media = Media::start(library).await.unwrap();
+        let media = Media::start(library.clone()).await.unwrap();
         let http = reqwest::Client::new();
 
         let url = media.url(&spec.id.video(1));
@@ -145,6 +198,37 @@ mod tests {
         assert_eq!(r.status(), 206);
         assert_eq!(r.headers()["content-range"], "bytes 2-5/10");
         assert_eq!(r.bytes().await.unwrap().as_ref(), b"2345");
+
+        // The app's page may read it (a canvas can take a frame); another origin may not.
+        let from = |origin: &'static str| {
+            http.get(&url)
+                .header("Origin", origin)
+                .header("Range", "bytes=0-1")
+                .send()
+        };
+        let approved = from("tauri://localhost").await.unwrap();
+        assert_eq!(approved.status(), 206);
+        assert_eq!(
+            approved.headers()["access-control-allow-origin"],
+            "tauri://localhost"
+        );
+        let other = from("https://evil.example").await.unwrap();
+        assert!(other.headers().get("access-control-allow-origin").is_none());
+
+        // Posters by video id, under the same token.
+        let poster = format!("{}/{}", media.poster_base(), spec.id.video(1));
+        assert_eq!(http.get(&poster).send().await.unwrap().status(), 404);
+        library
+            .set_poster(&spec.id.video(1), &[0xFF, 0xD8, 0xFF, 0xDB, 7])
+            .unwrap();
+        let got = http.get(&poster).send().await.unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(
+            got.bytes().await.unwrap().as_ref(),
+            [0xFF, 0xD8, 0xFF, 0xDB, 7]
+        );
+        let wrong = poster.replace(&media.token, &"0".repeat(32));
+        assert_eq!(http.get(&wrong).send().await.unwrap().status(), 404);
 
         let wrong_token = url.replace(&media.token, &"0".repeat(32));
         assert_eq!(http.get(&wrong_token).send().await.unwrap().status(), 404);

@@ -4,6 +4,7 @@
 
 use framecast_core::frames::PreparedFrame;
 use framecast_core::{Controls, JobId};
+use framecast_library::Continuation;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -202,54 +203,53 @@ impl Opened {
     }
 }
 
-/// Which frame slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "lowercase")]
-pub enum Slot {
-    Start,
-    End,
-}
+pub use framecast_library::Slot;
 
-impl Slot {
-    fn at(self) -> usize {
-        match self {
-            Self::Start => 0,
-            Self::End => 1,
-        }
-    }
+/// What a slot holds: the prepared frame, and the moment of a video it was taken from, if it was.
+#[derive(Clone)]
+pub struct Filled {
+    pub frame: Arc<PreparedFrame>,
+    pub from: Option<Continuation>,
 }
 
 /// The prepared start and end frames. Each slot has a ticket: a preparation that finishes after
 /// a newer one started for the same slot is dropped, so the last drop wins.
 #[derive(Default)]
 pub struct Frames {
-    slots: Mutex<[(u64, Option<Arc<PreparedFrame>>); 2]>,
+    slots: Mutex<[(u64, Option<Filled>); 2]>,
 }
 
 impl Frames {
     /// Starts a preparation for `slot`; pass the ticket to [`Frames::put`].
     pub fn ticket(&self, slot: Slot) -> u64 {
         let mut slots = lock(&self.slots);
-        slots[slot.at()].0 += 1;
-        slots[slot.at()].0
+        slots[slot.index()].0 += 1;
+        slots[slot.index()].0
     }
 
-    /// Stores a prepared frame unless a newer preparation began; says whether it was stored.
-    pub fn put(&self, slot: Slot, ticket: u64, frame: Arc<PreparedFrame>) -> bool {
+    /// Stores a prepared frame (and the moment of a video it was taken from, if it was) unless a
+    /// newer preparation began; says whether it was stored.
+    pub fn put(
+        &self,
+        slot: Slot,
+        ticket: u64,
+        frame: Arc<PreparedFrame>,
+        from: Option<Continuation>,
+    ) -> bool {
         let mut slots = lock(&self.slots);
-        let entry = &mut slots[slot.at()];
+        let entry = &mut slots[slot.index()];
         if entry.0 != ticket {
             return false;
         }
-        entry.1 = Some(frame);
+        let from = from.map(|c| Continuation { slot, ..c });
+        entry.1 = Some(Filled { frame, from });
         true
     }
 
     pub fn clear(&self, slot: Slot) {
         let mut slots = lock(&self.slots);
-        slots[slot.at()].0 += 1;
-        slots[slot.at()].1 = None;
+        slots[slot.index()].0 += 1;
+        slots[slot.index()].1 = None;
     }
 
     pub fn swap(&self) {
@@ -258,9 +258,15 @@ impl Frames {
         slots[1].0 += 1;
         let (a, b) = slots.split_at_mut(1);
         std::mem::swap(&mut a[0].1, &mut b[0].1);
+        for (slot, entry) in [Slot::Start, Slot::End].into_iter().zip(slots.iter_mut()) {
+            if let Some(from) = entry.1.as_mut().and_then(|f| f.from.as_mut()) {
+                from.slot = slot;
+            }
+        }
     }
 
-    pub fn get(&self, slot: Slot) -> Option<Arc<PreparedFrame>> {
-        lock(&self.slots)[slot.at()].1.clone()
+    /// The frame and where it came from.
+    pub fn filled(&self, slot: Slot) -> Option<Filled> {
+        lock(&self.slots)[slot.index()].1.clone()
     }
 }

@@ -231,27 +231,8 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     let app = launch(&mock.base_url(), &library, &saves).await;
     app.find("prompt").await;
 
-    // Drop two files at once through Tauri's drag-drop event: start, then end. The drop is
-    // repeated only if the UI had not registered its listener yet (nothing started preparing).
-    let paths = json!([start, end]);
-    let drop =
-        format!("window.__TAURI_INTERNALS__.invoke('test_drop', {{ paths: {paths}, x: 5, y: 5 }})");
-    let thumbs = "return document.querySelectorAll(\"[data-testid='slot-thumb']\").length";
-    for attempt in 0.. {
-        app.js(&drop, vec![]).await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let busy = app
-            .js(
-                "return document.body.innerText.includes('Preparing')",
-                vec![],
-            )
-            .await;
-        if busy == json!(true) || app.js(thumbs, vec![]).await != json!(0) || attempt == 10 {
-            break;
-        }
-    }
-    app.until("both frames to be prepared", 60, &format!("{thumbs} === 2"))
-        .await;
+    // Drop two files at once through Tauri's drag-drop event: start, then end.
+    drop_frames(&app, &[&start, &end], 2).await;
     let start_thumb = app.js(
         "return document.querySelector(\"[data-testid='slot-start'] [data-testid='slot-thumb']\") !== null",
         vec![],
@@ -840,4 +821,457 @@ async fn a_task_route_job_survives_quitting_the_app() {
     assert!(played["time"].as_f64().unwrap_or(0.0) > 0.1, "{played}");
     app.client.close().await.unwrap();
     assert_eq!(creates(), 1, "the task was never created again");
+}
+
+/// Drops `paths` on the window through Tauri's drag-drop event, again until the UI (whose
+/// listener may not be registered yet) starts preparing them; waits for `want` thumbnails.
+async fn drop_frames(app: &App, paths: &[&Path], want: usize) {
+    let paths = json!(paths);
+    let drop =
+        format!("window.__TAURI_INTERNALS__.invoke('test_drop', {{ paths: {paths}, x: 5, y: 5 }})");
+    let thumbs = "return document.querySelectorAll(\"[data-testid='slot-thumb']\").length";
+    for attempt in 0.. {
+        app.js(&drop, vec![]).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let busy = app
+            .js(
+                "return document.body.innerText.includes('Preparing')",
+                vec![],
+            )
+            .await;
+        if busy == json!(true) || app.js(thumbs, vec![]).await != json!(0) || attempt == 10 {
+            break;
+        }
+    }
+    app.until(
+        "the frames to be prepared",
+        60,
+        &format!("{thumbs} === {want}"),
+    )
+    .await;
+}
+
+/// Generates `prompt` with `n` takes; returns the job once it is done with every take local.
+async fn generate_done(app: &App, prompt: &str, n: u8) -> String {
+    app.set_prompt(prompt).await;
+    app.find(&format!("count-{n}")).await.click().await.unwrap();
+    app.generate().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let job = app.newest_job_in(&["done"], 60).await;
+    app.until(
+        "every take to be saved",
+        30,
+        &format!(
+            "return {}.querySelectorAll(\"[data-testid='video'][data-local='true']\").length === {n}",
+            card(&job)
+        ),
+    )
+    .await;
+    job
+}
+
+/// Switches the theme until it is `theme` (the toggle cycles System → Light → Dark).
+async fn theme(app: &App, theme: &str) {
+    let is = format!("return document.documentElement.dataset.theme === '{theme}'");
+    for _ in 0..3 {
+        if app.js(&is, vec![]).await == json!(true) {
+            break;
+        }
+        app.find("theme-toggle").await.click().await.unwrap();
+    }
+    app.until(&format!("the {theme} theme"), 5, &is).await;
+}
+
+/// Sets the UI language ("en" or "zh").
+async fn language(app: &App, lang: &str) {
+    let html = if lang == "zh" { "zh-CN" } else { "en" };
+    let is = format!("return document.documentElement.lang === '{html}'");
+    if app.js(&is, vec![]).await != json!(true) {
+        app.find("lang-toggle").await.click().await.unwrap();
+    }
+    app.until(&format!("the {lang} UI"), 5, &is).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_library_finds_plays_compares_reuses_and_continues_from_a_frame() {
+    let mock = MockGateway::start(MockConfig {
+        api_key: Some(KEY.to_owned()),
+        tick: Duration::from_millis(80),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let (videos, saves) = (temp.path().join("videos"), temp.path().join("saves"));
+    std::fs::create_dir_all(&saves).unwrap();
+    let data = videos.with_file_name("data");
+    let trash = videos.with_file_name("profile").join("data/Trash/files");
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    let start = frame(temp.path(), "harbour.png", 1600, 900, 120);
+
+    let app = launch(&mock.base_url(), &videos, &saves).await;
+    app.find("prompt").await;
+
+    // Past work: takes from a start frame, a text-only job, a refused one, and a third.
+    drop_frames(&app, &[&start], 1).await;
+    let lanterns = generate_done(&app, "Lanterns drift across the harbour at dusk", 2).await;
+    app.find("slot-start").await;
+    app.js(
+        "document.querySelector(\"[data-testid='slot-start'] .clear\").click()",
+        vec![],
+    )
+    .await;
+    generate_done(&app, "A red fox trots through fresh snow", 1).await;
+    app.set_prompt("A refused request #http-401").await;
+    app.generate().await;
+    app.newest_job_in(&["failed"], 20).await;
+    generate_done(&app, "Paper boats race down a rainy street", 3).await;
+
+    // Each saved take got a poster, captured once in the window and stored in the library.
+    let posters = data.join("posters");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_dir(&posters).map_or(0, |d| d.count()) < 6 {
+        let n = std::fs::read_dir(&posters).map_or(0, |d| d.count());
+        assert!(Instant::now() < deadline, "{n} of 6 posters were captured");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The library: found by typing part of its prompt.
+    app.find("nav-library").await.click().await.unwrap();
+    app.find("library-grid").await;
+    app.until(
+        "four jobs in the grid",
+        10,
+        "return document.querySelectorAll(\"[data-testid='library-tile']\").length === 4",
+    )
+    .await;
+    let search = app.find("library-search").await;
+    search.send_keys("harbour").await.unwrap();
+    app.until(
+        "the search to find the lanterns",
+        5,
+        &format!(
+            "const t = [...document.querySelectorAll(\"[data-testid='library-tile']\")];
+             return t.length === 1 && t[0].dataset.jobId === '{lanterns}'"
+        ),
+    )
+    .await;
+    app.until(
+        "its poster to show",
+        10,
+        "const i = document.querySelector(\"[data-testid='library-tile'] img\");
+         return i && i.complete && i.naturalWidth > 0",
+    )
+    .await;
+
+    // Open it with Enter: its two takes, the keeper playing.
+    app.js(
+        "document.querySelector(\"[data-testid='library-tile']\").focus()",
+        vec![],
+    )
+    .await;
+    app.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    app.until(
+        "the job's details with both takes",
+        10,
+        &format!(
+            "const d = document.querySelector(\"[data-testid='job-detail']\");
+             return d && d.dataset.jobId === '{lanterns}' &&
+               d.querySelectorAll(\"[data-testid='take-video']\").length === 2"
+        ),
+    )
+    .await;
+    app.until(
+        "the keeper take to play",
+        10,
+        "const v = document.querySelector(\"[data-testid='take-video']\");
+         return v && !v.paused && v.currentTime > 0.2",
+    )
+    .await;
+    app.js(
+        "document.querySelector(\"[data-testid='take-favourite']\").click()",
+        vec![],
+    )
+    .await;
+    app.until(
+        "take 1 to be a favourite",
+        5,
+        "return document.querySelector(\"[data-testid='take']\").dataset.favourite === 'true'",
+    )
+    .await;
+
+    // Compare the takes: they play, pause and step as one.
+    app.find("detail-compare").await.click().await.unwrap();
+    app.until(
+        "both takes ready to compare",
+        10,
+        "const v = [...document.querySelectorAll(\"[data-testid='compare-video']\")];
+         return v.length === 2 && v.every(x => x.readyState >= 2)",
+    )
+    .await;
+    app.find("compare-play").await.click().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let state = "return [...document.querySelectorAll(\"[data-testid='compare-video']\")]
+                   .map(v => ({ paused: v.paused, time: v.currentTime }))";
+    let playing = app.js(state, vec![]).await;
+    let times: Vec<f64> = playing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["time"].as_f64().unwrap())
+        .collect();
+    assert!(
+        playing
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["paused"] == false),
+        "{playing}"
+    );
+    assert!(times[0] > 0.5, "{playing}");
+    assert!((times[0] - times[1]).abs() < 0.25, "in step: {playing}");
+    app.screenshot(&shots.join("compare.png")).await;
+    app.find("compare-forward").await.click().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stepped = app.js(state, vec![]).await;
+    let stepped = stepped.as_array().unwrap();
+    assert!(stepped.iter().all(|v| v["paused"] == true), "{stepped:?}");
+    assert_eq!(
+        stepped[0]["time"], stepped[1]["time"],
+        "one frame on, together"
+    );
+    app.find("compare-close").await.click().await.unwrap();
+
+    // Reuse: the form takes its prompt, count and stored start frame.
+    app.find("detail-reuse").await.click().await.unwrap();
+    app.until(
+        "the form to be filled",
+        10,
+        "const p = document.querySelector(\"[data-testid='prompt']\");
+         return p && p.value === 'Lanterns drift across the harbour at dusk' &&
+           document.querySelector(\"[data-testid='slot-start'] [data-testid='slot-thumb']\") !== null &&
+           document.querySelector(\"[data-testid='count-2']\").getAttribute('aria-checked') === 'true'",
+    )
+    .await;
+
+    // Continue from a frame: play take 2 in the library, take the frame it shows.
+    app.find("nav-library").await.click().await.unwrap();
+    app.until(
+        "the details again",
+        10,
+        "return document.querySelectorAll(\"[data-testid='take-video']\").length === 2",
+    )
+    .await;
+    let size = app
+        .js_async(
+            "const done = arguments[arguments.length - 1];
+             const v = document.querySelectorAll(\"[data-testid='take-video']\")[1];
+             v.muted = true;
+             v.play().then(() => setTimeout(() => done({ w: v.videoWidth, h: v.videoHeight }), 1200),
+                           e => done({ failed: String(e) }));",
+            vec![],
+        )
+        .await;
+    assert!(size["failed"].is_null(), "{size}");
+    app.js(
+        "document.querySelectorAll(\"[data-testid='take-use-start']\")[1].click()",
+        vec![],
+    )
+    .await;
+    app.find("nav-generate").await.click().await.unwrap();
+    let from = app
+        .until(
+            "the start slot to say where its frame came from",
+            15,
+            "const f = document.querySelector(\"[data-testid='slot-from']\"); return f && f.innerText",
+        )
+        .await;
+    let from = from.as_str().unwrap();
+    assert!(
+        from.starts_with("From video 2 of “Lanterns drift across the harbo")
+            && from.contains(" at 0:0"),
+        "{from}"
+    );
+    let posts = mock.generation_posts().len();
+    let next = generate_done(&app, "The lanterns drift out to sea", 1).await;
+    let post = mock.generation_posts();
+    assert_eq!(post.len(), posts + 1);
+    let url = post[posts].body.as_ref().unwrap()["messages"][0]["content"][1]["image_url"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, b64) = url.split_once(";base64,").unwrap();
+    use base64::Engine;
+    let sent = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    let sent = image::load_from_memory(&sent).unwrap();
+    assert_eq!(
+        (u64::from(sent.width()), u64::from(sent.height())),
+        (size["w"].as_u64().unwrap(), size["h"].as_u64().unwrap()),
+        "the frame went at the video's full size"
+    );
+
+    // The library shows where the new job came from.
+    app.find("nav-library").await.click().await.unwrap();
+    let search = app.find("library-search").await;
+    search.clear().await.unwrap();
+    search.send_keys("out to sea").await.unwrap();
+    app.until(
+        "the new job",
+        5,
+        &format!("const t = document.querySelector(\"[data-testid='library-tile']\"); return t && t.dataset.jobId === '{next}'"),
+    )
+    .await;
+    app.js(
+        "document.querySelector(\"[data-testid='library-tile']\").click()",
+        vec![],
+    )
+    .await;
+    let lineage = app
+        .until(
+            "its lineage",
+            10,
+            "const l = document.querySelector(\"[data-testid='detail-lineage']\"); return l && l.innerText",
+        )
+        .await;
+    assert!(
+        lineage
+            .as_str()
+            .unwrap()
+            .contains("Start frame from video 2 of “Lanterns"),
+        "{lineage}"
+    );
+
+    // Delete a take: its file goes to the trash, and the job shows one take.
+    search.clear().await.unwrap();
+    search.send_keys("fox").await.unwrap();
+    app.until(
+        "the fox",
+        5,
+        "const t = [...document.querySelectorAll(\"[data-testid='library-tile']\")]; return t.length === 1",
+    )
+    .await;
+    app.js(
+        "document.querySelector(\"[data-testid='library-tile']\").click()",
+        vec![],
+    )
+    .await;
+    app.until(
+        "the fox's take",
+        10,
+        "return document.querySelector(\"[data-testid='job-detail'] [data-testid='take-delete']\") !== null",
+    )
+    .await;
+    let before: Vec<_> = std::fs::read_dir(&videos)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    app.js(
+        "document.querySelector(\"[data-testid='take-delete']\").click()",
+        vec![],
+    )
+    .await;
+    app.find("take-delete-yes").await.click().await.unwrap();
+    app.until(
+        "the fox to leave the grid",
+        10,
+        "return document.querySelectorAll(\"[data-testid='library-tile']\").length === 0",
+    )
+    .await;
+    let after: Vec<_> = std::fs::read_dir(&videos)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    let gone: Vec<_> = before.iter().filter(|f| !after.contains(f)).collect();
+    assert_eq!(gone.len(), 2, "the video and its sidecar: {gone:?}");
+    for file in gone {
+        assert!(trash.join(file).exists(), "{file:?} is in the trash");
+    }
+
+    // Screenshots: the library with a job open, light and dark, English and Chinese.
+    search.clear().await.unwrap();
+    app.find("filter-clear").await;
+    app.js(
+        "document.querySelector(\"[data-testid='filter-clear']\").click()",
+        vec![],
+    )
+    .await;
+    app.until(
+        "the whole library",
+        5,
+        "return document.querySelectorAll(\"[data-testid='library-tile']\").length === 4",
+    )
+    .await;
+    app.js(
+        &format!("document.querySelector(\"[data-testid='library-tile'][data-job-id='{lanterns}']\").click()"),
+        vec![],
+    )
+    .await;
+    app.until(
+        "the lanterns' details and every poster",
+        10,
+        &format!(
+            "const d = document.querySelector(\"[data-testid='job-detail']\");
+             const imgs = [...document.querySelectorAll(\"[data-testid='library-tile'] img\")];
+             return d && d.dataset.jobId === '{lanterns}' && imgs.length === 3 &&
+               imgs.every(i => i.complete && i.naturalWidth > 0)"
+        ),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    theme(&app, "light").await;
+    app.screenshot(&shots.join("library.png")).await;
+    theme(&app, "dark").await;
+    app.screenshot(&shots.join("library-dark.png")).await;
+    language(&app, "zh").await;
+    app.screenshot(&shots.join("library-zh-dark.png")).await;
+    theme(&app, "light").await;
+    app.screenshot(&shots.join("library-zh.png")).await;
+    language(&app, "en").await;
+
+    // Spend: the month's total, and the ledger exported through the save dialog.
+    app.find("library-tab-spend").await.click().await.unwrap();
+    let month = app
+        .until(
+            "this month's spend",
+            10,
+            "const m = document.querySelector(\"[data-testid='spend-month']\"); return m && m.innerText",
+        )
+        .await;
+    // 2 + 1 + 3 + 1 videos at $0.15 (the default price of veo-3.1-landscape-fast-fl and friends).
+    assert!(month.as_str().unwrap().starts_with('$'), "{month}");
+    app.screenshot(&shots.join("spend.png")).await;
+    app.find("export-ledger").await.click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let csv = loop {
+        let file = std::fs::read_dir(&saves)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension() == Some("csv".as_ref()));
+        if let Some(file) = file {
+            break std::fs::read_to_string(file).unwrap();
+        }
+        assert!(Instant::now() < deadline, "the ledger was not exported");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        csv.lines().count(),
+        1 + 4,
+        "a header and the four jobs that delivered:\n{csv}"
+    );
+    assert!(
+        csv.contains("Lanterns drift across the harbour at dusk"),
+        "{csv}"
+    );
+    app.client.close().await.unwrap();
 }

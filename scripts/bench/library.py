@@ -8,6 +8,11 @@ beside one holding a single job, in the same run:
    whole processes; the baseline is `framecast-cli --version`, the cost of starting the process.
 2. The desktop app under Xvfb: from launch until the first job card is painted, with the big
    library and with the one-job library (runs alternate); and idle memory with each.
+3. The library view in the real window, measured inside the page with performance.now(): from
+   the click on Library until the first tiles are painted (the next animation frame after they
+   are in the DOM); from a keystroke in the search field until the grid shows the new matches;
+   the memory of all the app's processes before, during and after scrolling from the first job
+   to the last; and idle memory with the library view open, big library against one job.
 
 Usage: scripts/bench/library.py [--rounds N] [--jobs N]
 """
@@ -96,6 +101,142 @@ def main() -> None:
     print(f"| idle PSS, all processes | {m_one:.1f} MiB | {m_big:.1f} MiB | {m_big / m_one:.2f}× |")
     print("\nfirst card (ms): big " + ", ".join(f"{s * 1000:.0f}" for s in paint["big"])
           + "; one " + ", ".join(f"{s * 1000:.0f}" for s in paint["one"]))
+    x, display = desktop.xvfb()
+    try:
+        library_view({k: {**e, "DISPLAY": display} for k, e in libraries.items()},
+                     args.rounds, args.jobs)
+    finally:
+        x.terminate()
+
+
+PAINTED = """
+const [selector, done] = [arguments[0], arguments[arguments.length - 1]];
+const start = performance.now();
+ACTION
+const tick = () => requestAnimationFrame(() => {
+  if (READY) requestAnimationFrame(() => done(performance.now() - start));
+  else if (performance.now() - start > 20000) done(-1);
+  else tick();
+});
+tick();
+"""
+OPEN = PAINTED.replace("ACTION", "document.querySelector(\"[data-testid='nav-library']\").click();") \
+    .replace("READY", "document.querySelector(selector)")
+SEARCH = PAINTED.replace("ACTION", """
+const input = document.querySelector("[data-testid='library-search']");
+const count = () => document.querySelector("[data-testid='library-count']").innerText;
+const before = count();
+input.value = arguments[1];
+input.dispatchEvent(new Event("input", { bubbles: true }));
+""").replace("READY", "count() !== before && document.querySelector(selector)")
+TILE = "[data-testid='library-tile']"
+SCROLL = """
+const done = arguments[arguments.length - 1];
+const grid = document.querySelector("[data-testid='library-grid']");
+const step = () => {
+  const end = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2;
+  if (end) return done(grid.scrollTop);
+  grid.scrollTop += grid.clientHeight * 0.8;
+  requestAnimationFrame(() => requestAnimationFrame(step));
+};
+step();
+"""
+
+
+class Window:
+    """The app launched through WebKitWebDriver, driven by scripts run in its page."""
+
+    def __init__(self, env: dict):
+        self.port = desktop.free_port()
+        self.driver = subprocess.Popen(["WebKitWebDriver", f"--port={self.port}"], env=env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        desktop.wait_port(self.port)
+        caps = {"capabilities": {"alwaysMatch": {
+            "webkitgtk:browserOptions": {"binary": str(desktop.APP), "args": []}}}}
+        self.session = desktop.webdriver(self.port, "POST", "/session", caps)["value"]["sessionId"]
+        deadline = time.perf_counter() + 30
+        while not self.run(desktop.READY[desktop.APP]):
+            if time.perf_counter() > deadline:
+                raise SystemExit("the app did not become ready")
+            time.sleep(0.05)
+
+    def run(self, script: str, *args, sync: bool = True):
+        kind = "sync" if sync else "async"
+        try:
+            return desktop.webdriver(self.port, "POST", f"/session/{self.session}/execute/{kind}",
+                                     {"script": script, "args": list(args)})["value"]
+        except Exception:  # the page may still be loading
+            return None
+
+    def memory(self) -> float:
+        """PSS of the app and its WebKit processes (not the driver's own)."""
+        apps = [p for p in desktop.descendants(self.driver.pid)
+                if Path(f"/proc/{p}/comm").exists()
+                and Path(f"/proc/{p}/comm").read_text().strip() == "framecast"]
+        return sum(desktop.pss_mib(p) for p in apps)
+
+    def close(self) -> None:
+        desktop.webdriver(self.port, "DELETE", f"/session/{self.session}")
+        self.driver.terminate()
+        self.driver.wait()
+
+
+def library_view(libraries: dict, rounds: int, jobs: int) -> None:
+    opened = {k: [] for k in libraries}
+    searched: dict[str, list] = {"rain": [], "纸船": [], "dragon kite": []}
+    for _ in range(rounds):
+        for name, env in libraries.items():
+            w = Window(env)
+            try:
+                opened[name].append(w.run(OPEN, TILE, sync=False))
+                if name == "big":
+                    for query, times in searched.items():
+                        times.append(w.run(SEARCH, TILE, query, sync=False))
+                        w.run(SEARCH, TILE, "", sync=False)
+            finally:
+                w.close()
+    print("\n| library view (in the page) | one job | "
+          f"{jobs:,} jobs | ratio |\n|---|---|---|---|")
+    o_one, o_big = (statistics.median(opened[k]) for k in ("one", "big"))
+    print(f"| click on Library to first tiles painted | {o_one:.0f} ms | {o_big:.0f} ms "
+          f"| {o_big / o_one:.2f}× |")
+    print("\n| prompt search, keystroke to the new matches painted | time "
+          "| ratio to opening the view |\n|---|---|---|")
+    for query, times in searched.items():
+        t = statistics.median(times)
+        print(f"| “{query}” | {t:.0f} ms | {t / o_big:.2f}× |")
+
+    w = Window(libraries["big"])
+    try:
+        w.run(OPEN, TILE, sync=False)
+        time.sleep(3)
+        before = w.memory()
+        bottom = w.run(SCROLL, sync=False)
+        after_scroll = w.memory()
+        time.sleep(3)
+        settled = w.memory()
+    finally:
+        w.close()
+    idle = {k: [] for k in libraries}
+    for _ in range(3):
+        for name, env in libraries.items():
+            w = Window(env)
+            try:
+                w.run(OPEN, TILE, sync=False)
+                time.sleep(6)
+                idle[name].append(w.memory())
+            finally:
+                w.close()
+    i_one, i_big = (statistics.median(idle[k]) for k in ("one", "big"))
+    print(f"\n| memory (PSS, app and WebKit) | value | ratio |\n|---|---|---|")
+    print(f"| library view open, before scrolling | {before:.1f} MiB | 1.00× |")
+    print(f"| after scrolling to the last job ({bottom:,.0f} px) | {after_scroll:.1f} MiB "
+          f"| {after_scroll / before:.2f}× |")
+    print(f"| 3 s later | {settled:.1f} MiB | {settled / before:.2f}× |")
+    print(f"| idle with the view open: one job | {i_one:.1f} MiB | 1.00× |")
+    print(f"| idle with the view open: {jobs:,} jobs | {i_big:.1f} MiB | {i_big / i_one:.2f}× |")
+    print("\nopen (ms): big " + ", ".join(f"{s:.0f}" for s in opened["big"])
+          + "; one " + ", ".join(f"{s:.0f}" for s in opened["one"]))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ pub struct AppInfo {
     pub data_dir: String,
     /// Saved videos play from `<mediaBase>/<video id>`.
     pub media_base: String,
+    /// Posters show from `<posterBase>/<video id>`.
+    pub poster_base: String,
 }
 
 #[tauri::command]
@@ -76,6 +78,7 @@ pub fn app_info(
         videos_dir: folders.videos.display().to_string(),
         data_dir: library.dir().display().to_string(),
         media_base: media.base(),
+        poster_base: media.poster_base(),
     }
 }
 

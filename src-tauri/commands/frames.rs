@@ -1,12 +1,14 @@
-//! The start and end frame slots: fill one from a dropped path, the file dialog or the clipboard,
-//! clear one, swap them. Rust reads and prepares the image; the web side gets a thumbnail and the
-//! facts, never the file, and names files only by the paths a drop gave it.
+//! The start and end frame slots: fill one from a dropped path, the file dialog, the clipboard,
+//! a paused video or a past job's stored frames; clear one, swap them. Rust reads and prepares
+//! the image; the web side gets a thumbnail and the facts, never the file, and names files only
+//! by the paths a drop gave it.
 
 use crate::dialogs;
 use crate::error::IpcResult;
-use crate::state::{Drops, Frames, Slot};
-use framecast_core::frames::{self, FrameFacts, FrameOptions, FrameSource, PreparedFrame};
-use framecast_core::{CancellationToken, Error};
+use crate::state::{Drops, Filled, Frames, Slot};
+use framecast_core::frames::{self, FrameFacts, FrameOptions, FrameSource};
+use framecast_core::{CancellationToken, Error, JobId};
+use framecast_library::{Continuation, Library, VideoMoment};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,26 +24,41 @@ pub struct FrameView {
     /// A small JPEG as a `data:` URL.
     pub thumbnail: String,
     pub facts: FrameFacts,
+    /// The moment of a video it was taken from, if it was.
+    pub from: Option<Continuation>,
 }
 
 impl FrameView {
-    fn of(slot: Slot, frame: &PreparedFrame) -> Self {
+    fn of(slot: Slot, filled: &Filled) -> Self {
         Self {
             slot,
-            thumbnail: frame.thumbnail_data_url(),
-            facts: frame.facts.clone(),
+            thumbnail: filled.frame.thumbnail_data_url(),
+            facts: filled.frame.facts.clone(),
+            from: filled.from.clone().map(|c| Continuation { slot, ..c }),
         }
     }
 }
 
 /// Prepares `source` for `slot`; a newer preparation for the same slot wins.
 async fn fill(frames: &Frames, slot: Slot, source: FrameSource) -> IpcResult<FrameView> {
+    fill_from(frames, slot, source, None).await
+}
+
+async fn fill_from(
+    frames: &Frames,
+    slot: Slot,
+    source: FrameSource,
+    from: Option<Continuation>,
+) -> IpcResult<FrameView> {
     let ticket = frames.ticket(slot);
     let frame =
         frames::prepare(source, &FrameOptions::default(), &CancellationToken::new()).await?;
-    let view = FrameView::of(slot, &frame);
-    frames.put(slot, ticket, Arc::new(frame));
-    Ok(view)
+    let filled = Filled {
+        frame: Arc::new(frame),
+        from,
+    };
+    frames.put(slot, ticket, filled.frame.clone(), filled.from.clone());
+    Ok(FrameView::of(slot, &filled))
 }
 
 /// A file dropped on the window: only a path the OS's drop reported is accepted.
@@ -89,6 +106,70 @@ pub async fn paste_frame(request: Request<'_>, frames: State<'_, Frames>) -> Ipc
     fill(&frames, slot, FrameSource::Bytes(bytes.clone().into())).await
 }
 
+/// A frame of a paused video, captured by the window at the video's full size: the PNG as the
+/// body, the slot, the video's id and the moment (milliseconds) in headers. It goes through the
+/// same pipeline as a dropped image, and the slot remembers where it came from.
+#[tauri::command]
+pub async fn frame_from_video(
+    request: Request<'_>,
+    frames: State<'_, Frames>,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<FrameView> {
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let slot = if header("slot") == Some("end") {
+        Slot::End
+    } else {
+        Slot::Start
+    };
+    let moment = VideoMoment {
+        video_id: header("video").unwrap_or_default().to_owned(),
+        at_ms: header("at").and_then(|v| v.parse().ok()).unwrap_or(0),
+    };
+    let from = library.continuation(slot, &moment).map_err(Error::from)?;
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(Error::invalid_input("no frame was captured", "没有截取到画面").into());
+    };
+    let source = FrameSource::Bytes(bytes.clone().into());
+    fill_from(&frames, slot, source, Some(from)).await
+}
+
+/// Puts a past job's frames, as it sent them (from the library's frame store), into the slots,
+/// with where they were taken from; a slot the job did not use is cleared. For "Reuse".
+#[tauri::command]
+pub async fn reuse_frames(
+    job: String,
+    frames: State<'_, Frames>,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<[Option<FrameView>; 2]> {
+    let job = library
+        .job(&JobId::parse(&job)?)
+        .map_err(Error::from)?
+        .ok_or_else(|| {
+            Error::invalid_input("the job is not in the library", "资料库中没有该任务")
+        })?;
+    // Every frame is read before any slot changes: a frame that cannot be read leaves the form
+    // as the person sees it, never half-filled with a frame the window does not show.
+    let mut loaded = Vec::with_capacity(2);
+    for (slot, sha) in [(Slot::Start, &job.start_frame), (Slot::End, &job.end_frame)] {
+        let frame = match sha {
+            Some(sha) => Some(Arc::new(library.frame(sha).map_err(Error::from)?)),
+            None => None,
+        };
+        loaded.push((slot, frame));
+    }
+    let mut views = [None, None];
+    for (slot, frame) in loaded {
+        let Some(frame) = frame else {
+            frames.clear(slot);
+            continue;
+        };
+        let from = job.continues.iter().find(|c| c.slot == slot).cloned();
+        frames.put(slot, frames.ticket(slot), frame, from);
+        views[slot.index()] = frames.filled(slot).map(|f| FrameView::of(slot, &f));
+    }
+    Ok(views)
+}
+
 #[tauri::command]
 pub fn clear_frame(slot: Slot, frames: State<'_, Frames>) {
     frames.clear(slot);
@@ -98,7 +179,7 @@ pub fn clear_frame(slot: Slot, frames: State<'_, Frames>) {
 #[tauri::command]
 pub fn swap_frames(frames: State<'_, Frames>) -> [Option<FrameView>; 2] {
     frames.swap();
-    [Slot::Start, Slot::End].map(|s| frames.get(s).map(|f| FrameView::of(s, &f)))
+    [Slot::Start, Slot::End].map(|s| frames.filled(s).map(|f| FrameView::of(s, &f)))
 }
 
 #[cfg(test)]
@@ -136,7 +217,7 @@ mod tests {
         assert_eq!(view.slot, Slot::Start);
         assert!(view.thumbnail.starts_with("data:image/jpeg;base64,"));
         assert_eq!((view.facts.width, view.facts.height), (1920, 1080));
-        assert!(app.state::<Frames>().get(Slot::Start).is_some());
+        assert!(app.state::<Frames>().filled(Slot::Start).is_some());
 
         let secret = dir.path().join("elsewhere.png");
         std::fs::copy(&photo, &secret).unwrap();
@@ -161,7 +242,7 @@ mod tests {
             assert!(!shape["messageZh"].as_str().unwrap().is_empty());
         }
         assert!(
-            app.state::<Frames>().get(Slot::End).is_none(),
+            app.state::<Frames>().filled(Slot::End).is_none(),
             "a refused file changes nothing"
         );
 

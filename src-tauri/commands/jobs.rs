@@ -13,7 +13,7 @@ use framecast_core::{
     Controls, DownloadPolicy, Downloader, Error, ErrorReport, Event, GenerationRequest, JobId,
     JobResult, JobSpec, Phase,
 };
-use framecast_library::{JobRecord, JobState, Library, NewJob, Origin, Recorder};
+use framecast_library::{Continuation, JobRecord, JobState, Library, NewJob, Origin, Recorder};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -117,7 +117,7 @@ pub async fn start_job<R: Runtime>(
 ) -> IpcResult<()> {
     let library = app.state::<Arc<Library>>().inner().clone();
     let folders = app.state::<Folders>();
-    let (spec, frames) = spec_of(&request, &app.state::<Frames>(), &library, &folders)?;
+    let (spec, frames, lineage) = spec_of(&request, &app.state::<Frames>(), &library, &folders)?;
     let target = app.state::<Arc<Gateways>>().target().await?;
     let downloader = Downloader::with_proxy(DownloadPolicy::default(), &target.proxy)?;
     library
@@ -139,6 +139,9 @@ pub async fn start_job<R: Runtime>(
             profile_id: target.profile_id,
         })
         .map_err(Error::from)?;
+    if let Err(e) = library.record_lineage(&spec.id.to_string(), &lineage) {
+        tracing::error!(%e, "the library could not record where a job's frames came from");
+    }
     let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(spec.id);
     let reporter = Reporter {
         recorder: Recorder::new(library, &spec),
@@ -164,43 +167,51 @@ pub async fn start_job<R: Runtime>(
     Ok(())
 }
 
-/// The request and frames a start asks for, checked before anything is recorded or sent.
+/// The request and frames a start asks for, and the videos its frames were taken from, checked
+/// before anything is recorded or sent.
 fn spec_of(
     request: &StartJob,
     slots: &Frames,
     library: &Library,
     folders: &Folders,
-) -> IpcResult<(JobSpec, Vec<Arc<PreparedFrame>>)> {
+) -> IpcResult<(JobSpec, Vec<Arc<PreparedFrame>>, Vec<Continuation>)> {
     let id = JobId::parse(&request.id)?;
-    let frames: Vec<Arc<PreparedFrame>> = match request.retry_of.as_deref() {
-        Some(earlier) => {
-            let unknown = || {
-                Error::invalid_input(
-                    "the job to try again is not in the library; generate from the form",
-                    "资料库中找不到要重试的任务；请从表单重新生成",
-                )
-            };
-            let job = library
-                .job(&JobId::parse(earlier)?)
-                .map_err(Error::from)?
-                .ok_or_else(unknown)?;
-            job.start_frame
-                .iter()
-                .chain(&job.end_frame)
-                .map(|sha| library.frame(sha).map(Arc::new).map_err(Error::from))
-                .collect::<Result<_, _>>()?
-        }
-        None => match (slots.get(Slot::Start), slots.get(Slot::End)) {
-            (None, Some(_)) => {
-                return Err(Error::invalid_input(
-                    "an end frame needs a start frame",
-                    "设置结束帧之前需要先设置开始帧",
-                )
-                .into());
+    let (frames, lineage): (Vec<Arc<PreparedFrame>>, Vec<Continuation>) =
+        match request.retry_of.as_deref() {
+            Some(earlier) => {
+                let unknown = || {
+                    Error::invalid_input(
+                        "the job to try again is not in the library; generate from the form",
+                        "资料库中找不到要重试的任务；请从表单重新生成",
+                    )
+                };
+                let job = library
+                    .job(&JobId::parse(earlier)?)
+                    .map_err(Error::from)?
+                    .ok_or_else(unknown)?;
+                let frames = job
+                    .start_frame
+                    .iter()
+                    .chain(&job.end_frame)
+                    .map(|sha| library.frame(sha).map(Arc::new).map_err(Error::from))
+                    .collect::<Result<_, _>>()?;
+                (frames, job.continues)
             }
-            (start, end) => start.into_iter().chain(end).collect(),
-        },
-    };
+            None => match (slots.filled(Slot::Start), slots.filled(Slot::End)) {
+                (None, Some(_)) => {
+                    return Err(Error::invalid_input(
+                        "an end frame needs a start frame",
+                        "设置结束帧之前需要先设置开始帧",
+                    )
+                    .into());
+                }
+                (start, end) => {
+                    let filled: Vec<_> = start.into_iter().chain(end).collect();
+                    let lineage = filled.iter().filter_map(|f| f.from.clone()).collect();
+                    (filled.into_iter().map(|f| f.frame).collect(), lineage)
+                }
+            },
+        };
     let spec = JobSpec {
         id,
         request: GenerationRequest {
@@ -215,7 +226,7 @@ fn spec_of(
         save_dir: Some(folders.videos.clone()),
     };
     spec.request.validate()?;
-    Ok((spec, frames))
+    Ok((spec, frames, lineage))
 }
 
 /// Stops a job's generation at once (its connection is closed). Videos already delivered go on
@@ -517,8 +528,43 @@ mod tests {
             .manage(Frames::default())
             .manage(Arc::new(Jobs::default()))
             .manage(Arc::new(media))
+            .invoke_handler(tauri::generate_handler![
+                crate::commands::frames::frame_from_video
+            ])
             .build(mock_context(noop_assets()))
             .unwrap()
+    }
+
+    /// Invokes `cmd` as the window does, with a raw body and headers (what a capture sends).
+    async fn invoke_raw(
+        app: &tauri::App<MockRuntime>,
+        cmd: &str,
+        body: Vec<u8>,
+        headers: &[(&'static str, String)],
+    ) -> Result<Value, Value> {
+        let webview = match app.get_webview_window("main") {
+            Some(w) => w,
+            None => tauri::WebviewWindowBuilder::new(app, "main", Default::default())
+                .build()
+                .unwrap(),
+        };
+        let mut map = tauri::http::HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, value.parse().unwrap());
+        }
+        let request = tauri::webview::InvokeRequest {
+            cmd: cmd.to_owned(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Raw(body),
+            headers: map,
+            invoke_key: tauri::test::INVOKE_KEY.to_owned(),
+        };
+        tokio::task::spawn_blocking(move || tauri::test::get_ipc_response(&webview, request))
+            .await
+            .unwrap()
+            .map(|body| body.deserialize::<Value>().unwrap())
     }
 
     /// A channel that records what it is sent (the upload plugin's trick).
@@ -724,7 +770,7 @@ mod tests {
                 framecast_core::frames::prepare_bytes(png.get_ref(), &Default::default()).unwrap();
             let frames = app.state::<Frames>();
             let ticket = frames.ticket(Slot::Start);
-            assert!(frames.put(Slot::Start, ticket, Arc::new(frame)));
+            assert!(frames.put(Slot::Start, ticket, Arc::new(frame), None));
             let (channel, seen) = recorder();
             let req = request("frames", 1);
             let id = req.id.clone();
@@ -756,6 +802,105 @@ mod tests {
                 .starts_with("data:image/")
         );
         assert_eq!(image(0), image(1), "the same pixels");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_frame_taken_from_a_video_starts_the_next_job_which_records_where_it_came_from() {
+        let mock = MockGateway::start(MockConfig::default()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(&mock.base_url(), Some("sk-test"), dir.path()).await;
+        let (channel, seen) = recorder();
+        let first = request("a paper boat, the first shot", 2);
+        let first_id = JobId::parse(&first.id).unwrap();
+        start(&app, first, channel).await.unwrap();
+        assert_eq!(finished(&seen).await["state"], "done");
+
+        // The window paused video 2 at 3.2 s and captured it at full size.
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_fn(1280, 720, |x, y| {
+            image::Rgb([(x / 5) as u8, (y / 3) as u8, 40])
+        })
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+        let headers = |video: String| {
+            vec![
+                ("slot", "start".to_owned()),
+                ("video", video),
+                ("at", "3200".to_owned()),
+            ]
+        };
+        let view = invoke_raw(
+            &app,
+            "frame_from_video",
+            png.get_ref().clone(),
+            &headers(first_id.video(2)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(view["slot"], "start");
+        assert_eq!(
+            (
+                view["facts"]["width"].as_u64(),
+                view["facts"]["height"].as_u64()
+            ),
+            (Some(1280), Some(720))
+        );
+        assert_eq!(view["from"]["videoId"], first_id.video(2));
+        assert_eq!(view["from"]["index"], 2);
+        assert_eq!(view["from"]["atMs"], 3200);
+        assert_eq!(view["from"]["prompt"], "a paper boat, the first shot");
+        let elsewhere = format!("{}-1", JobId::new());
+        let refused = invoke_raw(
+            &app,
+            "frame_from_video",
+            png.get_ref().clone(),
+            &headers(elsewhere),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            refused["kind"], "invalid_input",
+            "only a video of the library: {refused}"
+        );
+
+        // Generate from it: the frame is sent, and the new job says where it came from.
+        let (channel, seen) = recorder();
+        let next = request("the boat sails on", 1);
+        let next_id = JobId::parse(&next.id).unwrap();
+        start(&app, next, channel).await.unwrap();
+        assert_eq!(finished(&seen).await["state"], "done");
+        let posts = mock.generation_posts();
+        let image =
+            &posts[1].body.as_ref().unwrap()["messages"][0]["content"][1]["image_url"]["url"];
+        assert!(
+            image.as_str().unwrap().starts_with("data:image/"),
+            "{image}"
+        );
+        let job = library(&app).job(&next_id).unwrap().unwrap();
+        assert_eq!(job.continues.len(), 1);
+        assert_eq!(job.continues[0].video_id, first_id.video(2));
+        assert_eq!(job.continues[0].at_ms, 3200);
+
+        // Reuse: the job's stored frames go back into the slots, with their source.
+        app.state::<Frames>().clear(Slot::Start);
+        let views =
+            crate::commands::frames::reuse_frames(next_id.to_string(), app.state(), app.state())
+                .await
+                .unwrap();
+        let start_view = views[0].as_ref().expect("the start frame is back");
+        assert_eq!(start_view.facts.sha256, job.start_frame.clone().unwrap());
+        assert_eq!(start_view.from.as_ref().unwrap().at_ms, 3200);
+        assert!(views[1].is_none());
+        assert!(app.state::<Frames>().filled(Slot::Start).is_some());
+        let text_only =
+            crate::commands::frames::reuse_frames(first_id.to_string(), app.state(), app.state())
+                .await
+                .unwrap();
+        assert!(text_only.iter().all(Option::is_none));
+        assert!(
+            app.state::<Frames>().filled(Slot::Start).is_none(),
+            "a text-only job clears the slots"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

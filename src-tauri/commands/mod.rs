@@ -4,7 +4,9 @@
 pub mod app;
 pub mod frames;
 pub mod jobs;
+pub mod library;
 pub mod open;
 pub mod settings;
+pub mod spend;
 pub mod test_hooks;
 pub mod videos;

@@ -1,10 +1,11 @@
 //! `framecast-cli history`: the library's jobs, newest first, with their videos — every URL, where
-//! each file is, and what became of each download. `--json` prints one job per line.
+//! each file is, and what became of each download. `--json` prints one job per line. The filters
+//! are the library view's: prompt text, model, a start date, favourites.
 
 use crate::output::{json_line, pick};
 use clap::Args;
-use framecast_core::Lang;
-use framecast_library::{JobRecord, JobState, Library, VideoRecord, VideoState};
+use framecast_core::{Error, Lang};
+use framecast_library::{JobRecord, JobState, Library, LibraryFilter, VideoRecord, VideoState};
 use std::process::ExitCode;
 
 #[derive(Args)]
@@ -18,18 +19,24 @@ pub struct HistoryArgs {
     /// Only jobs whose prompt contains this text.
     #[arg(long, value_name = "TEXT")]
     search: Option<String>,
+    /// Only jobs with a take marked as a favourite.
+    #[arg(long, alias = "favorites")]
+    favourites: bool,
+    /// Only jobs of this model.
+    #[arg(long, value_name = "NAME")]
+    model: Option<String>,
+    /// Only jobs started on or after this day (YYYY-MM-DD, local time).
+    #[arg(long, value_name = "DATE", value_parser = since)]
+    since: Option<i64>,
 }
 
 pub fn run(args: &HistoryArgs) -> ExitCode {
     let lang = Lang::from_env();
-    let jobs = Library::open_default().and_then(|library| match &args.search {
-        Some(text) => library.search(text, args.limit),
-        None => library.recent(args.limit, None),
-    });
+    let jobs = Library::open_default().and_then(|library| list(&library, args));
     let jobs = match jobs {
         Ok(jobs) => jobs,
         Err(e) => {
-            eprintln!("{}", framecast_core::Error::from(e).message(lang));
+            eprintln!("{}", Error::from(e).message(lang));
             return ExitCode::FAILURE;
         }
     };
@@ -44,6 +51,44 @@ pub fn run(args: &HistoryArgs) -> ExitCode {
         eprintln!("{}", pick(lang, "No jobs yet.", "还没有任务。"));
     }
     ExitCode::SUCCESS
+}
+
+fn list(library: &Library, args: &HistoryArgs) -> framecast_library::Result<Vec<JobRecord>> {
+    if !args.favourites && args.model.is_none() && args.since.is_none() {
+        return match &args.search {
+            Some(text) => library.search(text, args.limit),
+            None => library.recent(args.limit, None),
+        };
+    }
+    let filter = LibraryFilter {
+        text: args.search.clone(),
+        model: args.model.clone(),
+        since: args.since,
+        favourites: args.favourites,
+        ..LibraryFilter::default()
+    };
+    let limit = u32::try_from(args.limit).unwrap_or(u32::MAX);
+    let page = library.browse(&filter, 0, limit)?;
+    let mut jobs = Vec::with_capacity(page.items.len());
+    for item in page.items {
+        let id = framecast_core::JobId::parse(&item.id)
+            .map_err(framecast_library::LibraryError::Invalid)?;
+        jobs.extend(library.job(&id)?);
+    }
+    Ok(jobs)
+}
+
+/// `YYYY-MM-DD` as the Unix milliseconds of that local midnight.
+pub fn since(text: &str) -> Result<i64, String> {
+    use chrono::TimeZone;
+    let day = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        format!("{text:?} is not a date like 2026-03-31 (不是形如 2026-03-31 的日期)")
+    })?;
+    chrono::Local
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.timestamp_millis())
+        .ok_or_else(|| format!("{text:?} has no local midnight"))
 }
 
 fn print_job(job: &JobRecord, lang: Lang) {

@@ -9,7 +9,8 @@
 //!   readable summary. Exit status: 0 when every requested video arrived (and was saved, unless
 //!   `--no-download`), 2 for invalid input (nothing was sent), 3 for a partial result, 130 when
 //!   interrupted, 1 otherwise.
-//! - `history`: the library's jobs, newest first.
+//! - `history`: the library's jobs, newest first (by prompt, model, date, favourites).
+//! - `spend`: what was delivered and what it cost, by month or day and model.
 //! - `resume`: finishes what a Framecast that stopped left unfinished; never re-sends a request.
 //! - `profile`: the gateway profiles (base URL, key, proxy) shared with the desktop app.
 
@@ -19,6 +20,7 @@ mod history;
 mod output;
 mod profile;
 mod resume;
+mod spend;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,6 +42,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// List the library's jobs, newest first, with their videos.
     History(history::HistoryArgs),
+    /// What was delivered and what it cost, by month (or by day of one month) and model.
+    Spend(spend::SpendArgs),
     /// Finish the downloads a Framecast that stopped (a crash, a kill, a quit) left unfinished.
     Resume(resume::ResumeArgs),
     /// Manage gateway profiles (shared with the desktop app).
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Generate(args) => runtime.block_on(generate::run(args)),
         Command::History(args) => history::run(&args),
+        Command::Spend(args) => spend::run(&args),
         Command::Resume(args) => runtime.block_on(resume::run(args)),
         Command::Profile(args) => runtime.block_on(profile::run(args)),
     }

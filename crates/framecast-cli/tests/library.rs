@@ -469,3 +469,92 @@ async fn a_task_created_before_a_kill_is_finished_by_resume_without_a_second_cre
     );
     assert_eq!(integrity(data.path()), "ok");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_filters_like_the_library_view_and_spend_prints_the_ledger() {
+    let mock = MockGateway::start(MockConfig::default()).await.unwrap();
+    let (data, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for (prompt, model, n) in [
+        ("a fox in snow", "veo-3.1-fast", "2"),
+        ("a kite", "veo-3.1", "1"),
+    ] {
+        let r = run(generate_in(
+            data.path(),
+            &mock.base_url(),
+            out.path(),
+            &["--prompt", prompt, "--model", model, "-n", n],
+        ))
+        .await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let fox = history(data.path(), &["--model", "veo-3.1-fast"]).await;
+    assert_eq!(fox.len(), 1);
+    assert_eq!(fox[0]["prompt"], "a fox in snow");
+    assert!(history(data.path(), &["--favourites"]).await.is_empty());
+    let conn = rusqlite::Connection::open(data.path().join("library.sqlite3")).unwrap();
+    conn.execute(
+        "UPDATE videos SET favourite = 1 WHERE job_id = ?1 AND idx = 2",
+        [fox[0]["id"].as_str().unwrap()],
+    )
+    .unwrap();
+    let favourites = history(data.path(), &["--favourites"]).await;
+    assert_eq!(favourites.len(), 1);
+    assert_eq!(favourites[0]["videos"][1]["favourite"], true);
+    let today = chrono_today();
+    assert_eq!(history(data.path(), &["--since", &today]).await.len(), 2);
+    assert!(
+        history(data.path(), &["--since", "2999-01-01"])
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        history(data.path(), &["--since", &today, "--search", "kite"]).await[0]["prompt"],
+        "a kite"
+    );
+    let mut bad = cli_in(data.path());
+    bad.args(["history", "--since", "last tuesday"]);
+    let r = run(bad).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("2026-03-31"), "{}", r.stderr);
+
+    // The ledger: 2 fast videos at $0.15 and one at $0.40 (the default prices).
+    let mut spend = cli_in(data.path());
+    spend.args(["spend", "--json"]);
+    let rows = run(spend).await;
+    assert_eq!(rows.code, 0, "{}", rows.stderr);
+    let month = &today[..7];
+    let cost = |model: &str| {
+        let row = rows
+            .lines
+            .iter()
+            .find(|r| r["model"] == model)
+            .unwrap_or_else(|| panic!("{model} in {:?}", rows.lines));
+        assert_eq!(row["period"], month);
+        (
+            row["videos"].as_u64().unwrap(),
+            row["usd"].as_f64().unwrap(),
+        )
+    };
+    assert_eq!(cost("veo-3.1-fast"), (2, 0.3));
+    let (videos, usd) = cost("veo-3.1");
+    assert_eq!(videos, 1);
+    assert!(usd > 0.0);
+    let mut days = cli_in(data.path());
+    days.args(["spend", "--month", month]);
+    let r = run(days).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(&today) && r.stdout.contains("$0.30"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("This month"), "{}", r.stdout);
+    let mut bad = cli_in(data.path());
+    bad.args(["spend", "--month", "March"]);
+    assert_eq!(run(bad).await.code, 2);
+}
+
+/// Today in local time, as the CLI reads dates.
+fn chrono_today() -> String {
+    chrono::Local::now().format("%Y-%m-%d").to_string()
+}

@@ -24,6 +24,10 @@ pub enum LibraryError {
     Invalid(framecast_core::Error),
     #[error("the credential store failed: {0}")]
     Keys(String),
+    #[error("video {video} is {state}; only a saved, expired or discarded video can be deleted")]
+    NotDeletable { video: String, state: &'static str },
+    #[error("{} cannot go to a trash here; nothing was deleted", .0.display())]
+    NoTrash(PathBuf),
 }
 
 impl LibraryError {
@@ -83,6 +87,25 @@ impl From<LibraryError> for Error {
                 ErrorKind::Internal,
                 format!("the system's credential store failed: {why}"),
                 format!("系统凭据存储出错：{why}"),
+            ),
+            LibraryError::NotDeletable { video, state } => Error::invalid_input(
+                format!(
+                    "video {video} is {state}: only a saved, expired or discarded video can be deleted, so no paid link or download is lost"
+                ),
+                format!(
+                    "视频 {video} 的状态是 {state}：只能删除已保存、已过期或已放弃的视频，以免丢失已付费的链接或下载"
+                ),
+            ),
+            LibraryError::NoTrash(path) => Error::with(
+                ErrorKind::Internal,
+                format!(
+                    "{} cannot be moved to a trash on this drive, so nothing was deleted; delete the file yourself if you are sure",
+                    path.display()
+                ),
+                format!(
+                    "{} 所在的磁盘没有回收站，因此没有删除任何内容；如确定不要，请自行删除该文件",
+                    path.display()
+                ),
             ),
             LibraryError::Database(_) | LibraryError::Io { .. } => Error::with(
                 ErrorKind::Internal,

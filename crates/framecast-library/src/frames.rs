@@ -75,7 +75,7 @@ impl Library {
 
     /// Writes `bytes` to `relative` unless it is already there (content-addressed names never
     /// change meaning), through a temporary file so no half-written frame is ever seen.
-    fn write_once(&self, relative: &str, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn write_once(&self, relative: &str, bytes: &[u8]) -> Result<()> {
         let path = self.dir.join(relative);
         if path.exists() {
             return Ok(());

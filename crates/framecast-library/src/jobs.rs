@@ -47,7 +47,7 @@ impl JobState {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "running" => Self::Running,
             "downloading" => Self::Downloading,
@@ -120,7 +120,11 @@ pub struct JobRecord {
     pub failures: Vec<FailureRecord>,
     /// The gateway's lines, the key redacted.
     pub transcript: Vec<String>,
+    /// Videos the gateway delivered, each paid for; deleting one later does not lower it.
+    pub delivered: u8,
     pub videos: Vec<VideoRecord>,
+    /// Where its frames were taken from, when from earlier videos.
+    pub continues: Vec<crate::Continuation>,
 }
 
 /// What is recorded when a job starts.
@@ -287,7 +291,7 @@ fn limit_of(limit: usize) -> i64 {
 pub(crate) const COLUMNS: &str =
     "id, created_at, updated_at, finished_at, origin, prompt, model, n,
     start_frame, end_frame, gateway_host, auth_scheme, price_usd, save_dir, retry_of, state, phase,
-    progress, status_text, error, failures, transcript, route, base_url, profile_id";
+    progress, status_text, error, failures, transcript, route, base_url, profile_id, delivered";
 
 pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
     let json = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
@@ -331,12 +335,15 @@ pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
         route: RouteKind::parse(&r.get::<_, String>(22)?),
         base_url: r.get(23)?,
         profile_id: r.get(24)?,
+        delivered: r.get(25)?,
         videos: Vec::new(),
+        continues: Vec::new(),
     })
 }
 
 fn with_videos(conn: &Connection, mut job: JobRecord) -> Result<JobRecord> {
     job.videos = crate::videos::of_job(conn, &job.id)?;
+    job.continues = crate::lineage::of_job(conn, &job.id)?;
     Ok(job)
 }
 

@@ -16,27 +16,37 @@
 //! The pieces: [`location`] (where the library lives), [`migrate`] (the schema's versions),
 //! [`lease`] (process ownership), [`frames`] (frames stored by content), [`jobs`] and [`videos`]
 //! (rows and queries), [`recorder`] (events to rows), [`recovery`] (what a dead process left),
-//! [`profiles`] (gateways and settings) and [`keys`] (their API keys, out of the database).
+//! [`profiles`] (gateways and settings) and [`keys`] (their API keys, out of the database); for
+//! the library view, [`browse`] (filtered pages of jobs), [`posters`] (a still per video),
+//! [`lineage`] (which moment of which video a job continued from) and [`spend`] (what was
+//! delivered and what it cost).
 
+pub mod browse;
 pub mod error;
 pub mod frames;
 pub mod jobs;
 pub mod keys;
 pub mod lease;
+pub mod lineage;
 pub mod location;
 pub mod migrate;
+pub mod posters;
 pub mod profiles;
 pub mod recorder;
 pub mod recovery;
+pub mod spend;
 pub mod videos;
 
+pub use browse::{LibraryFilter, LibraryItem, LibraryPage, ModelCount, Order, Outcome};
 pub use error::{LibraryError, Result};
 pub use jobs::{JobRecord, JobState, NewJob, Origin};
 pub use keys::{KeyStore, KeyStoreStatus, Keys};
+pub use lineage::{Continuation, Slot, VideoMoment};
 pub use profiles::{Profile, ProfileDraft};
 pub use recorder::Recorder;
 pub use recovery::{PendingDownload, Recovered};
-pub use videos::{VideoRecord, VideoState};
+pub use spend::{LedgerEntry, Period, SpendReport, SpendRow};
+pub use videos::{Discard, VideoRecord, VideoState};
 
 use lease::Lease;
 use rusqlite::Connection;

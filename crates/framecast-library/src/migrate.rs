@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_library.sql"),
     include_str!("../migrations/0002_profiles.sql"),
     include_str!("../migrations/0003_tasks.sql"),
+    include_str!("../migrations/0004_library_view.sql"),
 ];
 
 /// Brings the database to the newest schema.

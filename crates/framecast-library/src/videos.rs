@@ -71,6 +71,10 @@ pub struct VideoRecord {
     pub total: Option<u64>,
     pub error: Option<ErrorReport>,
     pub saved_at: Option<i64>,
+    /// The person marked it as a keeper.
+    pub favourite: bool,
+    /// A poster frame is stored for it.
+    pub poster: bool,
 }
 
 impl VideoRecord {
@@ -82,9 +86,10 @@ impl VideoRecord {
     }
 }
 
-const COLUMNS: &str = "job_id, idx, url, delivered_at, state, path, bytes, total, error, saved_at";
+pub(crate) const COLUMNS: &str =
+    "job_id, idx, url, delivered_at, state, path, bytes, total, error, saved_at, favourite, poster";
 
-fn read_video(r: &Row<'_>) -> rusqlite::Result<VideoRecord> {
+pub(crate) fn read_video(r: &Row<'_>) -> rusqlite::Result<VideoRecord> {
     let job_id: String = r.get(0)?;
     let index: u8 = r.get(1)?;
     Ok(VideoRecord {
@@ -103,6 +108,8 @@ fn read_video(r: &Row<'_>) -> rusqlite::Result<VideoRecord> {
             .get::<_, Option<String>>(8)?
             .and_then(|e| serde_json::from_str(&e).ok()),
         saved_at: r.get(9)?,
+        favourite: r.get(10)?,
+        poster: r.get::<_, Option<String>>(11)?.is_some(),
     })
 }
 
@@ -128,6 +135,56 @@ impl Library {
             )
             .optional()?
             .ok_or_else(|| LibraryError::NotFound(format!("video {video_id}")))
+    }
+
+    /// Marks a video as a keeper, or not.
+    pub fn set_favourite(&self, video_id: &str, favourite: bool) -> Result<()> {
+        let (job, index) = split(video_id)?;
+        let changed = self.conn().execute(
+            "UPDATE videos SET favourite = ?3 WHERE job_id = ?1 AND idx = ?2",
+            params![job, index, favourite],
+        )?;
+        if changed == 0 {
+            return Err(LibraryError::NotFound(format!("video {video_id}")));
+        }
+        Ok(())
+    }
+
+    /// Deletes a video: its file and sidecar go to the OS trash or are removed (`how`), its
+    /// poster is removed, and its row goes. The job stays, and so does what the video cost
+    /// (`jobs.delivered` keeps counting it). Returns where the file was.
+    ///
+    /// Only a saved, expired or discarded video can go: one still downloading, failed (to be
+    /// tried again) or kept as a link only is the one record of a paid result.
+    pub fn delete_video(&self, video_id: &str, how: Discard) -> Result<Option<PathBuf>> {
+        let video = self.video(video_id)?;
+        if !matches!(
+            video.state,
+            VideoState::Saved | VideoState::Expired | VideoState::Discarded
+        ) {
+            return Err(LibraryError::NotDeletable {
+                video: video_id.to_owned(),
+                state: video.state.as_str(),
+            });
+        }
+        let file = video.file().map(std::path::Path::to_owned);
+        if let Some(file) = &file {
+            let sidecar = framecast_core::sidecar::sidecar_path(file);
+            for path in [file.as_path(), sidecar.as_path()] {
+                if path.exists() {
+                    discard_file(path, how)?;
+                }
+            }
+        }
+        if let Some(poster) = self.poster(video_id) {
+            let _ = std::fs::remove_file(poster);
+        }
+        let (job, index) = split(video_id)?;
+        self.conn().execute(
+            "DELETE FROM videos WHERE job_id = ?1 AND idx = ?2",
+            params![job, index],
+        )?;
+        Ok(file)
     }
 
     /// Where a video came from, as its sidecar says it.
@@ -156,6 +213,34 @@ impl Library {
             .query_map([job], |r| r.get::<_, Option<String>>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(paths.into_iter().flatten().map(PathBuf::from).collect())
+    }
+}
+
+/// `<job id>-<index>` as the columns that key a video.
+pub(crate) fn split(video_id: &str) -> Result<(String, u8)> {
+    let (job, index) = parse_video_id(video_id)
+        .map_err(|_| LibraryError::NotFound(format!("video {video_id}")))?;
+    Ok((job.to_string(), index))
+}
+
+/// What deleting does with a video's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discard {
+    /// To the OS trash (the freedesktop trash, the Recycle Bin, the Finder's Trash). Where there
+    /// is none (a drive without one, a refused Finder), nothing is deleted: a paid video is not
+    /// removed for good behind the person's back.
+    Trash,
+    /// Removed at once.
+    Remove,
+}
+
+fn discard_file(path: &std::path::Path, how: Discard) -> Result<()> {
+    match how {
+        Discard::Trash => trash::delete(path).map_err(|e| {
+            tracing::warn!(%e, path = %path.display(), "no trash here; nothing deleted");
+            LibraryError::NoTrash(path.to_owned())
+        }),
+        Discard::Remove => std::fs::remove_file(path).map_err(|e| LibraryError::io(path, e)),
     }
 }
 

@@ -69,6 +69,7 @@ function frame(slot: Slot, name: string): FrameView {
       actions: portrait ? ["rotated", "resized"] : ["resized", "converted"],
       warnings: [],
     },
+    from: null,
   };
 }
 
@@ -178,6 +179,7 @@ export function install(): void {
             videosDir: "~/Videos/Framecast",
             dataDir: "~/.local/share/app.framecast.desktop",
             mediaBase: "http://127.0.0.1:4000/media/preview",
+            posterBase: "http://127.0.0.1:4000/poster/preview",
           };
         case "drop_frame": {
           await wait(500);

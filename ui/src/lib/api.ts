@@ -11,11 +11,15 @@ import type { JobEvent } from "./bindings/JobEvent";
 import type { JobRecord } from "./bindings/JobRecord";
 import type { JobUpdate } from "./bindings/JobUpdate";
 import type { KeyStoreStatus } from "./bindings/KeyStoreStatus";
+import type { LibraryFilter } from "./bindings/LibraryFilter";
+import type { LibraryPage } from "./bindings/LibraryPage";
+import type { ModelCount } from "./bindings/ModelCount";
 import type { Profile } from "./bindings/Profile";
 import type { ProfileDraft } from "./bindings/ProfileDraft";
 import type { QuitChoice } from "./bindings/QuitChoice";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { Slot } from "./bindings/Slot";
+import type { SpendReport } from "./bindings/SpendReport";
 import type { StartJob } from "./bindings/StartJob";
 
 /** A failed command: the engine's `{ kind, message, messageZh }`. */
@@ -37,6 +41,20 @@ export function errorReport(e: unknown): ErrorReport {
 
 function isReport(e: unknown): e is ErrorReport {
   return typeof e === "object" && e !== null && "kind" in e && "message" in e;
+}
+
+/** A command whose argument is raw bytes (a captured image), with the rest in headers. */
+async function callRaw<T>(
+  command: string,
+  bytes: Uint8Array,
+  headers: Record<string, string>,
+): Promise<T> {
+  try {
+    return await invoke<T>(command, bytes, { headers });
+  } catch (e) {
+    if (isReport(e)) throw new CommandError(e);
+    throw e;
+  }
 }
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -75,14 +93,12 @@ export const api = {
   /** Opens the native file dialog; `null` if it was closed. */
   browseFrame: (slot: Slot) => call<FrameView | null>("browse_frame", { slot }),
   /** Prepares an image pasted from the clipboard. */
-  pasteFrame: async (slot: Slot, bytes: Uint8Array): Promise<FrameView> => {
-    try {
-      return await invoke<FrameView>("paste_frame", bytes, { headers: { slot } });
-    } catch (e) {
-      if (isReport(e)) throw new CommandError(e);
-      throw e;
-    }
-  },
+  pasteFrame: (slot: Slot, bytes: Uint8Array) => callRaw<FrameView>("paste_frame", bytes, { slot }),
+  /** A frame of a paused video (a PNG at the video's size), taken at `atMs` of video `video`. */
+  frameFromVideo: (slot: Slot, video: string, atMs: number, png: Uint8Array) =>
+    callRaw<FrameView>("frame_from_video", png, { slot, video, at: String(Math.round(atMs)) }),
+  /** Puts a past job's stored frames into the slots (an unused slot is cleared). */
+  reuseFrames: (job: string) => call<[FrameView | null, FrameView | null]>("reuse_frames", { job }),
   clearFrame: (slot: Slot) => call<void>("clear_frame", { slot }),
   /** Swaps start and end; returns what each slot holds now. */
   swapFrames: () => call<[FrameView | null, FrameView | null]>("swap_frames"),
@@ -127,4 +143,22 @@ export const api = {
   revealVideo: (id: string) => call<void>("reveal_video", { id }),
   copyLink: (id: string) => call<void>("copy_link", { id }),
   copyText: (text: string) => call<void>("copy_text", { text }),
+
+  /** One page of the library's jobs matching `filter`, with how many match. */
+  libraryPage: (filter: LibraryFilter, offset: number, limit: number) =>
+    call<LibraryPage>("library_page", { filter, offset, limit }),
+  libraryModels: () => call<ModelCount[]>("library_models"),
+  /** One job in full (transcript, error, takes, lineage). */
+  libraryJob: (id: string) => call<JobRecord>("library_job", { id }),
+  setFavourite: (id: string, favourite: boolean) => call<void>("set_favourite", { id, favourite }),
+  /** Deletes a video: its file to the OS trash, its record from the library. */
+  deleteVideo: (id: string) => call<void>("delete_video", { id }),
+  /** Stores the poster (a small JPEG) captured from video `video`. */
+  storePoster: (video: string, jpeg: Uint8Array) => callRaw<void>("store_poster", jpeg, { video }),
+
+  spendReport: () => call<SpendReport>("spend_report"),
+  /** Sets the monthly budget in USD (`null` removes it). */
+  setBudget: (usd: number | null) => call<SpendReport>("set_budget", { usd }),
+  /** Save dialog (opened by Rust) for the ledger as CSV; resolves with the path or `null`. */
+  exportLedger: () => call<string | null>("export_ledger"),
 };

@@ -6,24 +6,27 @@ import { api, errorReport } from "./api";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { FrameView } from "./bindings/FrameView";
+import type { LibraryItem } from "./bindings/LibraryItem";
 import { disabledReason, type Reason } from "./form";
 import { frames } from "./frames.svelte";
-import { jobs } from "./jobs.svelte";
+import { isFinal, jobFromRecord, jobs } from "./jobs.svelte";
 import {
   composeModel,
   DEFAULT_PRICES,
   estimateCost,
+  KNOWN_MODELS,
   type Orientation,
   orientationOf,
   type PriceTable,
   pricePerVideo,
 } from "./models";
-import { settings } from "./settings.svelte";
+import { type Count, settings } from "./settings.svelte";
+import { type BudgetCheck, overBudget, spend } from "./spend.svelte";
 
 /** How long Generate rests after starting a job. */
 export const REST_MS = 1200;
 
-export type View = "generate" | "settings";
+export type View = "generate" | "library" | "settings";
 
 export class AppState {
   info: AppInfo | null = $state(null);
@@ -33,15 +36,20 @@ export class AppState {
   autoSwitched: Orientation | null = $state(null);
   /** A job was just started: Generate rests a moment, so a double click starts one job. */
   justStarted = $state(false);
+  /** Generate was clicked once over the monthly budget: the next click goes ahead. */
+  budgetAsked = $state(false);
   #rest: ReturnType<typeof setTimeout> | null = null;
 
   constructor() {
     frames.onStartFilled = (view) => this.startFilled(view);
+    // A job that ended moved its cost from "may still deliver" to the month's spend.
+    jobs.onSettled = () => void spend.load().catch(() => {});
   }
 
   async load(): Promise<void> {
     if (!(await this.refresh())) return;
     void api.setLanguage(settings.lang).catch(() => {});
+    void spend.load().catch(() => {});
     try {
       await jobs.load(this.info?.mediaBase ?? "");
     } catch (e) {
@@ -106,6 +114,18 @@ export class AppState {
     return estimateCost(this.model, settings.count, this.prices);
   }
 
+  /** What running jobs may still deliver (and cost) this month. */
+  get pending(): number {
+    return jobs.jobs
+      .filter((j) => !isFinal(j.phase) && !j.elsewhere)
+      .reduce((sum, j) => sum + j.price * Math.max(0, j.requested - j.delivered), 0);
+  }
+
+  /** Whether `cost` more would take this month over the budget, and to what. */
+  overBudget(cost: number = this.estimate): BudgetCheck | null {
+    return overBudget(spend.report, this.pending, cost);
+  }
+
   get reason(): Reason | null {
     const slot = (s: "start" | "end") => ({
       filled: frames.slots[s].view !== null,
@@ -155,6 +175,11 @@ export class AppState {
    */
   generate(): string | null {
     if (this.reason || this.justStarted) return null;
+    if (this.overBudget() && !this.budgetAsked) {
+      this.budgetAsked = true;
+      return null;
+    }
+    this.budgetAsked = false;
     this.justStarted = true;
     if (this.#rest !== null) clearTimeout(this.#rest);
     this.#rest = setTimeout(() => {
@@ -170,6 +195,40 @@ export class AppState {
       price: pricePerVideo(model, this.prices),
       frames: { start: describe(frames.start.view), end: describe(frames.end.view) },
     });
+  }
+
+  /**
+   * "Reuse": the Generate form takes a past job's prompt, model, count and frames (the frames
+   * it sent, from the library's store, go into the slots in Rust).
+   */
+  async reuse(item: Pick<LibraryItem, "id" | "prompt" | "model" | "n">): Promise<void> {
+    const views = await api.reuseFrames(item.id);
+    frames.took(views);
+    settings.prompt = item.prompt;
+    settings.count = Math.min(4, Math.max(1, item.n)) as Count;
+    const model = item.model.trim();
+    const composed = KNOWN_MODELS.includes(model);
+    if (composed) {
+      settings.orientation = orientationOf(model, settings.orientation);
+      settings.orientationExplicit = true;
+      settings.speed = model.includes("-fast") ? "fast" : "standard";
+    }
+    // A name the picker composes only with the frames the job had; otherwise keep it as typed.
+    settings.modelOverride = composed && model === this.composedModel ? null : model;
+    this.budgetAsked = false;
+    this.view = "generate";
+  }
+
+  /**
+   * "Run again": a new paid job with a past job's settings and the frames it sent (the "Try
+   * again" path, `retryOf`); its card appears in the Generate view. Returns the new job's id.
+   */
+  async runAgain(id: string): Promise<string | null> {
+    const record = await api.libraryJob(id);
+    const job = jobFromRecord(record, this.info?.mediaBase ?? "");
+    const started = jobs.retry(job, record.n);
+    this.view = "generate";
+    return started;
   }
 }
 

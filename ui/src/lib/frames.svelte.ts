@@ -91,6 +91,23 @@ export class FrameStore {
     return this.#fill(slot, "preparing", () => api.pasteFrame(slot, bytes));
   }
 
+  /** A frame of a paused video (a PNG at its full size), taken `atMs` into video `video`. */
+  fromVideo(slot: Slot, video: string, atMs: number, png: Uint8Array): Promise<void> {
+    return this.#fill(slot, "preparing", () => api.frameFromVideo(slot, video, atMs, png));
+  }
+
+  /** What Rust put in the slots for "Reuse" (a slot it cleared is empty). */
+  took(views: [FrameView | null, FrameView | null]): void {
+    SLOTS.forEach((slot, i) => {
+      this.#seq[slot]++;
+      const state = this.slots[slot];
+      state.busy = null;
+      state.error = null;
+      state.view = views[i];
+    });
+    if (views[0]) this.onStartFilled?.(views[0]);
+  }
+
   async clear(slot: Slot): Promise<void> {
     this.#seq[slot]++;
     const state = this.slots[slot];

@@ -42,6 +42,8 @@ export interface VideoState {
   discarded: boolean;
   /** Why the gateway said this video failed. */
   reason: string | null;
+  /** A poster is stored for it in the library. */
+  poster: boolean;
 }
 
 /** What the job was asked for, to show, copy and retry. */
@@ -95,6 +97,7 @@ function emptyVideo(jobId: string, index: number): VideoState {
     downloadError: null,
     discarded: false,
     reason: null,
+    poster: false,
   };
 }
 
@@ -274,6 +277,7 @@ export function jobFromRecord(record: JobRecord, mediaBase: string): Job {
     v.fileName = r.path?.split(/[\\/]/).pop() ?? null;
     v.downloadError = r.state === "failed" || r.state === "expired" ? r.error : null;
     v.discarded = r.state === "discarded";
+    v.poster = r.poster;
   }
   for (const f of record.failures) {
     if (f.index === null) job.jobFailure = f.reason;
@@ -348,6 +352,8 @@ export class JobStore {
   /** The clock for elapsed times; ticks once a second while a job runs. */
   now = $state(Date.now());
   #timer: ReturnType<typeof setInterval> | null = null;
+  /** Called when a job has ended (what it cost is in the ledger now). */
+  onSettled: () => void = () => {};
 
   get running(): number {
     return this.jobs.filter((j) => !isFinal(j.phase) && !j.elsewhere).length;
@@ -438,6 +444,7 @@ export class JobStore {
 
   #settle(): void {
     this.now = Date.now();
+    this.onSettled();
     if (this.running === 0 && this.#timer !== null) {
       clearInterval(this.#timer);
       this.#timer = null;

@@ -207,6 +207,8 @@ describe("a job from the library", () => {
     error: null,
     failures: [],
     transcript: ["> 🏃 进度：54.0%"],
+    delivered: 2,
+    continues: [],
     videos: [
       {
         id: `${ID}-1`,
@@ -220,6 +222,8 @@ describe("a job from the library", () => {
         total: 1000,
         error: null,
         savedAt: 4_000,
+        favourite: false,
+        poster: false,
       },
     ],
     ...over,
@@ -382,6 +386,8 @@ describe("the job store", () => {
           error: null,
           failures: [],
           transcript: [],
+          delivered: 1,
+          continues: [],
           videos: [
             {
               id: `${ID}-1`,
@@ -395,6 +401,8 @@ describe("the job store", () => {
               total: 1000,
               error: null,
               savedAt: null,
+              favourite: false,
+              poster: false,
             },
           ],
         } satisfies JobRecord,

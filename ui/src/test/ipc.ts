@@ -92,6 +92,7 @@ export function frameView(slot: Slot, shape: Shape = "landscape", w = 1920, h = 
       actions: ["resized"],
       warnings: [],
     },
+    from: null,
   };
 }
 
@@ -113,6 +114,7 @@ export function appInfo(over: Partial<AppInfo> = {}): AppInfo {
     videosDir: "/videos",
     dataDir: "/data",
     mediaBase: "http://127.0.0.1:9/media/t",
+    posterBase: "http://127.0.0.1:9/poster/t",
     ...over,
   };
 }

@@ -50,4 +50,8 @@ dataDir: string,
 /**
  * Saved videos play from `<mediaBase>/<video id>`.
  */
-mediaBase: string, };
+mediaBase: string, 
+/**
+ * Posters show from `<posterBase>/<video id>`.
+ */
+posterBase: string, };

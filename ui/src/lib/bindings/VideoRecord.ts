@@ -17,4 +17,12 @@ deliveredAt: number, state: VideoState,
 /**
  * Where it is going while downloading; where it is once saved.
  */
-path: string | null, bytes: number, total: number | null, error: ErrorReport | null, savedAt: number | null, };
+path: string | null, bytes: number, total: number | null, error: ErrorReport | null, savedAt: number | null, 
+/**
+ * The person marked it as a keeper.
+ */
+favourite: boolean, 
+/**
+ * A poster frame is stored for it.
+ */
+poster: boolean, };
