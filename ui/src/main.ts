@@ -11,6 +11,13 @@ async function start() {
     preview = await import("./dev/preview");
     preview.install();
   }
+  // The system's fonts (see app.css), chosen before the first layout.
+  const agent = navigator.userAgent;
+  document.documentElement.dataset.os = /Mac/.test(agent)
+    ? "mac"
+    : /Windows/.test(agent)
+      ? "windows"
+      : "linux";
   // The first paint already has the right theme (App keeps it in step afterwards).
   const dark =
     settings.theme === "dark" ||
