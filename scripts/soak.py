@@ -57,12 +57,13 @@ def run_job(i: int, scenario: str, n: int, base: str, env: dict, out: Path) -> d
            "--base-url", f"{base}/s/{scenario}", "--api-key", "sk-soak",
            "--idle-timeout", "3", "--timeout", "60", "--out", out]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    stdout = proc.stdout.read()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = proc.stdout.read(), proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     lines = [json.loads(line) for line in stdout.decode().splitlines() if line.startswith("{")]
     return {"i": i, "scenario": scenario, "n": n, "lines": lines, "code": proc.returncode,
+            "stderr": stderr.decode(errors="replace")[-400:],
             "seconds": time.perf_counter() - start, "rss": usage.ru_maxrss}
 
 
@@ -140,6 +141,11 @@ def main() -> None:
     jobs_recorded = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
     if jobs_recorded != args.jobs:
         problems.append(f"{jobs_recorded} jobs recorded of {args.jobs}")
+        prompts = {row[0] for row in conn.execute("SELECT prompt FROM jobs")}
+        for r in results:
+            if f"soak job {r['i']} {r['scenario']}" not in prompts:
+                problems.append(f"not recorded: job {r['i']} ({r['scenario']}), exit {r['code']}: "
+                                f"{r['stderr'].strip()}")
     rss = [r["rss"] for r in results if r["rss"]]
     first, last = statistics.median(rss[:30]) / 1024, statistics.median(rss[-30:]) / 1024
     codes: dict[int, int] = {}

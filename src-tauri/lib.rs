@@ -138,12 +138,22 @@ fn ask_before_quitting(window: &tauri::Window, api: &tauri::CloseRequestApi) {
 /// Renders the page without WebKitGTK's accelerated compositing. The UI is a form and a few video
 /// tiles; compositing layers cost about 100 MB of memory at idle here (docs/benchmarks.md), and
 /// they are also what fails on some Linux GPU drivers (a blank window). Video still plays.
+///
+/// The page's resources all come from this machine (the bundle, and videos and posters from the
+/// loopback media server), so WebKit's in-memory cache is kept as small as for a local document:
+/// scrolling through thousands of posters must not keep every one of them decoded.
 #[cfg(target_os = "linux")]
 fn software_rendering(window: &tauri::WebviewWindow) {
-    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    use webkit2gtk::{
+        CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+    };
     let _ = window.with_webview(|webview| {
-        if let Some(settings) = webview.inner().settings() {
+        let view = webview.inner();
+        if let Some(settings) = view.settings() {
             settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+        if let Some(context) = view.context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
         }
     });
 }

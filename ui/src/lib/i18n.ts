@@ -101,6 +101,7 @@ const en = {
 
   jobs: "Jobs",
   jobsRunning: "{n} running",
+  olderInLibrary: "Older jobs are in the Library",
   titleRunning: "Framecast — {n} running",
   emptyTitle: "Your videos will appear here",
   emptyBody:
@@ -479,6 +480,7 @@ const zh: Record<Key, string> = {
 
   jobs: "任务",
   jobsRunning: "{n} 个进行中",
+  olderInLibrary: "更早的任务都在视频库中",
   titleRunning: "Framecast — {n} 个进行中",
   emptyTitle: "生成的视频会显示在这里",
   emptyBody:

@@ -347,6 +347,12 @@ export function jobDetails(job: Job, version: string, now: number = Date.now()):
   return lines.join("\n");
 }
 
+/**
+ * Past jobs the Generate view lists at start: the latest few, as cards; every job is in the
+ * Library view, whose grid pages through any number of them.
+ */
+export const RECENT = 12;
+
 export class JobStore {
   jobs: Job[] = $state([]);
   /** The clock for elapsed times; ticks once a second while a job runs. */
@@ -364,7 +370,7 @@ export class JobStore {
   }
 
   /** Lists the library's recent jobs, then continues what a stopped Framecast left unfinished. */
-  async load(mediaBase: string, limit = 50): Promise<void> {
+  async load(mediaBase: string, limit = RECENT): Promise<void> {
     const records = await api.recentJobs(limit);
     const known = new Set(this.jobs.map((j) => j.id));
     const loaded = records.filter((r) => !known.has(r.id)).map((r) => jobFromRecord(r, mediaBase));
