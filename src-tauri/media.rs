@@ -132,6 +132,9 @@ async fn send(file: Option<std::path::PathBuf>, request: Request<Body>) -> Respo
     };
     let headers = response.headers_mut();
     headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    // The files are on this machine: WebKit's caches would only hold a second copy of every
+    // poster and video the window has shown (hundreds of MB after scrolling a big library).
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(origin) = origin {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     }
