@@ -447,23 +447,10 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     .await;
     app.screenshot(&shots.join("framecast-zh.png")).await;
 
-    // The same screen in dark (the theme toggle cycles System → Light → Dark).
-    let is_dark = "return document.documentElement.dataset.theme === 'dark'";
-    for _ in 0..3 {
-        if app.js(is_dark, vec![]).await == json!(true) {
-            break;
-        }
-        app.find("theme-toggle").await.click().await.unwrap();
-    }
-    app.until("the dark theme", 5, is_dark).await;
+    // The same screen in dark.
+    theme(&app, "dark").await;
     app.screenshot(&shots.join("framecast-zh-dark.png")).await;
-    app.find("lang-toggle").await.click().await.unwrap();
-    app.until(
-        "English again",
-        5,
-        "return document.documentElement.lang === 'en'",
-    )
-    .await;
+    language(&app, "en").await;
     app.screenshot(&shots.join("framecast-dark.png")).await;
 
     // Cancel after a delivery: the stream stops, and the paid video is still saved.
@@ -517,16 +504,16 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
     )
     .await;
     // Bytes on disk, so that the next start has something to continue.
-    let part_bytes = || {
+    let parts = || -> Vec<u64> {
         std::fs::read_dir(&library)
             .unwrap()
             .filter_map(Result::ok)
             .filter(|f| f.file_name().to_string_lossy().ends_with(".part"))
             .map(|f| f.metadata().map_or(0, |m| m.len()))
-            .sum::<u64>()
+            .collect()
     };
     let deadline = Instant::now() + Duration::from_secs(20);
-    while part_bytes() == 0 {
+    while parts().iter().sum::<u64>() == 0 {
         assert!(Instant::now() < deadline, "no bytes reached the part file");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -550,13 +537,9 @@ async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
         .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     std::mem::drop(app);
-    let parts = std::fs::read_dir(&library)
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|f| f.file_name().to_string_lossy().ends_with(".part"))
-        .count();
     assert_eq!(
-        parts, 1,
+        parts().len(),
+        1,
         "the unfinished download is kept for the next start"
     );
 

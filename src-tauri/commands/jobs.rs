@@ -307,21 +307,12 @@ pub async fn resume_downloads<R: Runtime>(
         };
         count += u32::try_from(job.downloads.len()).unwrap_or(0);
         let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(id);
-        let channel = on_update.clone();
-        let job_id = job.job.id.clone();
         let reporter = Reporter {
             recorder: Recorder::resuming(library.clone(), &id),
             media: app.state::<Arc<Media>>().inner().clone(),
             controls: controls.clone(),
             activity,
-            send: Box::new(move |event| {
-                channel
-                    .send(JobUpdate {
-                        job_id: job_id.clone(),
-                        event,
-                    })
-                    .is_ok()
-            }),
+            send: tagged(&on_update, &job.job.id),
         };
         let downloader = downloader.clone();
         tauri::async_runtime::spawn(async move {
@@ -356,21 +347,12 @@ async fn watch_tasks<R: Runtime>(
     };
     let downloader = Downloader::new(DownloadPolicy::default())?;
     let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(spec.id);
-    let channel = on_update.clone();
-    let job_id = job.job.id.clone();
     let reporter = Reporter {
         recorder: Recorder::new(library, &spec),
         media: app.state::<Arc<Media>>().inner().clone(),
         controls: controls.clone(),
         activity,
-        send: Box::new(move |event| {
-            channel
-                .send(JobUpdate {
-                    job_id: job_id.clone(),
-                    event,
-                })
-                .is_ok()
-        }),
+        send: tagged(on_update, &job.job.id),
     };
     tauri::async_runtime::spawn(async move {
         let _guard = guard;
@@ -401,6 +383,23 @@ impl Recovered {
     fn take(&self) -> Vec<framecast_library::Recovered> {
         std::mem::take(&mut *crate::state::lock(&self.0))
     }
+}
+
+/// Sends a taken-over job's events on the window's one channel for all of them, tagged with the
+/// job's id; false once the window is gone.
+fn tagged(
+    channel: &Channel<JobUpdate>,
+    job_id: &str,
+) -> Box<dyn Fn(JobEvent) -> bool + Send + Sync> {
+    let (channel, job_id) = (channel.clone(), job_id.to_owned());
+    Box::new(move |event| {
+        channel
+            .send(JobUpdate {
+                job_id: job_id.clone(),
+                event,
+            })
+            .is_ok()
+    })
 }
 
 /// One job's link to its card: records each event, keeps the activity counts, then tells the
