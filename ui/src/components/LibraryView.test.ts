@@ -120,7 +120,7 @@ describe("the library view", () => {
     const columns = Number(grid.dataset.columns);
     expect(columns).toBe(4);
     const rendered = tiles().length;
-    // 600 px of ~190 px rows, and two rows of overscan each side: a few dozen, not ten thousand.
+    // 600 px of ~190 px rows, and a row of overscan each side: a few dozen, not ten thousand.
     expect(rendered).toBeGreaterThanOrEqual(columns * 3);
     expect(rendered).toBeLessThanOrEqual(columns * 9);
     expect(tiles()[0].dataset.jobId).toBe(item(0).id);

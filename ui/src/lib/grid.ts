@@ -16,7 +16,7 @@ export const GAP = 14;
 /** The caption under a poster: prompt and facts. */
 export const CAPTION = 54;
 /** Rows rendered beyond each edge of the view. */
-export const OVERSCAN = 2;
+export const OVERSCAN = 1;
 
 /** Columns and row height for a grid `width` px wide (its padding already taken off). */
 export function layout(width: number, minTile = MIN_TILE, gap = GAP): Layout {
