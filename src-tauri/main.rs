@@ -18,7 +18,8 @@ fn main() {
 /// gigabytes to spare it lets the window's garbage grow by a hundred megabytes and more before it
 /// collects (scrolling the library from its first job to its last: +30 %). The window's live
 /// objects take a few tens of megabytes, so the engine is told to size its heap as on a machine
-/// with 1 GiB, which keeps that scroll within 5 % at the same speed (docs/benchmarks.md).
+/// with 1 GiB, which brought that scroll's growth to 4–13 % at the same speed
+/// (docs/benchmarks.md).
 /// The web process inherits the setting; an explicit `JSC_forceRAMSize` is left alone.
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
