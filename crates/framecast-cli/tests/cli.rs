@@ -178,8 +178,16 @@ async fn a_stall_ends_at_the_idle_timeout() {
         &["--idle-timeout", "0.5"],
     )
     .await;
-    assert_eq!(r.code, 1);
-    assert_eq!(r.error_kind(), Some("timeout"));
+    // Once seen "internal" under the full suite's load, not reproduced in 27 runs since: what
+    // the CLI said is printed if it comes back.
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.error_kind(),
+        Some("timeout"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(mock.generation_posts().len(), 1);
 }

@@ -183,10 +183,7 @@ fn with_takes(conn: &Connection, mut item: LibraryItem) -> Result<LibraryItem> {
 
 /// The filter as SQL conditions on `jobs j`, and their arguments in order.
 fn conditions(filter: &LibraryFilter) -> (String, Vec<Value>) {
-    let mut clauses = vec![
-        "NOT (j.delivered > 0 AND NOT EXISTS (SELECT 1 FROM videos v WHERE v.job_id = j.id))"
-            .to_owned(),
-    ];
+    let mut clauses = vec!["NOT (j.delivered > 0 AND j.kept = 0)".to_owned()];
     let mut args = Vec::new();
     if let Some(text) = filter
         .text

@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_profiles.sql"),
     include_str!("../migrations/0003_tasks.sql"),
     include_str!("../migrations/0004_library_view.sql"),
+    include_str!("../migrations/0005_kept_videos.sql"),
 ];
 
 /// Brings the database to the newest schema.

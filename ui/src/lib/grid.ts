@@ -15,6 +15,8 @@ export const MIN_TILE = 200;
 export const GAP = 14;
 /** The caption under a poster: prompt and facts. */
 export const CAPTION = 54;
+/** Rows rendered beyond each edge of the view. */
+export const OVERSCAN = 1;
 
 /** Columns and row height for a grid `width` px wide (its padding already taken off). */
 export function layout(width: number, minTile = MIN_TILE, gap = GAP): Layout {
@@ -40,13 +42,15 @@ export function visible(
   { columns, row }: Layout,
   scrollTop: number,
   viewport: number,
-  overscan = 2,
+  overscan = OVERSCAN,
 ): Window {
   const rows = Math.ceil(total / columns);
   const height = rows * row;
   if (rows === 0 || row <= 0) return { first: 0, last: -1, start: 0, end: 0, height };
+  // Always the same number of rows (while there are that many): a row scrolled out is reused
+  // for the one coming in (see `ring`), never dropped and made again.
   const first = Math.max(0, Math.floor(scrollTop / row) - overscan);
-  const last = Math.min(rows - 1, Math.ceil((scrollTop + viewport) / row) + overscan - 1);
+  const last = Math.min(rows - 1, first + ring(row, viewport, overscan) - 1);
   return {
     first,
     last,
@@ -54,6 +58,15 @@ export function visible(
     end: Math.min(total, (last + 1) * columns),
     height,
   };
+}
+
+/**
+ * How many rows `visible` renders for a viewport `viewport` px tall with rows `row` px tall.
+ * Keyed by `row % ring`, the rendered rows never share a key, and a row scrolling out hands its
+ * key to the one coming in.
+ */
+export function ring(row: number, viewport: number, overscan = OVERSCAN): number {
+  return Math.ceil(Math.max(0, viewport) / Math.max(1, row)) + 2 * overscan + 1;
 }
 
 /** Where keyboard focus goes from `index` on `key` (arrows, Home, End, Page Up/Down). */

@@ -804,6 +804,28 @@ export function formatElapsed(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
+/** How a date is written: `short` for a tile (12 Mar, 14:05), `full` for details. */
+export type DateLength = "short" | "full";
+
+const DATE_OPTIONS: Record<DateLength, Intl.DateTimeFormatOptions> = {
+  short: { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" },
+  full: { dateStyle: "medium", timeStyle: "short" },
+};
+// A formatter is costly to make (`toLocaleString` makes one a call, outside the script heap the
+// garbage collector watches); a grid scrolling through thousands of tiles reuses these.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A moment in Unix ms, as a person reads it in `lang`. */
+export function formatDate(ms: number, lang: Lang, length: DateLength = "short"): string {
+  const key = `${lang}:${length}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", DATE_OPTIONS[length]);
+    dateFormats.set(key, format);
+  }
+  return format.format(ms);
+}
+
 /** A moment of a video: 0:03.2, 1:04.0. */
 export function formatMoment(ms: number): string {
   const tenths = Math.max(0, Math.round(ms / 100));

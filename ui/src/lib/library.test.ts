@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Sync } from "./compare";
-import { CAPTION, GAP, layout, move, visible } from "./grid";
+import { CAPTION, GAP, layout, move, ring, visible } from "./grid";
 import { formatMoment, shortPrompt } from "./i18n";
 import { overBudget } from "./spend.svelte";
 
@@ -16,16 +16,35 @@ describe("the library grid's geometry", () => {
 
   it("renders only the rows in view, with a few around them, at any scroll position", () => {
     const l = { columns: 4, tile: 200, row: 100 };
+    // 600 px of 100 px rows, two rows of overscan each side and one for a row cut in two.
     const top = visible(40_000, l, 0, 600, 2);
-    expect([top.first, top.last, top.start, top.end]).toEqual([0, 7, 0, 32]);
+    expect([top.first, top.last, top.start, top.end]).toEqual([0, 10, 0, 44]);
     expect(top.height).toBe(10_000 * 100);
-    const deep = visible(40_000, l, 500_000, 600, 2);
-    expect([deep.first, deep.last]).toEqual([4998, 5007]);
-    expect(deep.end - deep.start).toBe(40);
+    const deep = visible(40_000, l, 500_050, 600, 2);
+    expect([deep.first, deep.last]).toEqual([4998, 5008]);
+    expect(deep.end - deep.start).toBe(44);
     const end = visible(40_001, l, 10_000 * 100, 600, 2);
     expect(end.last).toBe(10_000); // the last, partial row
     expect(end.end).toBe(40_001);
     expect(visible(0, l, 0, 600)).toMatchObject({ first: 0, last: -1, start: 0, end: 0 });
+  });
+
+  it("renders as many rows at every scroll position, keyed by a ring slot no two rows share", () => {
+    for (const l of [layout(1000), layout(420), { columns: 3, tile: 200, row: 137 }]) {
+      for (const viewport of [1, 300, 853, 2000]) {
+        const slots = ring(l.row, viewport);
+        for (let top = 0; top < 40 * l.row; top += 17) {
+          const w = visible(1_000, l, top, viewport);
+          const keys = Array.from(
+            { length: w.last - w.first + 1 },
+            (_, i) => (w.first + i) % slots,
+          );
+          // Every slot in use, each once: a row scrolled out hands its slot to the one coming in.
+          expect(new Set(keys).size).toBe(slots);
+          expect(keys.length).toBe(slots);
+        }
+      }
+    }
   });
 
   it("moves keyboard focus by tiles, rows and pages, and stays inside the grid", () => {
