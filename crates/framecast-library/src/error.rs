@@ -48,6 +48,15 @@ impl LibraryError {
             _ => false,
         }
     }
+
+    /// Another connection holds the lock this one needs.
+    pub(crate) fn busy(&self) -> bool {
+        matches!(
+            self,
+            Self::Database(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
 }
 
 /// Results of the library.

@@ -89,8 +89,7 @@ impl Library {
         std::fs::create_dir_all(dir).map_err(|e| LibraryError::io(dir, e))?;
         let lease = Lease::take(dir)?;
         let mut conn = Connection::open(dir.join(DATABASE))?;
-        configure(&conn)?;
-        migrate::migrate(&mut conn)?;
+        prepare(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
             dir: dir.to_owned(),
@@ -148,6 +147,22 @@ impl Library {
 /// WAL, so readers never wait for the writer and several processes share the file; a busy
 /// timeout, so writers wait for each other instead of failing; `synchronous = FULL`, so a
 /// committed URL survives a power cut, not only a crash; and foreign keys.
+/// Configures and migrates a new connection. When several processes open a brand-new library at
+/// once, one may switch it to WAL while another still reads it in rollback mode; SQLite then
+/// answers "database is locked" at once instead of waiting (waiting could deadlock), so that
+/// answer is tried again, for as long as the busy timeout.
+fn prepare(conn: &mut Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match configure(conn).and_then(|()| migrate::migrate(conn)) {
+            Err(e) if e.busy() && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            done => return done,
+        }
+    }
+}
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;

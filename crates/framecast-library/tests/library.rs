@@ -85,6 +85,28 @@ fn every_earlier_schema_migrates_to_the_newest_keeping_its_rows() {
 }
 
 #[test]
+fn many_processes_opening_a_new_library_at_once_all_get_it() {
+    // Each connection is opened as a process would; one switching the new file to WAL while
+    // another still reads it used to be answered "database is locked" at once.
+    for _ in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let start = Arc::new(std::sync::Barrier::new(8));
+        let openers: Vec<_> = (0..8)
+            .map(|_| {
+                let (dir, start) = (dir.path().to_owned(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    Library::open(&dir).map(|l| l.count().unwrap())
+                })
+            })
+            .collect();
+        for opener in openers {
+            assert_eq!(opener.join().unwrap().unwrap(), 0);
+        }
+    }
+}
+
+#[test]
 fn a_library_from_a_newer_framecast_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     drop(Library::open(dir.path()).unwrap());
