@@ -136,9 +136,10 @@ input.value = arguments[1];
 input.dispatchEvent(new Event("input", { bubbles: true }));
 """).replace("READY", "count() !== before && document.querySelector(selector)")
 TILE = "[data-testid='library-tile']"
-# A screen at a time, each screen's posters loaded before the next (at most a second each).
-READ = """
-const [steps, done] = [arguments[0], arguments[arguments.length - 1]];
+# A screen at a time to the end, `steps` at most. Flung: the next screen two frames later (the
+# posters wait). Read: each screen's posters loaded first (at most a second each).
+SCROLL = """
+const [steps, read, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const grid = document.querySelector("[data-testid='library-grid']");
 const loaded = () => [...grid.querySelectorAll("img")].every((i) => i.getAttribute("src") && i.complete);
 let left = steps;
@@ -146,20 +147,8 @@ const step = () => {
   const end = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2;
   if (end || left-- === 0) return done({ top: grid.scrollTop, end });
   grid.scrollTop += grid.clientHeight;
-  const wait = (n) => requestAnimationFrame(() => (loaded() || n > 60 ? requestAnimationFrame(step) : wait(n + 1)));
-  requestAnimationFrame(() => wait(0));
-};
-step();
-"""
-SCROLL = """
-const [steps, done] = [arguments[0], arguments[arguments.length - 1]];
-const grid = document.querySelector("[data-testid='library-grid']");
-let left = steps;
-const step = () => {
-  const end = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2;
-  if (end || left-- === 0) return done({ top: grid.scrollTop, end });
-  grid.scrollTop += grid.clientHeight;
-  requestAnimationFrame(() => requestAnimationFrame(step));
+  const next = (n) => requestAnimationFrame(() => (!read || loaded() || n > 60 ? requestAnimationFrame(step) : next(n + 1)));
+  next(0);
 };
 step();
 """
@@ -242,8 +231,7 @@ def library_view(libraries: dict, rounds: int, jobs: int) -> None:
         t = statistics.median(times)
         print(f"| “{query}” | {t:.0f} ms | {t / o_big:.2f}× |")
 
-    scrolled = {how: scroll(libraries["big"], script) for how, script in (("flung", SCROLL),
-                                                                            ("read", READ))}
+    scrolled = {how: scroll(libraries["big"], how == "read") for how in ("flung", "read")}
     idle = {k: [] for k in libraries}
     for _ in range(3):
         for name, env in libraries.items():
@@ -271,7 +259,7 @@ def library_view(libraries: dict, rounds: int, jobs: int) -> None:
         print(f"search “{query}” (ms): " + ", ".join(f"{s:.0f}" for s in times))
 
 
-def scroll(env: dict, script: str) -> tuple:
+def scroll(env: dict, read: bool) -> tuple:
     """Memory before, highest during, at the end of and 3 s after scrolling from first to last."""
     w = Window(env)
     try:
@@ -281,7 +269,7 @@ def scroll(env: dict, script: str) -> tuple:
         peak, at = before, {"end": False, "top": 0}
         start = time.perf_counter()
         while not at["end"]:
-            at = w.run(script, 50, sync=False)
+            at = w.run(SCROLL, 50, read, sync=False)
             peak = max(peak, w.memory())
         took = time.perf_counter() - start
         after = w.memory()

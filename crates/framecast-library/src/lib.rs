@@ -52,7 +52,7 @@ use lease::Lease;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a write waits for another process's write to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -144,18 +144,15 @@ impl Library {
     }
 }
 
-/// WAL, so readers never wait for the writer and several processes share the file; a busy
-/// timeout, so writers wait for each other instead of failing; `synchronous = FULL`, so a
-/// committed URL survives a power cut, not only a crash; and foreign keys.
 /// Configures and migrates a new connection. When several processes open a brand-new library at
 /// once, one may switch it to WAL while another still reads it in rollback mode; SQLite then
 /// answers "database is locked" at once instead of waiting (waiting could deadlock), so that
 /// answer is tried again, for as long as the busy timeout.
 fn prepare(conn: &mut Connection) -> Result<()> {
-    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    let deadline = Instant::now() + BUSY_TIMEOUT;
     loop {
         match configure(conn).and_then(|()| migrate::migrate(conn)) {
-            Err(e) if e.busy() && std::time::Instant::now() < deadline => {
+            Err(e) if e.busy() && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(10));
             }
             done => return done,
@@ -163,6 +160,9 @@ fn prepare(conn: &mut Connection) -> Result<()> {
     }
 }
 
+/// WAL, so readers never wait for the writer and several processes share the file; a busy
+/// timeout, so writers wait for each other instead of failing; `synchronous = FULL`, so a
+/// committed URL survives a power cut, not only a crash; and foreign keys.
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
