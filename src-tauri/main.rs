@@ -19,17 +19,17 @@ fn main() {
 /// more, before it collects. Objects the page drops hold more than their own size (elements,
 /// decoded images, answers from the backend), so reading the library screen by screen grew the
 /// web process by 60 % between collections. The engine is told instead to size its heap as on a
-/// machine with 1 GiB, to collect once the heap is half as big again as what survived the last
-/// collection, and to allow 8 MB between collections: the same scroll stays within 10 % of where
-/// it started (docs/benchmarks.md). The web process inherits the settings; any already set in the
-/// environment is left alone.
+/// machine with 1 GiB, to collect once the heap is a quarter bigger than what survived the last
+/// collection, and to allow 4 MB between collections: the same scroll stays within about 10 % of
+/// where it started (docs/benchmarks.md). The web process inherits the settings; any already set
+/// in the environment is left alone.
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 fn size_the_script_heap() {
     const SETTINGS: [(&str, &str); 3] = [
         ("JSC_forceRAMSize", "1073741824"),
-        ("JSC_smallHeapGrowthFactor", "1.5"),
-        ("JSC_largeHeapSize", "8388608"),
+        ("JSC_smallHeapGrowthFactor", "1.25"),
+        ("JSC_largeHeapSize", "4194304"),
     ];
     for (name, value) in SETTINGS {
         if std::env::var_os(name).is_none() {
