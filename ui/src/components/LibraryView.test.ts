@@ -186,6 +186,13 @@ describe("the library view", () => {
     const raf = vi
       .spyOn(window, "requestAnimationFrame")
       .mockImplementation((frame) => held.push(frame));
+    const grid = screen.getByTestId("library-grid");
+    const shown = new Set([...grid.querySelectorAll("img")].map((i) => i.getAttribute("src")));
+    const given: (string | null)[] = [];
+    const changes = new MutationObserver((records) =>
+      given.push(...records.map((r) => r.oldValue)),
+    );
+    changes.observe(grid, { subtree: true, attributeFilter: ["src"], attributeOldValue: true });
     await fireEvent.input(search, { target: { value: "paper boat 12" } });
     await settle();
     const last = () =>
@@ -198,6 +205,11 @@ describe("the library view", () => {
     );
     const posterSrc = () => tiles().map((t) => t.querySelector("img")?.getAttribute("src"));
     expect(posterSrc().every((src) => src === null)).toBe(true);
+    // …and none was started on the way (given, then taken back).
+    changes.disconnect();
+    const matches = tiles().map((t) => t.dataset.jobId as string);
+    const taken = given.filter((src) => !shown.has(src) && matches.some((id) => src?.includes(id)));
+    expect(taken).toEqual([]);
     while (held.length > 0) held.shift()?.(performance.now()); // the frames, and the next
     raf.mockRestore();
     flushSync();
