@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/svelte";
 import { flushSync } from "svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import { app } from "../lib/app.svelte";
 import type { LibraryFilter } from "../lib/bindings/LibraryFilter";
@@ -89,10 +89,6 @@ async function settle() {
   }
 }
 
-/** Two animation frames: the grid's posters load in the frame after its matches are painted. */
-const painted = () =>
-  new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-
 const tiles = () => screen.queryAllByTestId("library-tile");
 
 describe("the library view", () => {
@@ -130,8 +126,6 @@ describe("the library view", () => {
     expect(tiles()[0].dataset.jobId).toBe(item(0).id);
     const badge = within(tiles()[0]).getByTestId("take-count");
     expect(badge.textContent).toContain("4");
-    await painted();
-    flushSync();
     const poster = tiles()[0].querySelector("img");
     expect(poster?.getAttribute("src")).toBe(`http://127.0.0.1:9/poster/t/${item(0).id}-1`);
 
@@ -181,18 +175,6 @@ describe("the library view", () => {
     await fireEvent.click(screen.getByTestId("nav-library"));
     await settle();
     const search = screen.getByTestId("library-search") as HTMLInputElement;
-    // Frames held back, to see the matches painted before their posters start to load.
-    const held: FrameRequestCallback[] = [];
-    const raf = vi
-      .spyOn(window, "requestAnimationFrame")
-      .mockImplementation((frame) => held.push(frame));
-    const grid = screen.getByTestId("library-grid");
-    const shown = new Set([...grid.querySelectorAll("img")].map((i) => i.getAttribute("src")));
-    const given: (string | null)[] = [];
-    const changes = new MutationObserver((records) =>
-      given.push(...records.map((r) => r.oldValue)),
-    );
-    changes.observe(grid, { subtree: true, attributeFilter: ["src"], attributeOldValue: true });
     await fireEvent.input(search, { target: { value: "paper boat 12" } });
     await settle();
     const last = () =>
@@ -203,17 +185,6 @@ describe("the library view", () => {
     expect(tiles().every((t) => t.getAttribute("aria-label")?.includes("paper boat 12"))).toBe(
       true,
     );
-    const posterSrc = () => tiles().map((t) => t.querySelector("img")?.getAttribute("src"));
-    expect(posterSrc().every((src) => src === null)).toBe(true);
-    // …and none was started on the way (given, then taken back).
-    changes.disconnect();
-    const matches = tiles().map((t) => t.dataset.jobId as string);
-    const taken = given.filter((src) => !shown.has(src) && matches.some((id) => src?.includes(id)));
-    expect(taken).toEqual([]);
-    while (held.length > 0) held.shift()?.(performance.now()); // the frames, and the next
-    raf.mockRestore();
-    flushSync();
-    expect(posterSrc().every((src) => src?.includes("/poster/"))).toBe(true);
     expect(screen.getByTestId("library-count").textContent).toMatch(/^\d+ jobs$/);
 
     await fireEvent.change(screen.getByTestId("filter-model"), { target: { value: "veo-3.1" } });
