@@ -10,3 +10,7 @@ if (typeof HTMLDialogElement !== "undefined" && !HTMLDialogElement.prototype.sho
     this.open = false;
   };
 }
+
+// jsdom has media elements that cannot play: `load` and `pause` only say so on the console.
+HTMLMediaElement.prototype.load = function load() {};
+HTMLMediaElement.prototype.pause = function pause() {};

@@ -23,7 +23,7 @@ describe("a job card", () => {
       price: 0.25,
       frames: { start: null, end: null },
     });
-    render(JobCard, { props: { job: jobs.jobs[0] } });
+    const { unmount } = render(JobCard, { props: { job: jobs.jobs[0] } });
     const card = screen.getByTestId("job-card");
     expect(card.dataset.phase).toBe("preparing");
     const bar = within(card).getByTestId("job-progress");
@@ -74,6 +74,20 @@ describe("a job card", () => {
     expect(save.map((b) => b.disabled)).toEqual([false, true]);
     expect(within(card).getAllByTestId("copy-link")).toHaveLength(2);
     expect(within(card).getAllByTestId("reveal-video")).toHaveLength(2);
+
+    // Taken out of the page (another view, the card dropped), each video lets its media go at
+    // once instead of when the garbage collector frees the element.
+    const emptied: HTMLMediaElement[] = [];
+    const load = HTMLMediaElement.prototype.load;
+    HTMLMediaElement.prototype.load = function (this: HTMLMediaElement) {
+      if (!this.hasAttribute("src")) emptied.push(this);
+    };
+    try {
+      unmount();
+      expect(emptied).toEqual([first, second]);
+    } finally {
+      HTMLMediaElement.prototype.load = load;
+    }
   });
 
   it("shows a failure in the UI language with Try again (priced) and Copy details", async () => {
