@@ -4,6 +4,7 @@
 // played with crossorigin="anonymous", so the canvas can be read.
 
 import { api } from "./api";
+import { empty } from "./media";
 
 /** Poster width, px (height follows the video's shape). */
 export const POSTER_WIDTH = 384;
@@ -86,8 +87,7 @@ async function posterOf(url: string): Promise<Uint8Array> {
     for (let i = 0; i < 20 && !video.videoWidth; i++) await new Promise((r) => setTimeout(r, 100));
     return await capturePoster(video);
   } finally {
-    video.removeAttribute("src");
-    video.load();
+    empty(video);
   }
 }
 
