@@ -68,7 +68,7 @@ export function toQuery(f: Filters): LibraryFilter {
 }
 
 /** The job a video (`<job id>-<index>`) belongs to. */
-export function jobOf(videoId: string): string {
+function jobOf(videoId: string): string {
   return videoId.slice(0, videoId.lastIndexOf("-"));
 }
 
@@ -138,7 +138,7 @@ export class LibraryStore {
     return undefined;
   }
 
-  /** Changes a tile's take in every loaded page (after a poster was captured). */
+  /** Changes a tile's take in every loaded page (a poster captured, a favourite marked). */
   updateVideo(videoId: string, change: Partial<Take>): void {
     for (const items of this.#pages.values()) {
       for (const item of items) if (item.keeper?.id === videoId) Object.assign(item.keeper, change);
