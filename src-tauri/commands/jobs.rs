@@ -509,7 +509,10 @@ mod tests {
         let library = Arc::new(Library::open(&dir.join("data")).unwrap());
         let recovered = library.recover().unwrap();
         let media = Media::start(library.clone()).await.unwrap();
-        let keys = Arc::new(Keys::file_only(library.dir(), "test"));
+        let keys = Arc::new(Keys::file_only(
+            library.dir(),
+            framecast_core::Text::same("test"),
+        ));
         let gateways = Gateways::new(
             library.clone(),
             keys,

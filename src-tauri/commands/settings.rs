@@ -156,7 +156,7 @@ mod tests {
 
     fn app(dir: &std::path::Path) -> tauri::App<MockRuntime> {
         let library = Arc::new(Library::open(dir).unwrap());
-        let keys = Arc::new(Keys::file_only(dir, "test"));
+        let keys = Arc::new(Keys::file_only(dir, framecast_core::Text::same("test")));
         mock_builder()
             .manage(Arc::new(Gateways::new(library.clone(), keys, None, None)))
             .manage(library)

@@ -9,6 +9,7 @@
 //! portable installs).
 
 use crate::{LibraryError, Result};
+use framecast_core::Text;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -53,6 +54,18 @@ pub struct KeyStoreStatus {
     pub keychain: bool,
     /// Why the OS store is not used.
     pub reason: Option<String>,
+    /// The same in Chinese.
+    pub reason_zh: Option<String>,
+}
+
+impl KeyStoreStatus {
+    fn unavailable(why: Text) -> Self {
+        Self {
+            keychain: false,
+            reason: Some(why.en),
+            reason_zh: Some(why.zh),
+        }
+    }
 }
 
 /// The keys of one library's profiles.
@@ -79,12 +92,9 @@ impl Keys {
 
     /// The keys of the library in `data_dir`, kept only in files (where the OS store must not be
     /// touched: tests, portable installs).
-    pub fn file_only(data_dir: &Path, why: &str) -> Self {
+    pub fn file_only(data_dir: &Path, why: Text) -> Self {
         let keys = Self::new(data_dir);
-        let _ = keys.probed.set(KeyStoreStatus {
-            keychain: false,
-            reason: Some(why.to_owned()),
-        });
+        let _ = keys.probed.set(KeyStoreStatus::unavailable(why));
         keys
     }
 
@@ -94,33 +104,46 @@ impl Keys {
             Ok(()) => KeyStoreStatus {
                 keychain: true,
                 reason: None,
+                reason_zh: None,
             },
-            Err(reason) => {
-                tracing::info!(%reason, "the OS credential store is not used");
-                KeyStoreStatus {
-                    keychain: false,
-                    reason: Some(reason),
-                }
+            Err(why) => {
+                tracing::info!(reason = %why.en, "the OS credential store is not used");
+                KeyStoreStatus::unavailable(why)
             }
         })
     }
 
-    fn probe(&self) -> Result<(), String> {
+    /// Why the OS store does not work, in both languages (the store's own words stay as it said
+    /// them).
+    fn probe(&self) -> Result<(), Text> {
         if std::env::var("FRAMECAST_KEYCHAIN").is_ok_and(|v| v == "off" || v == "0") {
-            return Err("turned off by FRAMECAST_KEYCHAIN".to_owned());
+            return Err(Text::new(
+                "turned off by FRAMECAST_KEYCHAIN",
+                "已由 FRAMECAST_KEYCHAIN 关闭",
+            ));
         }
+        let refused = |e: keyring::Error| {
+            Text::new(
+                format!("the credential store refused to keep a value: {e}"),
+                format!("凭据存储拒绝保存：{e}"),
+            )
+        };
         let entry = keyring::Entry::new(SERVICE, &format!("{}/probe", self.account_prefix))
-            .map_err(|e| e.to_string())?;
+            .map_err(refused)?;
         let value = framecast_core::JobId::new().to_string();
-        entry.set_password(&value).map_err(|e| e.to_string())?;
-        let back = entry.get_password().map_err(|e| e.to_string());
+        entry.set_password(&value).map_err(refused)?;
+        let back = entry.get_password();
         let _ = entry.delete_credential();
         match back {
             Ok(v) if v == value => Ok(()),
-            Ok(_) => {
-                Err("the credential store gave back something else than was stored".to_owned())
-            }
-            Err(e) => Err(format!("the credential store did not keep a value: {e}")),
+            Ok(_) => Err(Text::new(
+                "the credential store gave back something else than was stored",
+                "凭据存储取回的值与存入的不同",
+            )),
+            Err(e) => Err(Text::new(
+                format!("the credential store did not keep a value: {e}"),
+                format!("凭据存储没有保存该值：{e}"),
+            )),
         }
     }
 
@@ -238,7 +261,7 @@ mod tests {
     fn the_file_store_is_readable_only_by_the_user() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let keys = Keys::file_only(dir.path(), "test");
+        let keys = Keys::file_only(dir.path(), Text::same("test"));
         let store = keys
             .save(7, &SecretString::from("sk-file-store-9876"))
             .unwrap();

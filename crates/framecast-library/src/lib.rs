@@ -37,7 +37,7 @@ pub mod recovery;
 pub mod spend;
 pub mod videos;
 
-pub use browse::{LibraryFilter, LibraryItem, LibraryPage, ModelCount, Order, Outcome};
+pub use browse::{LibraryFilter, LibraryItem, LibraryPage, ModelCount, Order, Outcome, Take};
 pub use error::{LibraryError, Result};
 pub use jobs::{JobRecord, JobState, NewJob, Origin};
 pub use keys::{KeyStore, KeyStoreStatus, Keys};

@@ -39,7 +39,7 @@ impl VideoState {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "downloading" => Self::Downloading,
             "saved" => Self::Saved,

@@ -185,6 +185,23 @@ fn filters_narrow_and_pages_cover_every_job_once() {
         }),
         ["画只猪在天上飞"]
     );
+    let text = |t: &str| {
+        by(LibraryFilter {
+            text: Some(t.into()),
+            ..all.clone()
+        })
+    };
+    assert_eq!(
+        text("rA"),
+        ["Rain on a paper window"],
+        "short text folds case"
+    );
+    assert_eq!(
+        text("%"),
+        Vec::<String>::new(),
+        "a wildcard is only a character"
+    );
+    assert_eq!(text("_"), Vec::<String>::new());
     assert_eq!(
         by(LibraryFilter {
             model: Some("veo-3.1".into()),
@@ -260,7 +277,7 @@ fn filters_narrow_and_pages_cover_every_job_once() {
         let page = library.browse(&all, offset, 3).unwrap();
         assert_eq!(page.total, 4);
         assert_eq!(page.offset, offset);
-        seen.extend(page.items.into_iter().map(|i| (i.id, i.videos.len())));
+        seen.extend(page.items.into_iter().map(|i| (i.id, i.takes)));
     }
     assert_eq!(seen.len(), 4);
     assert!(seen.contains(&(boat.id.to_string(), 2)));
@@ -275,8 +292,9 @@ fn filters_narrow_and_pages_cover_every_job_once() {
         )
         .unwrap();
     assert_eq!(page.total, 1);
-    assert_eq!(page.items[0].delivered, 2);
-    assert_eq!(page.items[0].videos[0].state, VideoState::Saved);
+    let keeper = page.items[0].keeper.as_ref().unwrap();
+    assert_eq!((keeper.index, keeper.state), (1, VideoState::Saved));
+    assert_eq!(keeper.id, boat.id.video(1));
 
     let models = library.models().unwrap();
     assert_eq!(models.len(), 2);
@@ -305,15 +323,37 @@ fn favourites_are_kept_per_take_and_filter_their_jobs() {
         Some(0.25),
         day(5, 2),
     );
+    let keeper = || {
+        let fox = LibraryFilter {
+            text: Some("fox".into()),
+            ..Default::default()
+        };
+        let page = library.browse(&fox, 0, 1).unwrap();
+        page.items[0].keeper.as_ref().map(|k| k.index)
+    };
+    assert_eq!(keeper(), Some(1), "the first take");
+    let conn = Connection::open(dir.path().join("data/library.sqlite3")).unwrap();
+    conn.execute(
+        "UPDATE videos SET state = 'expired' WHERE job_id = ?1 AND idx = 1",
+        [a.id.to_string()],
+    )
+    .unwrap();
+    assert_eq!(keeper(), Some(2), "else the first saved");
     library.set_favourite(&a.id.video(3), true).unwrap();
+    assert_eq!(keeper(), Some(3), "a favourite above all");
     let favourites = LibraryFilter {
         favourites: true,
         ..Default::default()
     };
     let page = library.browse(&favourites, 0, 10).unwrap();
     assert_eq!(page.total, 1);
-    let takes: Vec<bool> = page.items[0].videos.iter().map(|v| v.favourite).collect();
-    assert_eq!(takes, [false, false, true, false]);
+    let keeper = page.items[0].keeper.as_ref().unwrap();
+    assert_eq!(
+        (keeper.index, keeper.favourite),
+        (3, true),
+        "the favourite is the keeper"
+    );
+    assert_eq!(page.items[0].takes, 4);
     library.set_favourite(&a.id.video(3), false).unwrap();
     assert_eq!(library.browse(&favourites, 0, 10).unwrap().total, 0);
     let missing = library.set_favourite(&format!("{}-1", JobId::new()), true);
@@ -497,7 +537,7 @@ fn a_job_records_which_moment_of_which_video_it_continued_from() {
             5,
         )
         .unwrap();
-    assert_eq!(page.items[0].continues, job.continues);
+    assert!(page.items[0].continued);
     assert_eq!(
         library.continued_by(&source.id.to_string()).unwrap(),
         [next.id.to_string()]
@@ -691,12 +731,13 @@ fn a_library_from_before_the_library_view_counts_what_its_jobs_delivered() {
     drop(conn);
     let library = Library::open(&data).unwrap();
     let page = library.browse(&LibraryFilter::default(), 0, 10).unwrap();
-    assert_eq!(page.items[0].delivered, 2);
-    assert!(
-        page.items[0]
-            .videos
-            .iter()
-            .all(|v| !v.favourite && !v.poster)
-    );
+    assert_eq!(page.items[0].takes, 2);
+    let keeper = page.items[0].keeper.as_ref().unwrap();
+    assert!(!keeper.favourite && !keeper.poster);
+    let job = library
+        .job(&JobId::parse("019ac1a2-7c1e-7def-8abc-12345e0c9a1f").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.delivered, 2);
     assert_eq!(library.ledger(None).unwrap()[0].usd, 0.5);
 }

@@ -4,7 +4,7 @@
 //! file only the user can read.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use framecast_core::{AuthScheme, Lang};
+use framecast_core::{AuthScheme, Lang, Text};
 use framecast_library::{KeyStore, Keys, Library, ProfileDraft};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -50,7 +50,7 @@ fn profiles_round_trip_and_one_is_active() {
             .collect::<Vec<_>>(),
         ["Main", "Spare"]
     );
-    let keys = Keys::file_only(dir.path(), "test");
+    let keys = Keys::file_only(dir.path(), Text::same("test"));
     library.remove_profile(&keys, second.id).unwrap();
     assert_eq!(
         library.active_profile().unwrap().unwrap().id,
@@ -91,7 +91,19 @@ fn what_could_not_work_is_refused_in_both_languages() {
 fn a_key_in_the_file_store_is_private_and_never_in_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let library = Library::open(dir.path()).unwrap();
-    let keys = Keys::file_only(dir.path(), "no Secret Service here");
+    let keys = Keys::file_only(
+        dir.path(),
+        Text::new("no Secret Service here", "此处没有 Secret Service"),
+    );
+    let status = keys.status();
+    assert_eq!(
+        (status.reason.as_deref(), status.reason_zh.as_deref()),
+        (
+            Some("no Secret Service here"),
+            Some("此处没有 Secret Service")
+        ),
+        "why, in both languages"
+    );
     let profile = library.save_profile(None, &draft("Main")).unwrap();
     let key = SecretString::from("sk-a-file-kept-key-5678".to_owned());
     assert_eq!(

@@ -13,10 +13,13 @@ import { spend } from "../lib/spend.svelte";
 import { appInfo, clearMocks, flush, installIpc } from "../test/ipc";
 
 const JOBS = 10_000;
+/** Takes marked as keepers in the mocked library. */
+const favourites = new Set<string>();
 
 /** Job `i` of a library of `JOBS` (newest first), four saved takes each. */
 function item(i: number): LibraryItem {
   const id = `01900000-0000-7000-8000-${String(i).padStart(12, "0")}`;
+  const keeper = [1, 2, 3, 4].find((index) => favourites.has(`${id}-${index}`)) ?? 1;
   return {
     id,
     createdAt: 1_700_000_000_000 - i * 60_000,
@@ -24,26 +27,15 @@ function item(i: number): LibraryItem {
     model: i % 3 ? "veo-3.1-fast" : "veo-3.1",
     n: 4,
     state: "done",
-    priceUsd: 0.15,
-    delivered: 4,
-    startFrame: null,
-    endFrame: null,
-    continues: [],
-    videos: [1, 2, 3, 4].map((index) => ({
-      id: `${id}-${index}`,
-      jobId: id,
-      index,
-      url: `https://cdn/${id}/${index}.mp4`,
-      deliveredAt: 0,
-      state: "saved" as const,
-      path: `/videos/${id}-${index}.mp4`,
-      bytes: 1,
-      total: 1,
-      error: null,
-      savedAt: 0,
-      favourite: false,
+    takes: 4,
+    keeper: {
+      id: `${id}-${keeper}`,
+      index: keeper,
+      state: "saved",
       poster: true,
-    })),
+      favourite: favourites.has(`${id}-${keeper}`),
+    },
+    continued: false,
   };
 }
 
@@ -68,6 +60,11 @@ function libraryIpc(extra: Parameters<typeof installIpc>[0] = {}) {
         offset,
         items: matching.slice(offset, offset + limit).map(item),
       };
+    },
+    set_favourite: (a) => {
+      if (a.favourite) favourites.add(String(a.id));
+      else favourites.delete(String(a.id));
+      return null;
     },
     spend_report: () => ({ month: "2026-11", monthUsd: 48, budgetUsd: 50, months: [], days: [] }),
     ...extra,
@@ -100,6 +97,7 @@ describe("the library view", () => {
     library.total = null;
     library.selected = null;
     jobs.jobs = [];
+    favourites.clear();
     viewport(1000, 600);
   });
   afterEach(() => {
@@ -239,8 +237,29 @@ describe("the library view", () => {
   });
 
   it("opens a job with Enter, marks its keeper with F, and reuses its settings", async () => {
+    const id = item(3).id;
     const record = {
       ...item(3),
+      priceUsd: 0.15,
+      delivered: 4,
+      startFrame: null,
+      endFrame: null,
+      continues: [],
+      videos: [1, 2, 3, 4].map((index) => ({
+        id: `${id}-${index}`,
+        jobId: id,
+        index,
+        url: `https://cdn/${id}/${index}.mp4`,
+        deliveredAt: 0,
+        state: "saved" as const,
+        path: `/videos/${id}-${index}.mp4`,
+        bytes: 1,
+        total: 1,
+        error: null,
+        savedAt: 0,
+        favourite: false,
+        poster: true,
+      })),
       transcript: ["> ✅ done"],
       error: null,
       updatedAt: 0,
@@ -262,7 +281,6 @@ describe("the library view", () => {
     };
     const ipc = libraryIpc({
       library_job: () => record,
-      set_favourite: () => null,
       reuse_frames: () => [null, null],
     });
     const played: HTMLMediaElement[] = [];
@@ -288,10 +306,16 @@ describe("the library view", () => {
     const grid = screen.getByTestId("library-grid");
     await fireEvent.keyDown(grid, { key: "ArrowRight" });
     await fireEvent.keyDown(grid, { key: "ArrowDown" });
+    const pages = () => ipc.calls.filter((c) => c.cmd === "library_page").length;
+    const asked = pages();
     await fireEvent.keyDown(grid, { key: "f" });
     await settle();
     const fav = ipc.calls.find((c) => c.cmd === "set_favourite");
     expect(fav?.args).toEqual({ id: `${item(5).id}-1`, favourite: true });
+    // Its tile shows the star, and its page was asked for again (the keeper may have changed).
+    const starred = tiles().find((tile) => tile.dataset.jobId === item(5).id);
+    expect(starred && within(starred).getByTitle("Has a favourite take")).toBeTruthy();
+    expect(pages()).toBe(asked + 1);
     await fireEvent.keyDown(grid, { key: "ArrowUp" });
     await fireEvent.keyDown(grid, { key: "ArrowRight" });
     await fireEvent.keyDown(grid, { key: "ArrowRight" });

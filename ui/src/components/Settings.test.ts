@@ -43,7 +43,11 @@ function ipc(view: Profile[] = [stored], keychain = true) {
       env: { baseUrl: false, apiKey: false, dataDir: false },
       demo: false,
     }),
-    key_store: () => ({ keychain, reason: keychain ? null : "no Secret Service is running" }),
+    key_store: () => ({
+      keychain,
+      reason: keychain ? null : "no Secret Service is running",
+      reasonZh: keychain ? null : "没有运行中的 Secret Service",
+    }),
     test_connection: () => report,
     save_profile: (a) => ({ ...stored, ...(a.draft as object), id: 3, keyHint: "9876" }),
     app_info: () => null,
@@ -100,7 +104,9 @@ describe("settings", () => {
     expect(note.textContent).toContain("a file only your user can read");
     settings.lang = "zh";
     flushSync();
-    expect(screen.getByTestId("key-store-note").textContent).toContain("只有你的用户能读取的文件");
+    const zh = screen.getByTestId("key-store-note").textContent;
+    expect(zh).toContain("只有你的用户能读取的文件");
+    expect(zh).toContain("没有运行中的 Secret Service");
   });
 
   it("switches language and theme", async () => {

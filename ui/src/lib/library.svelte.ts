@@ -10,6 +10,7 @@ import type { LibraryItem } from "./bindings/LibraryItem";
 import type { ModelCount } from "./bindings/ModelCount";
 import type { Order } from "./bindings/Order";
 import type { Outcome } from "./bindings/Outcome";
+import type { Take } from "./bindings/Take";
 import type { VideoRecord } from "./bindings/VideoRecord";
 
 /** Jobs per fetched page. */
@@ -66,7 +67,15 @@ export function toQuery(f: Filters): LibraryFilter {
   };
 }
 
-/** The take a job's tile shows: its favourite, else its first saved, else its first. */
+/** The job a video (`<job id>-<index>`) belongs to. */
+function jobOf(videoId: string): string {
+  return videoId.slice(0, videoId.lastIndexOf("-"));
+}
+
+/**
+ * The take a job's tile shows: its favourite, else its first saved, else its first. (The library
+ * picks each page's keepers by the same rule.)
+ */
 export function keeper(item: { videos: VideoRecord[] }): VideoRecord | null {
   return (
     item.videos.find((v) => v.favourite) ??
@@ -129,29 +138,21 @@ export class LibraryStore {
     return undefined;
   }
 
-  /** The loaded item of job `id`. */
-  find(id: string): LibraryItem | undefined {
+  /** Changes a tile's take in every loaded page (a poster captured, a favourite marked). */
+  updateVideo(videoId: string, change: Partial<Take>): void {
     for (const items of this.#pages.values()) {
-      const found = items.find((i) => i.id === id);
-      if (found) return found;
-    }
-    return undefined;
-  }
-
-  /** Changes a take in every loaded page (after a favourite or a poster). */
-  updateVideo(videoId: string, change: Partial<VideoRecord>): void {
-    for (const items of this.#pages.values()) {
-      for (const item of items) {
-        const v = item.videos.find((x) => x.id === videoId);
-        if (v) Object.assign(v, change);
-      }
+      for (const item of items) if (item.keeper?.id === videoId) Object.assign(item.keeper, change);
     }
     this.version++;
   }
 
+  /** Marks a take as a keeper, or not; its job's tile may then show another take. */
   async setFavourite(videoId: string, favourite: boolean): Promise<void> {
     await api.setFavourite(videoId, favourite);
     this.updateVideo(videoId, { favourite });
+    const job = jobOf(videoId);
+    const pages = [...this.#pages].filter(([, items]) => items.some((i) => i.id === job));
+    await Promise.all(pages.map(([page]) => this.#fetch(page, this.#seq, false)));
   }
 
   /** Deletes a take (file to the trash, record gone) and shows the library again. */

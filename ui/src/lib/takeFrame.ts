@@ -25,9 +25,9 @@ export async function useFrame(
     return;
   }
   const error = frames.slots[slot].error;
-  if (error) toasts.show(localMessage(settings.lang, error), "error");
+  if (error) toasts.show(() => localMessage(settings.lang, error), "error");
   else
-    toasts.show(
+    toasts.show(() =>
       t(slot === "start" ? "frameTakenStart" : "frameTakenEnd", {
         n: index,
         at: formatMoment(atMs),

@@ -1,4 +1,5 @@
-// Short confirmations and errors from actions (copied, saved to…, could not save).
+// Short confirmations and errors from actions (copied, saved to…, could not save). A toast's
+// text is written when it is shown, so one still open follows a change of language.
 
 import { errorReport } from "./api";
 import { localMessage } from "./i18n";
@@ -7,14 +8,14 @@ import { settings } from "./settings.svelte";
 export interface Toast {
   id: number;
   kind: "ok" | "error";
-  text: string;
+  text: () => string;
 }
 
 class Toasts {
   items: Toast[] = $state([]);
   #next = 0;
 
-  show(text: string, kind: Toast["kind"] = "ok", ms = kind === "error" ? 6000 : 2600): void {
+  show(text: () => string, kind: Toast["kind"] = "ok", ms = kind === "error" ? 6000 : 2600): void {
     const id = ++this.#next;
     this.items.push({ id, kind, text });
     if (this.items.length > 4) this.items.shift();
@@ -27,7 +28,8 @@ class Toasts {
 
   /** Shows a failed command's message in the UI language. */
   error(e: unknown): void {
-    this.show(localMessage(settings.lang, errorReport(e)), "error");
+    const report = errorReport(e);
+    this.show(() => localMessage(settings.lang, report), "error");
   }
 }
 
@@ -37,8 +39,7 @@ export const toasts = new Toasts();
 export async function attempt<T>(run: () => Promise<T>, done?: (result: T) => string | null) {
   try {
     const result = await run();
-    const text = done?.(result);
-    if (text) toasts.show(text);
+    if (done?.(result)) toasts.show(() => done(result) ?? "");
   } catch (e) {
     toasts.error(e);
   }

@@ -7,4 +7,8 @@ export type KeyStoreStatus = { keychain: boolean,
 /**
  * Why the OS store is not used.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * The same in Chinese.
+ */
+reasonZh: string | null, };
