@@ -158,12 +158,13 @@ impl Library {
         })
     }
 
-    /// The models of the library's jobs, the most used first.
+    /// The models of the jobs the library lists, the most used first.
     pub fn models(&self) -> Result<Vec<ModelCount>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT model, count(*) FROM jobs GROUP BY model ORDER BY count(*) DESC, model",
-        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT model, count(*) FROM jobs j WHERE {LISTED}
+             GROUP BY model ORDER BY count(*) DESC, model"
+        ))?;
         Ok(stmt
             .query_map([], |r| {
                 Ok(ModelCount {
@@ -210,9 +211,12 @@ enum Walk {
     ByDate,
 }
 
+/// The jobs the library lists: all but those whose delivered takes were all deleted.
+const LISTED: &str = "NOT (j.delivered > 0 AND j.kept = 0)";
+
 /// The filter as SQL conditions on `jobs j`, and their arguments in order.
 fn conditions(filter: &LibraryFilter, walk: Walk) -> (String, Vec<Value>) {
-    let mut clauses = vec!["NOT (j.delivered > 0 AND j.kept = 0)".to_owned()];
+    let mut clauses = vec![LISTED.to_owned()];
     let mut args = Vec::new();
     if let Some(text) = filter
         .text

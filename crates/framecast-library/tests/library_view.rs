@@ -395,7 +395,9 @@ fn deleting_a_video_removes_its_file_and_row_but_not_what_it_cost() {
     assert_eq!(job.videos.len(), 1);
     assert_eq!(library.spend(Period::Month, None).unwrap()[0].usd, 0.3);
 
-    // With its last video deleted, the job leaves the grid; its cost stays in the ledger.
+    // With its last video deleted, the job leaves the grid and the model filter's counts; its
+    // cost stays in the ledger.
+    assert_eq!(library.models().unwrap()[0].jobs, 1);
     library
         .delete_video(&made.id.video(2), Discard::Remove)
         .unwrap();
@@ -406,6 +408,7 @@ fn deleting_a_video_removes_its_file_and_row_but_not_what_it_cost() {
             .total,
         0
     );
+    assert!(library.models().unwrap().is_empty());
     let ledger = library.ledger(None).unwrap();
     assert_eq!((ledger[0].videos, ledger[0].usd), (2, 0.3));
 }
