@@ -63,9 +63,9 @@ export function visible(
 }
 
 /**
- * How many rows `visible` renders for a viewport `viewport` px tall with rows `row` px tall.
- * Keyed by `row % ring`, the rendered rows never share a key, and a row scrolling out hands its
- * key to the one coming in.
+ * How many rows `visible` renders away from the top (the most it renders) for a viewport
+ * `viewport` px tall with rows `row` px tall. Keyed by `row % ring`, the rendered rows never share
+ * a key, and a row scrolling out hands its key to the one coming in.
  */
 export function ring(row: number, viewport: number, overscan = OVERSCAN): number {
   return Math.ceil(Math.max(0, viewport) / Math.max(1, row)) + 2 * overscan + 1;
