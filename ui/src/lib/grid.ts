@@ -47,10 +47,12 @@ export function visible(
   const rows = Math.ceil(total / columns);
   const height = rows * row;
   if (rows === 0 || row <= 0) return { first: 0, last: -1, start: 0, end: 0, height };
-  // Always the same number of rows (while there are that many): a row scrolled out is reused
-  // for the one coming in (see `ring`), never dropped and made again.
-  const first = Math.max(0, Math.floor(scrollTop / row) - overscan);
-  const last = Math.min(rows - 1, first + ring(row, viewport, overscan) - 1);
+  // Away from the top, always the same number of rows (`ring`): a row scrolled out is reused for
+  // the one coming in, never dropped and made again. At the top the rows that would be above are
+  // not rendered below instead: a new search fills only what is in view and one row more.
+  const top = Math.floor(scrollTop / row);
+  const first = Math.max(0, top - overscan);
+  const last = Math.min(rows - 1, top + Math.ceil(Math.max(0, viewport) / row) + overscan);
   return {
     first,
     last,
@@ -61,9 +63,9 @@ export function visible(
 }
 
 /**
- * How many rows `visible` renders for a viewport `viewport` px tall with rows `row` px tall.
- * Keyed by `row % ring`, the rendered rows never share a key, and a row scrolling out hands its
- * key to the one coming in.
+ * How many rows `visible` renders away from the top (the most it renders) for a viewport
+ * `viewport` px tall with rows `row` px tall. Keyed by `row % ring`, the rendered rows never share
+ * a key, and a row scrolling out hands its key to the one coming in.
  */
 export function ring(row: number, viewport: number, overscan = OVERSCAN): number {
   return Math.ceil(Math.max(0, viewport) / Math.max(1, row)) + 2 * overscan + 1;
