@@ -140,17 +140,15 @@ async fn command(command: ProfileCommand, lang: Lang) -> Result<ExitCode, Error>
             if let Some(key) = key {
                 let store = library.set_profile_key(&keys, profile.id, &key)?;
                 if store == framecast_library::KeyStore::File {
-                    let status = keys.status();
+                    let why = keys.status().why(lang);
                     eprintln!(
                         "{}",
                         match lang {
                             Lang::En => format!(
-                                "The system's credential store is not available ({}); the key is kept in a file only you can read.",
-                                status.reason.as_deref().unwrap_or_default()
+                                "The system's credential store is not available ({why}); the key is kept in a file only you can read."
                             ),
                             Lang::Zh => format!(
-                                "系统凭据存储不可用（{}）；密钥保存在只有你能读取的文件中。",
-                                status.reason_zh.as_deref().unwrap_or_default()
+                                "系统凭据存储不可用（{why}）；密钥保存在只有你能读取的文件中。"
                             ),
                         }
                     );

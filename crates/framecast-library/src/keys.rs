@@ -9,7 +9,7 @@
 //! portable installs).
 
 use crate::{LibraryError, Result};
-use framecast_core::Text;
+use framecast_core::{Lang, Text};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -59,6 +59,15 @@ pub struct KeyStoreStatus {
 }
 
 impl KeyStoreStatus {
+    /// Why the OS store is not used, in `lang` (empty when it is used).
+    pub fn why(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => self.reason.as_deref(),
+            Lang::Zh => self.reason_zh.as_deref(),
+        }
+        .unwrap_or_default()
+    }
+
     fn unavailable(why: Text) -> Self {
         Self {
             keychain: false,

@@ -104,6 +104,7 @@ fn a_key_in_the_file_store_is_private_and_never_in_the_database() {
         ),
         "why, in both languages"
     );
+    assert_eq!(status.why(Lang::Zh), "此处没有 Secret Service");
     let profile = library.save_profile(None, &draft("Main")).unwrap();
     let key = SecretString::from("sk-a-file-kept-key-5678".to_owned());
     assert_eq!(
