@@ -194,10 +194,14 @@ describe("the library view", () => {
       true,
     );
     expect(screen.getByTestId("library-count").textContent).toMatch(/^\d+ jobs$/);
-    // The jobs found come without the last posters; theirs are asked for once that is painted.
+    // The jobs found come without the last posters, and without their own while typing may go
+    // on (a frame later); theirs are asked for once the search has held a moment.
     expect(posterSrc().length).toBeGreaterThan(0);
     expect(posterSrc().every((src) => src === null)).toBe(true);
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+    await settle();
+    expect(posterSrc().every((src) => src === null)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
     await settle();
     const found = posterSrc();
     expect(found.every((src) => src?.includes("/poster/"))).toBe(true);
