@@ -211,7 +211,8 @@ enum Walk {
     ByDate,
 }
 
-/// The jobs the library lists: all but those whose delivered takes were all deleted.
+/// The jobs the library lists: all but those whose delivered takes were all deleted. The partial
+/// index `jobs_listed` (migration 0006) states the same condition, so SQLite counts from it.
 const LISTED: &str = "NOT (j.delivered > 0 AND j.kept = 0)";
 
 /// The filter as SQL conditions on `jobs j`, and their arguments in order.
@@ -285,4 +286,40 @@ fn conditions(filter: &LibraryFilter, walk: Walk) -> (String, Vec<Value>) {
         None => {}
     }
     (clauses.join(" AND "), args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::Connection;
+
+    /// The total above the grid is counted again at every keystroke of a search. It reads the
+    /// partial index of the listed jobs, not every job's row, only while `LISTED` says what the
+    /// index's condition says.
+    #[test]
+    fn the_listed_jobs_are_counted_from_their_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::migrate(&mut conn).unwrap();
+        let short = LibraryFilter {
+            text: Some("ra".into()),
+            ..LibraryFilter::default()
+        };
+        for filter in [LibraryFilter::default(), short] {
+            let (clauses, args) = conditions(&filter, Walk::Matches);
+            let mut stmt = conn
+                .prepare(&format!(
+                    "EXPLAIN QUERY PLAN SELECT count(*) FROM jobs j WHERE {clauses}"
+                ))
+                .unwrap();
+            let plan = stmt
+                .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap();
+            assert!(
+                plan.iter().any(|step| step.contains("jobs_listed")),
+                "{plan:?}"
+            );
+        }
+    }
 }

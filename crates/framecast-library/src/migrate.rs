@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_tasks.sql"),
     include_str!("../migrations/0004_library_view.sql"),
     include_str!("../migrations/0005_kept_videos.sql"),
+    include_str!("../migrations/0006_listed_jobs.sql"),
 ];
 
 /// Brings the database to the newest schema.

@@ -39,7 +39,23 @@ function item(i: number): LibraryItem {
   };
 }
 
-/** The mocked library: pages of the fake jobs, narrowed by the prompt text. */
+/** A page of the fake jobs, narrowed by the prompt text. */
+function page(a: Record<string, unknown>) {
+  const filter = a.filter as LibraryFilter;
+  const all = Array.from({ length: JOBS }, (_, i) => i);
+  const matching = filter.text
+    ? all.filter((i) => item(i).prompt.includes(String(filter.text)))
+    : all;
+  const offset = a.offset as number;
+  const limit = a.limit as number;
+  return {
+    total: matching.length,
+    offset,
+    items: matching.slice(offset, offset + limit).map(item),
+  };
+}
+
+/** The mocked library. */
 function libraryIpc(extra: Parameters<typeof installIpc>[0] = {}) {
   return installIpc({
     app_info: () => appInfo(),
@@ -47,20 +63,7 @@ function libraryIpc(extra: Parameters<typeof installIpc>[0] = {}) {
       { model: "veo-3.1-fast", jobs: 6667 },
       { model: "veo-3.1", jobs: 3333 },
     ],
-    library_page: (a) => {
-      const filter = a.filter as LibraryFilter;
-      const all = Array.from({ length: JOBS }, (_, i) => i);
-      const matching = filter.text
-        ? all.filter((i) => item(i).prompt.includes(String(filter.text)))
-        : all;
-      const offset = a.offset as number;
-      const limit = a.limit as number;
-      return {
-        total: matching.length,
-        offset,
-        items: matching.slice(offset, offset + limit).map(item),
-      };
-    },
+    library_page: page,
     set_favourite: (a) => {
       if (a.favourite) favourites.add(String(a.id));
       else favourites.delete(String(a.id));
@@ -170,6 +173,38 @@ describe("the library view", () => {
     }
     expect(library.pagesHeld).toBeLessThanOrEqual(KEEP_PAGES);
     expect(tiles().length).toBeLessThanOrEqual(columns * 9);
+  });
+
+  it("asks for no posters while the next keystroke's answer is on its way", async () => {
+    let answer: Promise<void> | null = null;
+    let release = () => {};
+    libraryIpc({ library_page: (a) => (answer ? answer.then(() => page(a)) : page(a)) });
+    render(App);
+    await settle();
+    await fireEvent.click(screen.getByTestId("nav-library"));
+    await settle();
+    const search = screen.getByTestId("library-search") as HTMLInputElement;
+    await fireEvent.input(search, { target: { value: "boat 1" } });
+    await settle();
+    answer = new Promise((resolve) => {
+      release = resolve;
+    });
+    await fireEvent.input(search, { target: { value: "boat 14" } });
+    await settle();
+    // "boat 1" holds for longer than the moment, but the next filter has been asked for: its
+    // answer would wait behind these posters.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await settle();
+    expect(tiles().every((t) => t.getAttribute("aria-label")?.includes("boat 1"))).toBe(true);
+    expect(posterSrc().length).toBeGreaterThan(0);
+    expect(posterSrc().every((src) => src === null)).toBe(true);
+    answer = null;
+    release();
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await settle();
+    expect(tiles().every((t) => t.getAttribute("aria-label")?.includes("boat 14"))).toBe(true);
+    expect(posterSrc().every((src) => src?.includes("/poster/"))).toBe(true);
   });
 
   it("searches as the person types and narrows by the filters", async () => {

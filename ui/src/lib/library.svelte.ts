@@ -97,6 +97,8 @@ export class LibraryStore {
   version = $state(0);
   /** Bumped when a changed filter is answered: the grid goes back to its first job. */
   filtered = $state(0);
+  /** A changed filter is asked and not yet answered (a keystroke in the search field). */
+  searching = $state(false);
 
   #pages = new Map<number, LibraryItem[]>();
   #pending = new Set<number>();
@@ -107,6 +109,7 @@ export class LibraryStore {
     const seq = ++this.#seq;
     this.#pages.clear();
     this.#pending.clear();
+    if (filtered) this.searching = true;
     await this.#fetch(0, seq, filtered);
   }
 
@@ -179,7 +182,10 @@ export class LibraryStore {
     } catch (e) {
       if (seq === this.#seq) this.error = errorReport(e);
     } finally {
-      if (seq === this.#seq) this.#pending.delete(page);
+      if (seq === this.#seq) {
+        this.#pending.delete(page);
+        if (filtered) this.searching = false;
+      }
     }
   }
 
