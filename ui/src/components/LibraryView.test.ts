@@ -198,9 +198,13 @@ describe("the library view", () => {
     expect(tiles().every((t) => t.getAttribute("aria-label")?.includes("boat 1"))).toBe(true);
     expect(posterSrc().length).toBeGreaterThan(0);
     expect(posterSrc().every((src) => src === null)).toBe(true);
+    // A job finishes meanwhile and the library is asked again: that answers the search too.
+    const answered = Number(screen.getByTestId("library-grid").dataset.answered);
+    void library.reload();
     answer = null;
     release();
     await settle();
+    expect(Number(screen.getByTestId("library-grid").dataset.answered)).toBe(answered + 1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     await settle();
     expect(tiles().every((t) => t.getAttribute("aria-label")?.includes("boat 14"))).toBe(true);

@@ -109,8 +109,10 @@ export class LibraryStore {
     const seq = ++this.#seq;
     this.#pages.clear();
     this.#pending.clear();
-    if (filtered) this.searching = true;
-    await this.#fetch(0, seq, filtered);
+    // Asking again while a changed filter is on its way answers that filter too.
+    this.searching ||= filtered;
+    await this.#fetch(0, seq, this.searching);
+    if (seq === this.#seq) this.searching = false;
   }
 
   /** Changes the filter and asks again. */
@@ -182,10 +184,7 @@ export class LibraryStore {
     } catch (e) {
       if (seq === this.#seq) this.error = errorReport(e);
     } finally {
-      if (seq === this.#seq) {
-        this.#pending.delete(page);
-        if (filtered) this.searching = false;
-      }
+      if (seq === this.#seq) this.#pending.delete(page);
     }
   }
 
