@@ -90,6 +90,8 @@ async function settle() {
 }
 
 const tiles = () => screen.queryAllByTestId("library-tile");
+/** How many filters the grid has answered (what the benchmark waits for). */
+const answered = () => Number(screen.getByTestId("library-grid").dataset.answered);
 /** The address each poster in the grid has (`null`: not asked for yet). */
 const posterSrc = () =>
   tiles().flatMap((t) => [...t.querySelectorAll("img")].map((i) => i.getAttribute("src")));
@@ -199,12 +201,12 @@ describe("the library view", () => {
     expect(posterSrc().length).toBeGreaterThan(0);
     expect(posterSrc().every((src) => src === null)).toBe(true);
     // A job finishes meanwhile and the library is asked again: that answers the search too.
-    const answered = Number(screen.getByTestId("library-grid").dataset.answered);
+    const before = answered();
     void library.reload();
     answer = null;
     release();
     await settle();
-    expect(Number(screen.getByTestId("library-grid").dataset.answered)).toBe(answered + 1);
+    expect(answered()).toBe(before + 1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     await settle();
     expect(tiles().every((t) => t.getAttribute("aria-label")?.includes("boat 14"))).toBe(true);
@@ -218,7 +220,6 @@ describe("the library view", () => {
     await fireEvent.click(screen.getByTestId("nav-library"));
     await settle();
     const search = screen.getByTestId("library-search") as HTMLInputElement;
-    const answered = () => Number(screen.getByTestId("library-grid").dataset.answered);
     const before = answered();
     await fireEvent.input(search, { target: { value: "boat 12" } });
     await settle();
