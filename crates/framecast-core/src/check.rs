@@ -9,6 +9,7 @@ use crate::error::{ErrorKind, Lang, Text};
 use crate::job::RouteKind;
 use crate::proxy::Proxy;
 use crate::request::{Credentials, endpoint};
+use crate::text::root_cause;
 use serde::Serialize;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -95,7 +96,25 @@ impl CheckReport {
 }
 
 /// Tests the gateway at `base_url` with `credentials` through `proxy` (`system`, `none` or a URL).
+/// Everything the report says, the gateway's model names included, has passed the redactor.
 pub async fn check(
+    base_url: &str,
+    credentials: &Credentials,
+    proxy: &str,
+    connect: Duration,
+    route: RouteKind,
+) -> CheckReport {
+    let mut report = steps(base_url, credentials, proxy, connect, route).await;
+    let redactor = credentials.redactor();
+    for f in &mut report.findings {
+        redactor.in_place(&mut f.message);
+        redactor.in_place(&mut f.message_zh);
+    }
+    report.models.iter_mut().for_each(|m| redactor.in_place(m));
+    report
+}
+
+async fn steps(
     base_url: &str,
     credentials: &Credentials,
     proxy: &str,
@@ -176,7 +195,7 @@ pub async fn check(
     let response = match answer {
         Ok(r) => r,
         Err(e) => {
-            let cause = credentials.redact(&root_cause(&e));
+            let cause = root_cause(&e);
             let text = if proxy.address().is_some() {
                 Text::new(
                     format!("The proxy did not pass the request on to {host} ({cause})"),
@@ -226,7 +245,9 @@ pub async fn check(
         Step::Host,
         Text::new(format!("{host} answers"), format!("{host} 可以连接")),
     );
-    let body = response.bytes().await.unwrap_or_default();
+    let body = crate::body::read_capped(response, crate::body::MAX_SMALL_ANSWER, connect * 3)
+        .await
+        .unwrap_or_default();
     if !status.is_success() {
         let error = crate::http_error::from_status(status.as_u16(), &body, None);
         let said = error.message(Lang::En);
@@ -254,12 +275,7 @@ pub async fn check(
             ),
             _ => (Step::Key, Text::new(said, said_zh)),
         };
-        let mut failed = report.fail(step, text);
-        for f in &mut failed.findings {
-            f.message = credentials.redact(&f.message);
-            f.message_zh = credentials.redact(&f.message_zh);
-        }
-        return failed;
+        return report.fail(step, text);
     }
     let Some(ids) = model_ids(&body) else {
         return report.fail(
@@ -369,14 +385,6 @@ fn shown(url: &Url) -> String {
         path.pop().pop();
     }
     base.to_string()
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut last = e;
-    while let Some(next) = last.source() {
-        last = next;
-    }
-    last.to_string()
 }
 
 #[cfg(test)]

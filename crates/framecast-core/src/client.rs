@@ -25,6 +25,7 @@ use crate::error::{Error, ErrorKind, Result, Text};
 use crate::event::{Event, Phase};
 use crate::proxy::Proxy;
 use crate::request::{Credentials, GenerationRequest, endpoint};
+use crate::text::root_cause;
 use crate::tracker::{End, Follower, Outcome, too_large};
 use crate::{chunk, http_error};
 use bytes::Bytes;
@@ -58,6 +59,43 @@ impl Default for Limits {
     }
 }
 
+/// The longest any of a job's times may be: a week is already far beyond any generation, and
+/// anything longer (`--timeout 1e19`) would overflow the clock.
+pub const MAX_LIMIT: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+impl Limits {
+    /// Refuses times of zero or beyond [`MAX_LIMIT`], before anything is recorded or sent.
+    pub fn check(&self) -> Result<()> {
+        for (what, zh, d) in [
+            ("the connect timeout", "连接超时", self.connect),
+            ("the idle timeout", "空闲超时", self.idle),
+            ("the overall timeout", "总超时", self.overall),
+        ] {
+            if d.is_zero() || d > MAX_LIMIT {
+                return Err(out_of_range(what, zh));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A number of seconds a person gave (`--timeout 90`, a profile's idle time) as a duration:
+/// positive, finite, and at most [`MAX_LIMIT`].
+pub fn seconds(value: f64, what: &str) -> Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero() && *d <= MAX_LIMIT)
+        .ok_or_else(|| out_of_range(what, what))
+}
+
+fn out_of_range(what: &str, zh: &str) -> Error {
+    let days = MAX_LIMIT.as_secs() / 86_400;
+    Error::invalid_input(
+        format!("{what} must be a positive number of seconds, at most {days} days"),
+        format!("{zh} 必须是正数（秒），且不超过 {days} 天"),
+    )
+}
+
 /// A gateway: where to send, with which key, within which limits.
 #[derive(Debug, Clone)]
 pub struct Gateway {
@@ -80,6 +118,8 @@ impl Gateway {
         limits: Limits,
         proxy: &Proxy,
     ) -> Result<Self> {
+        limits.check()?;
+        credentials.check()?;
         let builder = reqwest::Client::builder().connect_timeout(limits.connect);
         let http = proxy
             .apply(builder)?
@@ -493,14 +533,6 @@ fn lost_connection(e: &reqwest::Error) -> Error {
         format!("the connection was lost while the video was being generated ({cause}); the request was not re-sent"),
         format!("生成过程中连接中断（{cause}）；请求没有被重新发送"),
     ))
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut last = e;
-    while let Some(next) = last.source() {
-        last = next;
-    }
-    last.to_string()
 }
 
 /// `6 minutes`, `90 seconds`.

@@ -136,7 +136,7 @@ impl Downloader {
         let http = proxy
             .apply(reqwest::Client::builder())?
             .connect_timeout(policy.connect)
-            .redirect(reqwest::redirect::Policy::limited(10))
+            .redirect(reqwest::redirect::Policy::custom(no_way_in))
             .user_agent(concat!("Framecast/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::with(ErrorKind::Network, e.to_string(), e.to_string()))?;
@@ -254,15 +254,35 @@ impl Downloader {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let total = match status {
-            StatusCode::PARTIAL_CONTENT if part.written > 0 => {
-                if content_range.as_deref().and_then(range_start) != Some(part.written) {
+            // A part of the video, whether or not one was asked for: it counts only where it
+            // starts at the bytes already written, and the whole video's size comes from its
+            // `Content-Range`, so a short part is continued, never saved as the whole video.
+            StatusCode::PARTIAL_CONTENT => {
+                let range = content_range.as_deref();
+                let total = range.and_then(range_total).or_else(|| {
+                    (part.written > 0)
+                        .then(|| response.content_length().map(|n| n + part.written))
+                        .flatten()
+                });
+                if range.and_then(range_start) != Some(part.written) || total.is_none() {
                     part.restart().await?;
+                    let why = if part.written == 0 && range.and_then(range_start) == Some(0) {
+                        Text::new(
+                            "the server sent part of the video without saying how large it is",
+                            "服务器只发送了视频的一部分，且没有说明完整大小",
+                        )
+                    } else {
+                        Text::new(
+                            "the server sent a different part of the video than the one asked for",
+                            "服务器发送的视频片段不是所请求的那一段",
+                        )
+                    };
                     return Err(Attempt {
-                        error: refused(status, "the server resumed at the wrong place"),
+                        error: refused(status, Some(why)),
                         retry: true,
                     });
                 }
-                response.content_length().map(|n| n + part.written)
+                total
             }
             // Everything was already there: a part completed by a process that died before
             // putting it in place.
@@ -282,7 +302,7 @@ impl Downloader {
             s => {
                 let retry = s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS;
                 return Err(Attempt {
-                    error: refused(s, ""),
+                    error: refused(s, None),
                     retry,
                 });
             }
@@ -364,6 +384,49 @@ impl Downloader {
             ),
         };
         Error::with(ErrorKind::Download, en, zh)
+    }
+}
+
+/// Follows up to ten redirects, but never from a link on the internet into this machine or its
+/// network (loopback, private, link-local addresses, `localhost`): a hostile link must not make
+/// Framecast fetch from a router's page or a local service and keep the answer as a video.
+fn no_way_in(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    let from_outside = attempt.previous().first().is_some_and(|u| !inside(u));
+    if attempt.previous().len() > 10 {
+        attempt.error("more than ten redirects")
+    } else if from_outside && inside(attempt.url()) {
+        attempt.error("a link on the internet redirected to a local or private address")
+    } else {
+        attempt.follow()
+    }
+}
+
+/// Whether `url` names this machine or a private network.
+pub(crate) fn inside(url: &url::Url) -> bool {
+    use std::net::IpAddr;
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
+        Some(url::Host::Ipv6(v6)) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            return d == "localhost" || d.ends_with(".localhost");
+        }
+        None => return false,
+    };
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64 // carrier-grade NAT
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00 // unique local
+                || (v6.segments()[0] & 0xffc0) == 0xfe80 // link-local
+        }
     }
 }
 
@@ -509,22 +572,22 @@ async fn sync_dir(file: &Path) {
     }
 }
 
-fn refused(status: StatusCode, why: &str) -> Error {
+fn refused(status: StatusCode, why: Option<Text>) -> Error {
     let code = status.as_u16();
-    match code {
-        403 | 404 | 410 => Error::with(
+    match (code, why) {
+        (403 | 404 | 410, _) => Error::with(
             ErrorKind::Expired,
             format!("the link was refused (HTTP {code}); it has probably expired"),
             format!("链接被拒绝（HTTP {code}），可能已过期"),
         ),
-        _ if why.is_empty() => Error::with(
+        (_, None) => Error::with(
             ErrorKind::Download,
             format!("the video server answered HTTP {code}"),
             format!("视频服务器返回 HTTP {code}"),
         ),
-        _ => Error::new(ErrorKind::Download).detail(Text::new(
-            format!("{why} (HTTP {code})"),
-            format!("{why}（HTTP {code}）"),
+        (_, Some(why)) => Error::new(ErrorKind::Download).detail(Text::new(
+            format!("{} (HTTP {code})", why.en),
+            format!("{}（HTTP {code}）", why.zh),
         )),
     }
 }
@@ -571,6 +634,33 @@ pub async fn ensure_dir(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_and_private_addresses_are_inside() {
+        let inside = |u: &str| inside(&url::Url::parse(u).unwrap());
+        for u in [
+            "http://127.0.0.1:8080/v.mp4",
+            "http://localhost/v.mp4",
+            "http://api.localhost/v.mp4",
+            "http://10.1.2.3/v.mp4",
+            "http://192.168.1.1/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/v.mp4",
+            "http://[::ffff:127.0.0.1]/v.mp4",
+            "http://[fd00::1]/v.mp4",
+            "http://100.64.0.1/",
+            "http://0.0.0.0/",
+        ] {
+            assert!(inside(u), "{u}");
+        }
+        for u in [
+            "https://cdn.example.com/v.mp4",
+            "http://8.8.8.8/",
+            "http://[2001:db8::1]/",
+        ] {
+            assert!(!inside(u), "{u}");
+        }
+    }
 
     #[test]
     fn content_range() {

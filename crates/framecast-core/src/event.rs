@@ -43,8 +43,14 @@ pub enum Event {
     Task { index: u8, id: String },
     /// A task's creation was sent but its answer was lost: the gateway may have made it.
     TaskLost { index: u8 },
-    /// A video's URL arrived (it is paid for from here on).
-    Video { index: u8, url: String },
+    /// A video's URL arrived (it is paid for from here on). `extra`: the gateway delivered more
+    /// videos than were asked for, and this one is kept as a link but not downloaded.
+    Video {
+        index: u8,
+        url: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        extra: bool,
+    },
     /// The gateway said a video (or, without an index, the job) failed.
     VideoFailed {
         #[serde(skip_serializing_if = "Option::is_none")]

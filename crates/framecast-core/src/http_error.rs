@@ -30,7 +30,7 @@ pub fn from_status(status: u16, body: &[u8], header_request_id: Option<String>) 
             ..GatewaySaid::default()
         }
     } else {
-        said_from_message(&shorten(trimmed, 300), None)
+        said_from_message(&crate::text::shorten(trimmed, 300), None)
     };
     said.status = Some(status);
     if said.request_id.is_none() {
@@ -124,13 +124,6 @@ pub(crate) fn html_title(html: &str) -> Option<String> {
         .collect::<Vec<_>>()
         .join(" ");
     (!title.is_empty()).then(|| format!("HTML page: {title}"))
-}
-
-fn shorten(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
-    }
 }
 
 #[cfg(test)]

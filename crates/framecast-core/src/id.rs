@@ -11,6 +11,7 @@ use std::fmt;
 use uuid::{Uuid, Version};
 
 use crate::error::{Error, Result};
+use crate::text::shorten;
 
 /// A job's id: a UUIDv7 in its canonical lowercase form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -32,8 +33,8 @@ impl JobId {
             .map(Self)
             .ok_or_else(|| {
                 Error::invalid_input(
-                    format!("“{}” is not a job id", shorten(text)),
-                    format!("“{}”不是有效的任务 ID", shorten(text)),
+                    format!("“{}” is not a job id", shorten(text, 48)),
+                    format!("“{}”不是有效的任务 ID", shorten(text, 48)),
                 )
             })
     }
@@ -68,8 +69,8 @@ impl JobId {
 pub fn parse_video_id(text: &str) -> Result<(JobId, u8)> {
     let bad = || {
         Error::invalid_input(
-            format!("“{}” is not a video id", shorten(text)),
-            format!("“{}”不是有效的视频 ID", shorten(text)),
+            format!("“{}” is not a video id", shorten(text, 48)),
+            format!("“{}”不是有效的视频 ID", shorten(text, 48)),
         )
     };
     let (job, index) = text.rsplit_once('-').ok_or_else(bad)?;
@@ -79,10 +80,6 @@ pub fn parse_video_id(text: &str) -> Result<(JobId, u8)> {
         .filter(|i| *i >= 1)
         .ok_or_else(bad)?;
     Ok((JobId::parse(job).map_err(|_| bad())?, index))
-}
-
-fn shorten(text: &str) -> String {
-    text.chars().take(48).collect()
 }
 
 impl fmt::Display for JobId {

@@ -159,8 +159,9 @@ pub enum Route<'a> {
     Stream(&'a Gateway),
     /// The task route: one task per take, created and then watched.
     Task(&'a TaskClient),
-    /// The task route, for tasks created earlier (recovery): watched, never created.
-    Watch(&'a TaskClient, &'a [(u8, String)]),
+    /// The task route, for tasks created earlier (recovery): watched, never created, for what
+    /// is left of the job's time.
+    Watch(&'a TaskClient, &'a [(u8, String)], Duration),
 }
 
 impl Route<'_> {
@@ -168,7 +169,7 @@ impl Route<'_> {
     fn host(&self) -> String {
         let url = match self {
             Self::Stream(g) => g.endpoint(),
-            Self::Task(t) | Self::Watch(t, _) => t.tasks_url(),
+            Self::Task(t) | Self::Watch(t, _, _) => t.tasks_url(),
         };
         url.host_str().unwrap_or_default().to_owned()
     }
@@ -195,7 +196,7 @@ pub async fn run_route(
 ) -> JobResult {
     // Videos on the task route's own content URLs are fetched with the key; nothing else is.
     let downloader = &match route {
-        Route::Task(t) | Route::Watch(t, _) => {
+        Route::Task(t) | Route::Watch(t, _, _) => {
             downloader.authorized(t.tasks_url(), t.credentials())
         }
         Route::Stream(_) => downloader.clone(),
@@ -208,15 +209,33 @@ pub async fn run_route(
 
     let generation = async {
         let videos_tx = videos_tx;
-        let mut forward = |event: Event| {
+        let mut arrived = 0u8;
+        let mut forward = |mut event: Event| {
+            // More videos than were asked for may still be paid for: their links are kept, but
+            // only the first `n` are downloaded, and the person is told.
+            let mut extra_note = None;
+            if let Event::Video { index, extra, .. } = &mut event {
+                arrived = arrived.saturating_add(1);
+                if arrived > spec.request.n {
+                    *extra = true;
+                    extra_note = Some(extra_video(*index, spec.request.n));
+                }
+            }
             let delivered = match &event {
-                Event::Video { index, url } if saving => Some(Video {
+                Event::Video {
+                    index,
+                    url,
+                    extra: false,
+                } if saving => Some(Video {
                     index: *index,
                     url: url.clone(),
                 }),
                 _ => None,
             };
             emit(event);
+            if let Some(note) = extra_note {
+                emit(note);
+            }
             if let Some(video) = delivered {
                 pending.fetch_add(1, Ordering::SeqCst);
                 let _ = videos_tx.send((video, Utc::now()));
@@ -226,9 +245,9 @@ pub async fn run_route(
         let outcome = match route {
             Route::Stream(gateway) => gateway.generate(&spec.request, cancel, &mut forward).await,
             Route::Task(tasks) => tasks.generate(&spec.request, cancel, &mut forward).await,
-            Route::Watch(tasks, created) => {
+            Route::Watch(tasks, created, left) => {
                 tasks
-                    .watch(spec.request.n, created.to_vec(), cancel, &mut forward)
+                    .watch(spec.request.n, created.to_vec(), left, cancel, &mut forward)
                     .await
             }
         };
@@ -279,6 +298,16 @@ pub async fn run_route(
 
     let (outcome, saved) = tokio::join!(generation, downloads);
     assemble(outcome, saved, saving)
+}
+
+/// What the person is told of a video beyond the `n` asked for.
+fn extra_video(index: u8, n: u8) -> Event {
+    Event::Status {
+        phase: None,
+        text: Some(format!(
+            "The gateway delivered more videos than the {n} asked for: video {index} is kept as a link and not downloaded (it may still be charged)"
+        )),
+    }
 }
 
 fn origin(
@@ -375,9 +404,13 @@ fn assemble(outcome: Outcome, saved: Vec<Saved>, saving: bool) -> JobResult {
         })
         .collect();
     videos.sort_by_key(|v| v.index);
+    // A video never sent to download is one beyond the `n` asked for: kept as a link, not a
+    // failure.
+    let attempted = |v: &&VideoResult| saved.iter().any(|(i, _)| *i == v.index);
     let unsaved: Vec<&VideoResult> = videos
         .iter()
         .filter(|v| saving && v.path.is_none())
+        .filter(attempted)
         .collect();
     let error = outcome.error.clone().or_else(|| {
         let first = unsaved.first()?;

@@ -11,14 +11,16 @@
 //! - [`classify`]: what one line of gateway text means (pure);
 //! - [`echo`]: the fenced block in which the gateway repeats the task (pure);
 //! - [`tracker`]: from lines to events and an [`Outcome`] (pure);
-//! - [`http_error`]: refusals to error kinds;
+//! - [`http_error`], [`body`]: refusals to error kinds, and small answers read within a cap;
 //! - [`redact`]: the key taken out of everything the engine says;
 //! - [`download`], [`naming`], [`sidecar`]: saving each video with a good name and a note;
 //! - [`job`]: all of it at once, downloads starting while the stream goes on;
 //! - [`id`]: the job id, minted once and used everywhere;
 //! - [`check`], [`proxy`], [`price`]: testing a gateway, reaching it, and what its videos cost;
-//! - [`error`], [`event`]: what the app and the CLI are told.
+//! - [`error`], [`event`]: what the app and the CLI are told;
+//! - [`text`]: shortening, root causes, and gateway text made safe to print.
 
+pub mod body;
 pub mod check;
 pub mod chunk;
 pub mod classify;
@@ -39,6 +41,7 @@ pub mod request;
 pub mod sidecar;
 pub mod sse;
 pub mod task;
+pub mod text;
 pub mod tracker;
 
 pub use client::{Gateway, Limits};

@@ -88,6 +88,38 @@ impl Proxy {
     }
 }
 
+impl Proxy {
+    /// The setting without its password, and the password (percent-decoded) when it had one: the
+    /// password is kept with the keys, the rest with the profile.
+    pub fn split_password(&self) -> (Self, Option<String>) {
+        match self {
+            Self::Url(url) if url.password().is_some() => {
+                let password = url.password().map(|p| {
+                    percent_encoding::percent_decode_str(p)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                });
+                let mut bare = url.clone();
+                let _ = bare.set_password(None);
+                (Self::Url(bare), password)
+            }
+            other => (other.clone(), None),
+        }
+    }
+
+    /// The setting with `password` put back into its URL.
+    pub fn with_password(&self, password: &str) -> Self {
+        match self {
+            Self::Url(url) => {
+                let mut full = url.clone();
+                let _ = full.set_password(Some(password));
+                Self::Url(full)
+            }
+            other => other.clone(),
+        }
+    }
+}
+
 impl fmt::Display for Proxy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -135,6 +167,16 @@ mod tests {
             Proxy::parse("socks5://u:secret@h:9").unwrap().shown(),
             "socks5://u:%E2%80%A6@h:9"
         );
+    }
+
+    #[test]
+    fn a_password_comes_out_of_the_url_and_goes_back_in() {
+        let proxy = Proxy::parse("socks5://u:p%40s+s w@h:9").unwrap();
+        let (bare, password) = proxy.split_password();
+        assert_eq!(bare.to_string(), "socks5://u@h:9");
+        assert_eq!(password.as_deref(), Some("p@s+s w"));
+        assert_eq!(bare.with_password("p@s+s w"), proxy);
+        assert_eq!(Proxy::System.split_password(), (Proxy::System, None));
     }
 
     #[test]

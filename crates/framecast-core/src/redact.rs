@@ -1,4 +1,5 @@
-//! Keeping the API key out of everything the engine says.
+//! Keeping the API key out of everything the engine says, and the gateway's control characters
+//! out of every terminal and record (they are made visible on the same pass).
 //!
 //! Gateways quote a refused token back: in HTTP error bodies, in in-band error frames, in status
 //! lines, even in links. So the engine does not trust any one path to leave it out: every
@@ -45,8 +46,10 @@ impl<'a> Redactor<'a> {
         s
     }
 
-    /// Replaces every spelling of the key in `text`.
+    /// Replaces every spelling of the key in `text`, and makes its control characters visible
+    /// ([`crate::text::visible`]): this is the one step gateway text passes on its way out.
     pub fn in_place(&self, text: &mut String) {
+        crate::text::make_visible(text);
         let Some(&first) = self.key.first() else {
             return;
         };
@@ -88,9 +91,10 @@ impl<'a> Redactor<'a> {
                 phase,
                 text: text.map(|t| self.text(&t)),
             },
-            Event::Video { index, url } => Event::Video {
+            Event::Video { index, url, extra } => Event::Video {
                 index,
                 url: self.text(&url),
+                extra,
             },
             Event::VideoFailed { index, reason } => Event::VideoFailed {
                 index,
@@ -100,10 +104,13 @@ impl<'a> Redactor<'a> {
                 index,
                 error: self.report(error),
             },
+            Event::Task { index, id } => Event::Task {
+                index,
+                id: self.text(&id),
+            },
             e @ (Event::Progress { .. }
             | Event::Download { .. }
             | Event::Saved { .. }
-            | Event::Task { .. }
             | Event::TaskLost { .. }) => e,
         }
     }

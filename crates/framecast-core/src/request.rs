@@ -154,6 +154,20 @@ impl Credentials {
         self.scheme
     }
 
+    /// Refuses a key that cannot go in an HTTP header (a line break, a non-ASCII character
+    /// pasted with it), before anything is recorded or sent.
+    pub fn check(&self) -> Result<()> {
+        let key = self.key.expose_secret();
+        match key.chars().all(|c| c.is_ascii_graphic()) {
+            true if !key.is_empty() => Ok(()),
+            true => Err(Error::invalid_input("the API key is empty", "API 密钥为空")),
+            false => Err(Error::invalid_input(
+                "the API key contains characters that cannot be sent (a line break or a non-ASCII character pasted with it?); paste it again",
+                "API 密钥中含有无法发送的字符（可能连同换行或非 ASCII 字符一起粘贴了）；请重新粘贴",
+            )),
+        }
+    }
+
     /// The header value. The only place the key is exposed.
     pub(crate) fn header_value(&self) -> String {
         match self.scheme {

@@ -17,10 +17,12 @@
 //! - A constant progress (some gateways report one until the end) is not reported as progress.
 //! - The key goes only to the gateway's own origin, and is taken out of everything reported.
 
+use crate::body::{MAX_SMALL_ANSWER, Unread, read_capped};
 use crate::error::{Error, ErrorKind, GatewaySaid, Result, Text};
 use crate::event::{Event, Phase};
 use crate::proxy::Proxy;
 use crate::request::{Credentials, GenerationRequest, endpoint};
+use crate::text::root_cause;
 use crate::tracker::{Outcome, Video, VideoFailure};
 use base64::Engine;
 use serde_json::Value;
@@ -87,9 +89,16 @@ enum Poll {
     Expired,
     /// Rate-limited: wait this long.
     Wait(Duration),
-    /// A refusal (the key, a 5xx) or a network failure: said, and asked again later.
+    /// A 5xx or a network failure: said, and asked again later.
     Trouble(Error),
+    /// The key was refused: asking again with it cannot help, so the watch stops (the tasks are
+    /// kept, to be watched again with a key that works, until the job's deadline).
+    Refused(Error),
 }
+
+/// The longest a 429's `Retry-After` is obeyed: a gateway asking for a day is asked again
+/// within a minute (and never after the job's deadline).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 impl TaskClient {
     /// The task route of the gateway at `base_url` (any form [`endpoint`] accepts).
@@ -100,6 +109,8 @@ impl TaskClient {
         policy: TaskPolicy,
         proxy: &Proxy,
     ) -> Result<Self> {
+        limits.check()?;
+        credentials.check()?;
         let mut videos = endpoint(base_url)?;
         if let Ok(mut path) = videos.path_segments_mut() {
             path.pop().pop().push("videos");
@@ -201,16 +212,19 @@ impl TaskClient {
     }
 
     /// Watches tasks created earlier (by this process, or one that stopped): never creates.
+    /// `left` is what remains of the job's time; once it is gone, each task is asked after
+    /// one last time and then given up (its id stays in the library).
     pub async fn watch(
         &self,
         requested: u8,
         tasks: Vec<(u8, String)>,
+        left: Duration,
         cancel: &CancellationToken,
         emit: &mut (dyn FnMut(Event) + Send),
     ) -> Outcome {
         let redactor = self.credentials.redactor();
         let mut emit = |event| emit(redactor.event(event));
-        let deadline = Instant::now() + self.limits.overall;
+        let deadline = Instant::now() + left.min(self.limits.overall);
         let outcome = self
             .watch_tasks(requested, tasks, deadline, cancel, &mut emit)
             .await;
@@ -281,10 +295,13 @@ impl TaskClient {
             Ok(Ok(r)) => r,
         };
         let status = response.status();
-        let body = match timeout(self.limits.idle, response.bytes()).await {
-            Ok(Ok(b)) => b,
-            _ if status.is_success() => return Err((lost("the answer was cut short"), true)),
-            _ => Default::default(),
+        let body = match read_capped(response, MAX_SMALL_ANSWER, self.limits.idle).await {
+            Ok(b) => b,
+            Err(Unread::TooLarge) if status.is_success() => {
+                return Err((lost("the answer was far too large to read"), true));
+            }
+            Err(_) if status.is_success() => return Err((lost("the answer was cut short"), true)),
+            Err(_) => Default::default(),
         };
         if !status.is_success() {
             return Err((
@@ -293,27 +310,39 @@ impl TaskClient {
             ));
         }
         let object: Option<Value> = serde_json::from_slice(&body).ok();
-        object
+        let id = object
             .as_ref()
             .and_then(|o| o.get("id").or_else(|| o.get("task_id")))
             .and_then(Value::as_str)
-            .filter(|id| !id.is_empty() && id.len() <= 256)
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-                (
-                    Error::with(
-                        ErrorKind::Protocol,
-                        "the gateway's answer to the task's creation has no task id",
-                        "网关对创建任务的应答中没有任务 ID",
-                    )
-                    .gateway(GatewaySaid {
-                        message: Some(text),
-                        ..GatewaySaid::default()
-                    }),
-                    true,
+            .filter(|id| !id.is_empty() && id.len() <= 256);
+        if let Some(id) = id
+            && self.credentials.redact(id) != id
+        {
+            // Polling it would put the key in a URL, and storing it would put it on disk.
+            return Err((
+                Error::with(
+                    ErrorKind::Protocol,
+                    "the gateway answered with a task id that contains your API key; it was not used or kept. The gateway may have made the task: check its console",
+                    "网关返回的任务 ID 中含有您的 API 密钥，未使用也未保存。网关可能已创建任务，请查看网关控制台",
+                ),
+                true,
+            ));
+        }
+        id.map(str::to_owned).ok_or_else(|| {
+            let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+            (
+                Error::with(
+                    ErrorKind::Protocol,
+                    "the gateway's answer to the task's creation has no task id",
+                    "网关对创建任务的应答中没有任务 ID",
                 )
-            })
+                .gateway(GatewaySaid {
+                    message: Some(text),
+                    ..GatewaySaid::default()
+                }),
+                true,
+            )
+        })
     }
 
     async fn poll(&self, id: &str) -> Poll {
@@ -336,15 +365,24 @@ impl TaskClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let body = timeout(self.limits.idle, response.bytes())
-            .await
-            .ok()
-            .and_then(std::result::Result::ok)
-            .unwrap_or_default();
+            .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER));
+        let body = match read_capped(response, MAX_SMALL_ANSWER, self.limits.idle).await {
+            Ok(b) => b,
+            Err(e @ Unread::TooLarge) => {
+                return Poll::Trouble(e.error("the task's state", "任务状态"));
+            }
+            Err(Unread::Cut) => Default::default(),
+        };
         match status.as_u16() {
             404 | 410 => return Poll::Expired,
             429 => return Poll::Wait(retry_after.unwrap_or(self.policy.max_poll)),
+            401 | 403 => {
+                let error = crate::http_error::from_status(status.as_u16(), &body, None);
+                if error.kind() == ErrorKind::Auth {
+                    return Poll::Refused(error);
+                }
+                return Poll::Trouble(error);
+            }
             s if !status.is_success() => {
                 return Poll::Trouble(crate::http_error::from_status(s, &body, None));
             }
@@ -411,24 +449,42 @@ impl TaskClient {
             // The video itself: the download fetches it (with the key) from here.
             return Ok(url.to_string());
         }
-        let body = timeout(self.limits.idle, response.bytes())
+        let body = read_capped(response, MAX_SMALL_ANSWER, self.limits.idle)
             .await
-            .ok()
-            .and_then(std::result::Result::ok)
-            .unwrap_or_default();
+            .map_err(|e| e.error("the task's result", "任务结果"))?;
         let v: Value = serde_json::from_slice(&body).unwrap_or_default();
-        ["url", "video_url"]
+        let named = ["url", "video_url"]
             .iter()
             .find_map(|k| v.get(*k).and_then(Value::as_str))
             .or_else(|| v.pointer("/data/0/url").and_then(Value::as_str))
-            .map(str::to_owned)
             .ok_or_else(|| {
                 Error::with(
                     ErrorKind::Protocol,
                     "the task's result names no video",
                     "任务结果中没有视频",
                 )
-            })
+            })?;
+        self.video_url(named)
+    }
+
+    /// A video link as a task names it, made absolute against the gateway's own address (some
+    /// gateways answer `/files/abc.mp4`). Anything but http(s) is refused at once: it can never
+    /// be fetched, so waiting on it would only wait.
+    fn video_url(&self, named: &str) -> Result<String> {
+        match self.videos.join(named.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url.to_string()),
+            _ => Err(Error::with(
+                ErrorKind::Protocol,
+                format!(
+                    "the task's video link “{}” is not a web address Framecast can fetch",
+                    crate::text::shorten(named, 80)
+                ),
+                format!(
+                    "任务的视频链接“{}”不是 Framecast 可以下载的网址",
+                    crate::text::shorten(named, 80)
+                ),
+            )),
+        }
     }
 
     async fn watch_tasks(
@@ -453,28 +509,37 @@ impl TaskClient {
             .collect();
         let mut wait = self.policy.first_poll;
         let mut phase = None;
+        let mut last_round = false;
+        let mut refused = None;
         while !open.is_empty() {
             tokio::select! {
+                biased;
                 () = cancel.cancelled() => {
                     outcome.error = Some(Error::cancelled());
                     break;
                 }
-                () = tokio::time::sleep_until(deadline) => {
-                    outcome.error = Some(Error::with(
-                        ErrorKind::Timeout,
-                        "the task took longer than allowed; it may still finish on the gateway, and its id is kept",
-                        "任务超过了允许的时间；网关仍可能完成，任务 ID 已保留",
-                    ));
-                    break;
-                }
+                () = tokio::time::sleep_until(deadline) => last_round = true,
                 () = sleep(wait) => {}
             }
             let mut next_wait = (wait + wait / 2).min(self.policy.max_poll);
             let mut still = Vec::new();
             for mut task in std::mem::take(&mut open) {
+                if refused.is_some() {
+                    still.push(task);
+                    continue;
+                }
                 match self.poll(&task.id).await {
                     Poll::Wait(after) => {
                         next_wait = next_wait.max(after);
+                        still.push(task);
+                    }
+                    Poll::Refused(e) => {
+                        outcome.transcript.push(format!(
+                            "task {}: {}",
+                            task.index,
+                            e.message(crate::Lang::En)
+                        ));
+                        refused = Some(e);
                         still.push(task);
                     }
                     Poll::Trouble(e) => {
@@ -506,8 +571,8 @@ impl TaskClient {
                             outcome.transcript.push(said);
                         }
                         if state.done() {
-                            let url = match state.url.clone() {
-                                Some(u) => Ok(u),
+                            let url = match state.url.as_deref() {
+                                Some(u) => self.video_url(u),
                                 None => self.resolve(&task.id).await,
                             };
                             match url {
@@ -515,6 +580,7 @@ impl TaskClient {
                                     emit(Event::Video {
                                         index: task.index,
                                         url: url.clone(),
+                                        extra: false,
                                     });
                                     outcome.videos.push(Video {
                                         index: task.index,
@@ -568,6 +634,14 @@ impl TaskClient {
                 }
             }
             open = still;
+            if let Some(e) = refused.take() {
+                outcome.error = Some(e);
+                break;
+            }
+            if last_round && !open.is_empty() {
+                give_up(&open, &mut outcome, emit);
+                break;
+            }
             // Progress only when every open task reports a moving one: the takes that ended
             // count as whole, the rest as they say.
             if !open.is_empty() && open.iter().all(|t| t.moved) {
@@ -608,6 +682,32 @@ impl TaskClient {
     }
 }
 
+/// Gives up the tasks still open at the job's deadline: each is a failure that says so (its id
+/// stays in the library, and the gateway may still finish it), so no later start watches it
+/// again.
+fn give_up(open: &[Watched], outcome: &mut Outcome, emit: &mut (dyn FnMut(Event) + Send)) {
+    for task in open {
+        let reason = format!(
+            "task {} did not finish within the job's time and was given up; it may still finish on the gateway (task id {})",
+            task.index, task.id
+        );
+        outcome.transcript.push(reason.clone());
+        emit(Event::VideoFailed {
+            index: Some(task.index),
+            reason: reason.clone(),
+        });
+        outcome.failures.push(VideoFailure {
+            index: Some(task.index),
+            reason,
+        });
+    }
+    outcome.error = Some(Error::with(
+        ErrorKind::Timeout,
+        "the task took longer than allowed and was given up; it may still finish on the gateway, and its id is kept",
+        "任务超过了允许的时间，已停止等待；网关仍可能完成，任务 ID 已保留",
+    ));
+}
+
 /// A task being watched.
 struct Watched {
     index: u8,
@@ -645,14 +745,6 @@ fn expired() -> Error {
         "the gateway no longer has this task's video (it has expired)",
         "网关已不再保留该任务的视频（已过期）",
     )
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut last = e;
-    while let Some(next) = last.source() {
-        last = next;
-    }
-    last.to_string()
 }
 
 /// `data:<mime>;base64,<bytes>` to the mime type and the bytes.

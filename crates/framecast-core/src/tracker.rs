@@ -24,6 +24,7 @@ use crate::error::{Error, ErrorKind, Text};
 use crate::event::{Event, Phase};
 use crate::http_error;
 use crate::sse::{SseDecoder, SseEvent};
+use crate::text::prefix;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -237,7 +238,7 @@ impl Tracker {
             Payload::Chunk(c) => self.on_chunk(c, emit),
             Payload::Malformed(raw) => {
                 tracing::warn!(len = raw.len(), "skipping a malformed chunk");
-                self.record(format!("[malformed chunk] {}", shorten(&raw, 200)));
+                self.record(format!("[malformed chunk] {}", prefix(&raw, 200)));
             }
         }
     }
@@ -332,7 +333,7 @@ impl Tracker {
             }
             Line::Video { index, url } => self.video(index, url, emit),
             Line::Failure { index, reason } => {
-                let reason = shorten(&reason, MAX_REASON_CHARS).to_owned();
+                let reason = prefix(&reason, MAX_REASON_CHARS).to_owned();
                 emit(Event::VideoFailed {
                     index,
                     reason: reason.clone(),
@@ -370,6 +371,7 @@ impl Tracker {
         emit(Event::Video {
             index,
             url: url.clone(),
+            extra: false,
         });
         self.videos.push(Video { index, url });
     }
@@ -562,13 +564,6 @@ pub(crate) fn too_large(limit: usize) -> Error {
 }
 
 const TRUNCATED: &str = "[transcript truncated]";
-
-fn shorten(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -807,7 +802,8 @@ mod tests {
         );
         assert!(events.contains(&Event::Video {
             index: 2,
-            url: "https://h.example/2.mp4".into()
+            url: "https://h.example/2.mp4".into(),
+            extra: false,
         }));
         assert!(o.transcript[1].ends_with("https://h.example/2.mp4"));
     }

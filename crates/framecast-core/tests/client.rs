@@ -797,3 +797,118 @@ async fn jobs_with_the_same_prompt_in_the_same_second_never_share_a_file() {
         assert!(p.with_extension("json").exists());
     }
 }
+
+#[tokio::test]
+async fn a_part_answered_to_a_whole_request_is_continued_never_saved_as_the_video() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (result, _) = job(&mock.scenario_url("download-partial"), 1, dir.path()).await;
+    assert!(result.ok, "{:?}", result.error);
+    let bytes = std::fs::read(result.videos[0].path.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        bytes,
+        framecast_mock::SAMPLE_MP4,
+        "the whole video, not 100 bytes"
+    );
+    let ranges: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.range)
+        .collect();
+    assert_eq!(ranges, ["bytes=100-"], "the rest was asked for");
+
+    // A server that only ever sends the same first part never yields a saved "video".
+    let dir = tempfile::tempdir().unwrap();
+    let (result, _) = job(&mock.scenario_url("download-partial-always"), 1, dir.path()).await;
+    assert!(!result.ok);
+    assert!(result.videos[0].path.is_none());
+    assert_eq!(result.error.unwrap().kind(), ErrorKind::Download);
+    let saved = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".mp4"))
+        .count();
+    assert_eq!(saved, 0, "no file claims to be the video");
+}
+
+#[tokio::test]
+async fn more_videos_than_asked_are_kept_as_links_and_not_downloaded() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (result, events) = job(&mock.scenario_url("more-videos"), 2, dir.path()).await;
+    assert!(result.ok, "{:?}", result.error);
+    assert_eq!(
+        result.videos.len(),
+        4,
+        "every link is kept: they may be paid"
+    );
+    assert_eq!(result.videos.iter().filter(|v| v.path.is_some()).count(), 2);
+    let gets = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .count();
+    assert_eq!(gets, 2, "only what was asked for is downloaded");
+    let extra: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e, Event::Video { extra: true, .. }))
+        .collect();
+    assert_eq!(extra.len(), 2, "{events:?}");
+    assert!(events.iter().any(|e| matches!(e,
+        Event::Status { text: Some(t), .. } if t.contains("more videos than the 2 asked for"))));
+}
+
+#[tokio::test]
+async fn terminal_escapes_from_the_gateway_arrive_as_visible_text() {
+    let mock = mock().await;
+    let (outcome, events) = generate(
+        &mock.scenario_url("escapes"),
+        &request(1),
+        Limits::default(),
+    )
+    .await;
+    assert!(outcome.is_success());
+    let said = format!("{events:?} {:?}", outcome.transcript);
+    assert!(
+        !said.contains('\u{1b}') && !said.contains('\u{7}'),
+        "{said}"
+    );
+    assert!(said.contains("␛]0;pwned␇"), "{said}");
+}
+
+#[tokio::test]
+async fn a_key_that_cannot_go_in_a_header_is_refused_before_anything_is_sent() {
+    let mock = mock().await;
+    for key in ["sk-line\nbreak-1234", "sk-中文-1234", "   "] {
+        let refused = Gateway::new(
+            &mock.base_url(),
+            Credentials::new(key, AuthScheme::Bare),
+            Limits::default(),
+        )
+        .unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::InvalidInput, "{key:?}");
+    }
+    assert!(mock.requests().is_empty());
+}
+
+#[tokio::test]
+async fn absurd_times_are_refused_before_anything_is_sent() {
+    let mock = mock().await;
+    let refused = Gateway::new(
+        &mock.base_url(),
+        Credentials::new("sk-test", AuthScheme::Bare),
+        Limits {
+            overall: Duration::from_secs_f64(1e19),
+            ..Limits::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+    assert!(framecast_core::client::seconds(1e19, "--timeout").is_err());
+    assert!(framecast_core::client::seconds(f64::NAN, "--timeout").is_err());
+    assert!(framecast_core::client::seconds(-1.0, "--timeout").is_err());
+    assert_eq!(
+        framecast_core::client::seconds(90.0, "--timeout").unwrap(),
+        Duration::from_secs(90)
+    );
+}

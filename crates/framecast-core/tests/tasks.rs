@@ -27,10 +27,14 @@ async fn mock() -> MockGateway {
 }
 
 fn client(base: &str) -> TaskClient {
+    client_within(base, Limits::default())
+}
+
+fn client_within(base: &str, limits: Limits) -> TaskClient {
     TaskClient::with_proxy(
         base,
         Credentials::new(KEY, AuthScheme::Bearer),
-        Limits::default(),
+        limits,
         TaskPolicy {
             first_poll: Duration::from_millis(30),
             max_poll: Duration::from_millis(120),
@@ -259,7 +263,7 @@ async fn cancelling_stops_watching_at_once_and_the_task_id_is_kept() {
     let tasks = vec![(1, id.unwrap())];
     let s = spec(1, dir.path(), "slow");
     let result = framecast_core::job::run_route(
-        Route::Watch(&client, &tasks),
+        Route::Watch(&client, &tasks, Duration::from_secs(60)),
         &downloader,
         &s,
         &Controls::new(),
@@ -268,4 +272,201 @@ async fn cancelling_stops_watching_at_once_and_the_task_id_is_kept() {
     .await;
     assert!(result.ok, "{:?}", result.error);
     assert_eq!(creates(&mock), 1);
+}
+
+async fn run_within(
+    base: &str,
+    limits: Limits,
+    spec: &JobSpec,
+) -> (JobResult, Vec<Event>, Duration) {
+    let events = Mutex::new(Vec::new());
+    let client = client_within(base, limits);
+    let downloader = Downloader::new(DownloadPolicy::default()).unwrap();
+    let started = Instant::now();
+    let result = framecast_core::job::run_route(
+        Route::Task(&client),
+        &downloader,
+        spec,
+        &Controls::new(),
+        &|e| events.lock().unwrap().push(e),
+    )
+    .await;
+    (result, events.into_inner().unwrap(), started.elapsed())
+}
+
+#[tokio::test]
+async fn a_task_id_that_is_the_key_is_neither_used_nor_shown() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (result, events) = run(
+        &mock.scenario_url("task-id-is-key"),
+        &spec(2, dir.path(), "id"),
+        &Controls::new(),
+    )
+    .await;
+    let everything = format!("{result:?} {events:?}");
+    assert!(!everything.contains(KEY), "{everything}");
+    assert!(events.iter().any(|e| matches!(e, Event::TaskLost { .. })));
+    assert_eq!(
+        creates(&mock),
+        1,
+        "no second take after a create went wrong"
+    );
+    let polled_with_key = mock.requests().iter().any(|r| r.path.contains(KEY));
+    assert!(!polled_with_key, "the key never goes into a URL");
+    assert!(
+        result
+            .error
+            .unwrap()
+            .message(Lang::En)
+            .contains("contains your API key")
+    );
+}
+
+#[tokio::test]
+async fn an_endless_poll_answer_is_cut_at_the_cap_and_given_up_at_the_deadline() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        overall: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let (result, _, took) = run_within(
+        &mock.scenario_url("task-endless-poll"),
+        limits,
+        &spec(1, dir.path(), "e"),
+    )
+    .await;
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_eq!(result.error.as_ref().unwrap().kind(), ErrorKind::Timeout);
+    assert!(
+        result.transcript.iter().any(|l| l.contains("larger than")),
+        "{:?}",
+        result.transcript
+    );
+}
+
+#[tokio::test]
+async fn a_day_long_retry_after_is_not_waited_past_the_deadline() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        overall: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let (result, _, took) = run_within(
+        &mock.scenario_url("task-retry-after-long"),
+        limits,
+        &spec(1, dir.path(), "r"),
+    )
+    .await;
+    assert!(took < Duration::from_secs(6), "{took:?}");
+    assert!(
+        result.ok,
+        "the last poll at the deadline found it done: {:?}",
+        result.error
+    );
+    assert!(framecast_core::task::MAX_RETRY_AFTER <= Duration::from_secs(60));
+}
+
+#[tokio::test]
+async fn a_refused_key_stops_the_watch_at_once_and_keeps_the_task() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (result, events, took) = run_within(
+        &mock.scenario_url("task-poll-401"),
+        Limits::default(),
+        &spec(1, dir.path(), "k"),
+    )
+    .await;
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(result.error.unwrap().kind(), ErrorKind::Auth);
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::VideoFailed { .. })),
+        "the task is kept to be watched with a key that works: {events:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_video_named_by_a_path_is_fetched_from_the_gateway_and_ftp_is_refused() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (result, _) = run(
+        &mock.scenario_url("task-relative-url"),
+        &spec(1, dir.path(), "rel"),
+        &Controls::new(),
+    )
+    .await;
+    assert!(result.ok, "{:?}", result.error);
+    assert!(result.videos[0].url.starts_with(&mock.base_url()));
+    assert_eq!(
+        std::fs::read(result.videos[0].path.as_ref().unwrap()).unwrap(),
+        SAMPLE_MP4
+    );
+
+    let (result, _, took) = run_within(
+        &mock.scenario_url("task-ftp-url"),
+        Limits::default(),
+        &spec(1, dir.path(), "ftp"),
+    )
+    .await;
+    assert!(
+        took < Duration::from_secs(5),
+        "refused at once, not retried: {took:?}"
+    );
+    assert!(!result.ok);
+    assert!(
+        result.failures[0].reason.contains("ftp://"),
+        "{:?}",
+        result.failures
+    );
+}
+
+#[tokio::test]
+async fn a_task_past_the_deadline_is_asked_after_once_then_given_up() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        overall: Duration::from_millis(400),
+        ..Limits::default()
+    };
+    let (result, events, _) = run_within(
+        &mock.scenario_url("task-slow"),
+        limits,
+        &spec(1, dir.path(), "s"),
+    )
+    .await;
+    assert_eq!(result.error.unwrap().kind(), ErrorKind::Timeout);
+    assert!(events.iter().any(|e| matches!(e,
+        Event::VideoFailed { index: Some(1), reason } if reason.contains("given up"))));
+
+    // A finished task whose job's time is already gone is still fetched by that last poll.
+    let (done, events) = run(
+        &mock.scenario_url("task-url"),
+        &spec(1, dir.path(), "first"),
+        &Controls::new(),
+    )
+    .await;
+    assert!(done.ok);
+    let id = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Task { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let client = client(&mock.scenario_url("task-url"));
+    let tasks = vec![(1, id)];
+    let late = tempfile::tempdir().unwrap();
+    let result = framecast_core::job::run_route(
+        Route::Watch(&client, &tasks, Duration::ZERO),
+        &Downloader::new(DownloadPolicy::default()).unwrap(),
+        &spec(1, late.path(), "first"),
+        &Controls::new(),
+        &|_| {},
+    )
+    .await;
+    assert!(result.ok, "{:?}", result.error);
 }

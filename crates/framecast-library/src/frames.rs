@@ -81,10 +81,9 @@ impl Library {
             return Ok(());
         }
         let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| LibraryError::io(dir, e))?;
+        crate::private::dir(dir)?;
         let tmp = dir.join(format!(".{}.{}", self.session(), file_name(&path)));
-        std::fs::write(&tmp, bytes).map_err(|e| LibraryError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| LibraryError::io(&path, e))
+        crate::private::write(&path, &tmp, bytes, false)
     }
 }
 

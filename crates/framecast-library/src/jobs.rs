@@ -111,7 +111,11 @@ pub struct JobRecord {
     pub route: RouteKind,
     /// Where the job was sent, when recorded (jobs of the task route are watched there again).
     pub base_url: Option<String>,
+    /// The profile whose key the job used; `None` for a key given for this job alone (an
+    /// environment variable, a flag), which is asked for again and never replaced by another.
     pub profile_id: Option<i64>,
+    /// When the job's time runs out (Unix milliseconds), when recorded.
+    pub deadline_at: Option<i64>,
     pub state: JobState,
     pub phase: Option<framecast_core::Phase>,
     pub progress: Option<f64>,
@@ -141,11 +145,25 @@ pub struct NewJob<'a> {
     pub route: RouteKind,
     /// Where the job's tasks can be asked about again (never the key).
     pub base_url: String,
-    /// The profile whose key the job used, if any.
+    /// The profile whose key the job used; `None` when the key came from elsewhere.
     pub profile_id: Option<i64>,
+    /// The job's overall time: after it, its tasks are given up.
+    pub overall: std::time::Duration,
 }
 
 impl JobRecord {
+    /// What is left of the job's time (nothing once its deadline has passed). Jobs recorded
+    /// before deadlines were, count from their start with the default overall time.
+    pub fn time_left(&self) -> std::time::Duration {
+        let deadline = self.deadline_at.unwrap_or_else(|| {
+            let overall = framecast_core::Limits::default().overall.as_millis();
+            self.created_at
+                .saturating_add(i64::try_from(overall).unwrap_or(i64::MAX))
+        });
+        let left = deadline.saturating_sub(now_ms());
+        std::time::Duration::from_millis(u64::try_from(left).unwrap_or(0))
+    }
+
     /// The job as the engine runs it, without its frames (they were sent already): what
     /// watching its tasks again and naming its files need.
     pub fn spec(&self) -> Option<JobSpec> {
@@ -185,9 +203,10 @@ impl Library {
         let inserted = self.conn().execute(
             "INSERT INTO jobs (id, created_at, updated_at, origin, owner, prompt, model, n,
                                start_frame, end_frame, gateway_host, auth_scheme, price_usd,
-                               save_dir, retry_of, route, base_url, profile_id, state)
+                               save_dir, retry_of, route, base_url, profile_id, state,
+                               deadline_at)
              VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, 'running')
+                     ?17, 'running', ?18)
              ON CONFLICT (id) DO NOTHING",
             params![
                 spec.id.to_string(),
@@ -207,6 +226,7 @@ impl Library {
                 job.route.as_str(),
                 job.base_url,
                 job.profile_id,
+                now.saturating_add(i64::try_from(job.overall.as_millis()).unwrap_or(i64::MAX)),
             ],
         )?;
         if inserted == 0 {
@@ -291,7 +311,8 @@ fn limit_of(limit: usize) -> i64 {
 pub(crate) const COLUMNS: &str =
     "id, created_at, updated_at, finished_at, origin, prompt, model, n,
     start_frame, end_frame, gateway_host, auth_scheme, price_usd, save_dir, retry_of, state, phase,
-    progress, status_text, error, failures, transcript, route, base_url, profile_id, delivered";
+    progress, status_text, error, failures, transcript, route, base_url, profile_id, delivered,
+    deadline_at";
 
 pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
     let json = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
@@ -336,6 +357,7 @@ pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
         base_url: r.get(23)?,
         profile_id: r.get(24)?,
         delivered: r.get(25)?,
+        deadline_at: r.get(26)?,
         videos: Vec::new(),
         continues: Vec::new(),
     })

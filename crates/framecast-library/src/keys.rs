@@ -6,7 +6,8 @@
 //! A store that silently does not persist is caught by a probe: a random value written, read back
 //! and deleted, once per process, off the first paint (it may wait on D-Bus). Keys are handed out
 //! as `SecretString`s and never logged. `FRAMECAST_KEYCHAIN=off` skips the OS store (tests,
-//! portable installs).
+//! portable installs). A profile's proxy password is a secret of the same kind, kept the same way
+//! beside its key ([`Secret::ProxyPassword`]).
 
 use crate::{LibraryError, Result};
 use framecast_core::{Lang, Text};
@@ -73,6 +74,25 @@ impl KeyStoreStatus {
             keychain: false,
             reason: Some(why.en),
             reason_zh: Some(why.zh),
+        }
+    }
+}
+
+/// One secret of a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secret {
+    /// Its API key.
+    Key(i64),
+    /// The password of its proxy.
+    ProxyPassword(i64),
+}
+
+impl Secret {
+    /// Its name in the store and in the key folder.
+    fn name(self) -> String {
+        match self {
+            Self::Key(id) => format!("profile-{id}"),
+            Self::ProxyPassword(id) => format!("profile-{id}-proxy"),
         }
     }
 }
@@ -156,63 +176,79 @@ impl Keys {
         }
     }
 
-    fn entry(&self, profile: i64) -> Result<keyring::Entry> {
+    fn entry(&self, secret: Secret) -> Result<keyring::Entry> {
         keyring::Entry::new(
             SERVICE,
-            &format!("{}/profile-{profile}", self.account_prefix),
+            &format!("{}/{}", self.account_prefix, secret.name()),
         )
         .map_err(|e| LibraryError::Keys(e.to_string()))
     }
 
-    fn file(&self, profile: i64) -> PathBuf {
-        self.dir.join(format!("profile-{profile}.key"))
+    fn file(&self, secret: Secret) -> PathBuf {
+        self.dir.join(format!("{}.key", secret.name()))
     }
 
     /// Stores `key` for `profile` in the best store that works; returns which.
     pub fn save(&self, profile: i64, key: &SecretString) -> Result<KeyStore> {
-        let key = key.expose_secret().trim();
-        if self.status().keychain {
-            match self.entry(profile).and_then(|e| {
-                e.set_password(key)
-                    .map_err(|e| LibraryError::Keys(e.to_string()))
-            }) {
-                Ok(()) => {
-                    let _ = std::fs::remove_file(self.file(profile));
-                    return Ok(KeyStore::Keychain);
-                }
-                Err(e) => {
-                    tracing::warn!(%e, "the OS credential store refused a key; using the file")
-                }
-            }
-        }
-        write_private(&self.dir, &self.file(profile), key.as_bytes())?;
-        Ok(KeyStore::File)
+        self.save_secret(Secret::Key(profile), key)
     }
 
     /// The key of `profile`, from where it was stored.
     pub fn load(&self, profile: i64, store: KeyStore) -> Result<Option<SecretString>> {
+        self.load_secret(Secret::Key(profile), store)
+    }
+
+    /// Forgets the key of `profile` and its proxy's password, wherever they are.
+    pub fn delete(&self, profile: i64) {
+        self.delete_secret(Secret::Key(profile));
+        self.delete_secret(Secret::ProxyPassword(profile));
+    }
+
+    /// Stores `secret` in the best store that works; returns which.
+    pub fn save_secret(&self, secret: Secret, value: &SecretString) -> Result<KeyStore> {
+        let value = value.expose_secret().trim();
+        if self.status().keychain {
+            match self.entry(secret).and_then(|e| {
+                e.set_password(value)
+                    .map_err(|e| LibraryError::Keys(e.to_string()))
+            }) {
+                Ok(()) => {
+                    let _ = std::fs::remove_file(self.file(secret));
+                    return Ok(KeyStore::Keychain);
+                }
+                Err(e) => {
+                    tracing::warn!(%e, "the OS credential store refused a secret; using the file")
+                }
+            }
+        }
+        write_private(&self.dir, &self.file(secret), value.as_bytes())?;
+        Ok(KeyStore::File)
+    }
+
+    /// `secret`, from where it was stored.
+    pub fn load_secret(&self, secret: Secret, store: KeyStore) -> Result<Option<SecretString>> {
         match store {
-            KeyStore::Keychain => match self.entry(profile)?.get_password() {
+            KeyStore::Keychain => match self.entry(secret)?.get_password() {
                 Ok(k) => Ok(Some(SecretString::from(k))),
                 Err(keyring::Error::NoEntry) => Ok(None),
                 Err(e) => Err(LibraryError::Keys(e.to_string())),
             },
-            KeyStore::File => match std::fs::read_to_string(self.file(profile)) {
+            KeyStore::File => match std::fs::read_to_string(self.file(secret)) {
                 Ok(k) => Ok(Some(SecretString::from(k.trim().to_owned()))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(LibraryError::io(&self.file(profile), e)),
+                Err(e) => Err(LibraryError::io(&self.file(secret), e)),
             },
         }
     }
 
-    /// Forgets the key of `profile`, wherever it is.
-    pub fn delete(&self, profile: i64) {
+    /// Forgets `secret`, wherever it is.
+    pub fn delete_secret(&self, secret: Secret) {
         if self.status().keychain
-            && let Ok(entry) = self.entry(profile)
+            && let Ok(entry) = self.entry(secret)
         {
             let _ = entry.delete_credential();
         }
-        let _ = std::fs::remove_file(self.file(profile));
+        let _ = std::fs::remove_file(self.file(secret));
     }
 }
 
@@ -237,22 +273,8 @@ pub fn hint(key: &SecretString) -> String {
 /// Writes `bytes` to `path` so that only the user can read it: the folder 0700, the file 0600,
 /// through a temporary file so a half-written key is never read.
 fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    std::fs::create_dir_all(dir).map_err(|e| LibraryError::io(dir, e))?;
-    let tmp = path.with_extension("key.tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-    }
-    let mut file = options.open(&tmp).map_err(|e| LibraryError::io(&tmp, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| LibraryError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| LibraryError::io(path, e))
+    crate::private::dir(dir)?;
+    crate::private::write(path, &path.with_extension("key.tmp"), bytes, true)
 }
 
 #[cfg(test)]
@@ -292,5 +314,29 @@ mod tests {
         assert_eq!(back.expose_secret(), "sk-file-store-9876");
         keys.delete(7);
         assert!(keys.load(7, KeyStore::File).unwrap().is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_leftover_temporary_file_does_not_lend_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::file_only(dir.path(), Text::same("test"));
+        std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+        let leftover = dir.path().join("keys/profile-3.key.tmp");
+        std::fs::write(&leftover, "old").unwrap();
+        std::fs::set_permissions(&leftover, std::fs::Permissions::from_mode(0o644)).unwrap();
+        keys.save_secret(Secret::ProxyPassword(3), &SecretString::from("pw"))
+            .unwrap();
+        keys.save(3, &SecretString::from("sk-leftover-mode-1"))
+            .unwrap();
+        for name in ["profile-3.key", "profile-3-proxy.key"] {
+            let mode = std::fs::metadata(dir.path().join("keys").join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+        assert!(!leftover.exists());
     }
 }

@@ -31,6 +31,7 @@ pub mod lineage;
 pub mod location;
 pub mod migrate;
 pub mod posters;
+mod private;
 pub mod profiles;
 pub mod recorder;
 pub mod recovery;
@@ -86,10 +87,14 @@ impl Library {
 
     /// Opens (creating and migrating as needed) the library in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| LibraryError::io(dir, e))?;
+        private::dir(dir)?;
         let lease = Lease::take(dir)?;
-        let mut conn = Connection::open(dir.join(DATABASE))?;
+        let database = dir.join(DATABASE);
+        let mut conn = Connection::open(&database)?;
         prepare(&mut conn)?;
+        for file in ["", "-wal", "-shm"] {
+            private::file(&PathBuf::from(format!("{}{file}", database.display())));
+        }
         Ok(Self {
             conn: Mutex::new(conn),
             dir: dir.to_owned(),

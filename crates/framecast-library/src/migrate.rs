@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_library_view.sql"),
     include_str!("../migrations/0005_kept_videos.sql"),
     include_str!("../migrations/0006_listed_jobs.sql"),
+    include_str!("../migrations/0007_keys_stay_home.sql"),
 ];
 
 /// Brings the database to the newest schema.

@@ -1,13 +1,15 @@
 //! Gateway profiles: where to send, how to present the key, through which proxy, with which
 //! timeouts, prices and defaults. One is active; a job uses the one active when it starts. The
-//! key itself is in [`crate::keys`]; a profile only says where, and its last characters.
+//! key itself is in [`crate::keys`]; a profile only says where, and its last characters. So is
+//! the proxy's password: a profile's `proxy` never holds one, whether it is read by the window,
+//! printed by `profile list --json` or stored here; [`Library::profile_proxy`] puts it back for
+//! the requests that need it.
 
-use crate::keys::{KeyStore, Keys, hint};
+use crate::keys::{KeyStore, Keys, Secret, hint};
 use crate::{Library, LibraryError, Result, now_ms};
 use framecast_core::price::PriceTable;
 use framecast_core::proxy::Proxy;
-use framecast_core::task::{TaskClient, TaskPolicy};
-use framecast_core::{AuthScheme, Credentials, Error, Gateway, Limits, RouteKind};
+use framecast_core::{AuthScheme, Error, Limits, RouteKind};
 use rusqlite::{OptionalExtension, Row, params};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -95,31 +97,6 @@ impl ProfileDraft {
             ..Limits::default()
         }
     }
-
-    pub fn proxy(&self) -> framecast_core::Result<Proxy> {
-        Proxy::parse(&self.proxy)
-    }
-
-    /// The task route of the gateway this profile describes, with `key`.
-    pub fn tasks(&self, key: &SecretString) -> framecast_core::Result<TaskClient> {
-        TaskClient::with_proxy(
-            &self.base_url,
-            Credentials::new(key.expose_secret(), self.auth_scheme),
-            self.limits(),
-            TaskPolicy::default(),
-            &self.proxy()?,
-        )
-    }
-
-    /// The gateway this profile describes, with `key`.
-    pub fn gateway(&self, key: &SecretString) -> framecast_core::Result<Gateway> {
-        Gateway::with_proxy(
-            &self.base_url,
-            Credentials::new(key.expose_secret(), self.auth_scheme),
-            self.limits(),
-            &self.proxy()?,
-        )
-    }
 }
 
 /// A stored profile.
@@ -135,11 +112,13 @@ pub struct Profile {
     pub key_store: Option<KeyStore>,
     /// The key's last four characters, to show it is set.
     pub key_hint: Option<String>,
+    /// Where its proxy's password is; `None` when it has none.
+    pub proxy_secret: Option<KeyStore>,
     pub active: bool,
 }
 
 const COLUMNS: &str = "id, name, base_url, auth_scheme, proxy, connect_secs, idle_secs,
-    overall_secs, prices, default_model, default_count, key_store, key_hint, route";
+    overall_secs, prices, default_model, default_count, key_store, key_hint, route, proxy_secret";
 
 fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
     Ok(Profile {
@@ -152,7 +131,8 @@ fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
             } else {
                 AuthScheme::Bare
             },
-            proxy: r.get(4)?,
+            // Never a password, even one a library older than migration 7 has not moved yet.
+            proxy: without_password(&r.get::<_, String>(4)?),
             connect_secs: r.get(5)?,
             idle_secs: r.get(6)?,
             overall_secs: r.get(7)?,
@@ -169,8 +149,20 @@ fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
             .as_deref()
             .and_then(KeyStore::parse),
         key_hint: r.get(12)?,
+        proxy_secret: r
+            .get::<_, Option<String>>(14)?
+            .as_deref()
+            .and_then(KeyStore::parse),
         active: false,
     })
+}
+
+/// A proxy setting as shown and stored: any password taken out.
+fn without_password(proxy: &str) -> String {
+    match Proxy::parse(proxy) {
+        Ok(p) => p.split_password().0.to_string(),
+        Err(_) => proxy.to_owned(),
+    }
 }
 
 /// The setting that names the active profile.
@@ -212,9 +204,27 @@ impl Library {
         self.set_setting(ACTIVE, &id.to_string())
     }
 
-    /// Adds (`id` is `None`) or updates a profile; a new profile becomes active if none is.
-    pub fn save_profile(&self, id: Option<i64>, draft: &ProfileDraft) -> Result<Profile> {
+    /// Adds (`id` is `None`) or updates a profile; a new profile becomes active if none is. A
+    /// password in the draft's proxy URL goes to `keys`; a proxy given again without one keeps
+    /// the stored password while it names the same user, host and port.
+    pub fn save_profile(
+        &self,
+        keys: &Keys,
+        id: Option<i64>,
+        draft: &ProfileDraft,
+    ) -> Result<Profile> {
         draft.validate().map_err(LibraryError::Invalid)?;
+        let (bare, password) = Proxy::parse(&draft.proxy)
+            .map_err(LibraryError::Invalid)?
+            .split_password();
+        let before = match id {
+            Some(id) => Some(self.profile(&id.to_string())?),
+            None => None,
+        };
+        let draft = &ProfileDraft {
+            proxy: bare.to_string(),
+            ..draft.clone()
+        };
         let prices = serde_json::to_string(&draft.prices).unwrap_or_default();
         let now = now_ms();
         let values = params![
@@ -274,7 +284,66 @@ impl Library {
         if self.setting(ACTIVE)?.is_none() {
             self.set_setting(ACTIVE, &written.to_string())?;
         }
+        let secret = Secret::ProxyPassword(written);
+        let kept = match (password, before) {
+            (Some(p), _) => Some(keys.save_secret(secret, &SecretString::from(p))?),
+            (None, Some(b)) if b.draft.proxy == draft.proxy => b.proxy_secret,
+            (None, _) => {
+                keys.delete_secret(secret);
+                None
+            }
+        };
+        self.conn().execute(
+            "UPDATE profiles SET proxy_secret = ?2 WHERE id = ?1",
+            params![written, kept.map(KeyStore::as_str)],
+        )?;
         self.profile(&written.to_string())
+    }
+
+    /// The proxy requests of `profile` go through, its password put back from `keys` (or still
+    /// in its stored URL, for a library whose passwords [`Self::move_proxy_passwords`] has not
+    /// moved yet).
+    pub fn profile_proxy(&self, keys: &Keys, profile: &Profile) -> Result<Proxy> {
+        let stored: String = self.conn().query_row(
+            "SELECT proxy FROM profiles WHERE id = ?1",
+            [profile.id],
+            |r| r.get(0),
+        )?;
+        let proxy = Proxy::parse(&stored).map_err(LibraryError::Invalid)?;
+        let password = match profile.proxy_secret {
+            Some(store) => keys.load_secret(Secret::ProxyPassword(profile.id), store)?,
+            None => None,
+        };
+        Ok(match password {
+            Some(p) => proxy.with_password(p.expose_secret()),
+            None => proxy,
+        })
+    }
+
+    /// Moves proxy passwords that a library before migration 7 kept in the proxy URL into `keys`.
+    /// Front ends call it where they open the key store; it costs one query when there are none.
+    pub fn move_proxy_passwords(&self, keys: &Keys) -> Result<()> {
+        let stored: Vec<(i64, String)> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare("SELECT id, proxy FROM profiles WHERE proxy LIKE '%@%'")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for (id, proxy) in stored {
+            let Ok(parsed) = Proxy::parse(&proxy) else {
+                continue;
+            };
+            let (bare, Some(password)) = parsed.split_password() else {
+                continue;
+            };
+            let store =
+                keys.save_secret(Secret::ProxyPassword(id), &SecretString::from(password))?;
+            self.conn().execute(
+                "UPDATE profiles SET proxy = ?2, proxy_secret = ?3 WHERE id = ?1",
+                params![id, bare.to_string(), store.as_str()],
+            )?;
+        }
+        Ok(())
     }
 
     /// Stores `key` for profile `id` (in the OS store when it works) and records where.

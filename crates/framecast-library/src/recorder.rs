@@ -2,11 +2,13 @@
 //! [`Recorder::observe`] before they show it, so a video's URL is committed before anyone sees
 //! it, and a crash one instruction later loses nothing.
 //!
-//! What is written: the phase and the job's state at once; a delivered video at once; a
-//! failure, a saved file or a failed download at once; progress, status words and download
-//! bytes at most once a second each (the next state change or the end records the rest). A
-//! write that fails is logged and the job goes on: the stream and the downloads are worth more
-//! than the record of them.
+//! What is written: the phase and the job's state at once; a delivered video at once; a saved
+//! file or a failed download at once; a take's failure at once; progress, status words, the
+//! list of failures and download bytes at most once a second each (the next state change or the
+//! end records the rest). The list of failures keeps the first [`KEPT_FAILURES`] and counts the
+//! rest, so a gateway that sends twenty thousand failure lines costs no more than one that sends
+//! twenty thousand progress lines. A write that fails is logged and the job goes on: the stream
+//! and the downloads are worth more than the record of them.
 
 use crate::{JobState, Library, Result, now_ms};
 use framecast_core::{ErrorKind, Event, JobId, JobResult, JobSpec, Phase};
@@ -18,6 +20,9 @@ use std::time::{Duration, Instant};
 /// Throttled values are written at most this often.
 const EVERY: Duration = Duration::from_secs(1);
 
+/// How many failures a job's record lists; later ones are counted.
+pub const KEPT_FAILURES: usize = 64;
+
 /// Records one job's events.
 pub struct Recorder {
     library: Arc<Library>,
@@ -27,12 +32,48 @@ pub struct Recorder {
     last: Mutex<HashMap<Throttled, Instant>>,
     /// A task's creation lost its answer: the job's end is unknown, not failed.
     lost: std::sync::atomic::AtomicBool,
+    failures: Mutex<Failures>,
+}
+
+/// The failures the gateway reported, as far as they are kept.
+#[derive(Default)]
+struct Failures {
+    kept: Vec<crate::jobs::FailureRecord>,
+    more: usize,
+    /// Takes whose task was already marked failed.
+    marked: std::collections::HashSet<u8>,
+}
+
+impl Failures {
+    fn add(&mut self, index: Option<u8>, reason: &str) {
+        if self.kept.len() < KEPT_FAILURES {
+            self.kept.push(crate::jobs::FailureRecord {
+                index,
+                reason: reason.to_owned(),
+            });
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// The list as stored: the kept failures, and a last line counting the rest.
+    fn json(&self) -> String {
+        let mut list = self.kept.clone();
+        if self.more > 0 {
+            list.push(crate::jobs::FailureRecord {
+                index: None,
+                reason: format!("… and {} more failure lines", self.more),
+            });
+        }
+        serde_json::to_string(&list).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Throttled {
     Status,
     Progress,
+    Failures,
     Download(u8),
 }
 
@@ -49,6 +90,7 @@ impl Recorder {
             spec: Some(spec),
             last: Mutex::default(),
             lost: Default::default(),
+            failures: Mutex::default(),
         }
     }
 
@@ -60,6 +102,7 @@ impl Recorder {
             spec: None,
             last: Mutex::default(),
             lost: Default::default(),
+            failures: Mutex::default(),
         }
     }
 
@@ -145,13 +188,17 @@ impl Recorder {
                     params![job, index, now],
                 )?;
             }
-            Event::Video { index, url } => {
+            Event::Video { index, url, extra } => {
                 conn().execute(
                     "UPDATE tasks SET state = 'done', updated_at = ?3
                      WHERE job_id = ?1 AND idx = ?2",
                     params![job, index, now],
                 )?;
-                let target = self.spec.as_ref().and_then(|s| s.video_path(*index));
+                let target = self
+                    .spec
+                    .as_ref()
+                    .filter(|_| !extra)
+                    .and_then(|s| s.video_path(*index));
                 let state = if target.is_some() {
                     "downloading"
                 } else {
@@ -171,33 +218,30 @@ impl Recorder {
                 )?;
             }
             Event::VideoFailed { index, reason } => {
-                let conn = conn();
-                if let Some(i) = index {
-                    conn.execute(
+                let (first_for_take, list) = {
+                    let mut failures = self
+                        .failures
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    failures.add(*index, reason);
+                    let first = index.is_some_and(|i| failures.marked.insert(i));
+                    let first_ever = failures.kept.len() == 1 && failures.more == 0;
+                    let due = first_ever || self.due(Throttled::Failures);
+                    (first, due.then(|| failures.json()))
+                };
+                if let (true, Some(i)) = (first_for_take, index) {
+                    conn().execute(
                         "UPDATE tasks SET state = 'failed', updated_at = ?3
                          WHERE job_id = ?1 AND idx = ?2 AND state = 'watching'",
                         params![job, i, now],
                     )?;
                 }
-                let before: Option<String> =
-                    conn.query_row("SELECT failures FROM jobs WHERE id = ?1", [job], |r| {
-                        r.get(0)
-                    })?;
-                let mut failures: Vec<crate::jobs::FailureRecord> = before
-                    .and_then(|f| serde_json::from_str(&f).ok())
-                    .unwrap_or_default();
-                failures.push(crate::jobs::FailureRecord {
-                    index: *index,
-                    reason: reason.clone(),
-                });
-                conn.execute(
-                    "UPDATE jobs SET failures = ?2, updated_at = ?3 WHERE id = ?1",
-                    params![
-                        job,
-                        serde_json::to_string(&failures).unwrap_or_default(),
-                        now
-                    ],
-                )?;
+                if let Some(list) = list {
+                    conn().execute(
+                        "UPDATE jobs SET failures = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![job, list, now],
+                    )?;
+                }
             }
             Event::Download {
                 index,

@@ -36,6 +36,7 @@ fn begin(library: &Library, spec: &JobSpec) {
             route: framecast_core::RouteKind::Stream,
             base_url: "https://gw.example".into(),
             profile_id: None,
+            overall: std::time::Duration::from_secs(1200),
         })
         .unwrap();
 }
@@ -140,6 +141,7 @@ fn a_job_id_starts_once() {
         route: framecast_core::RouteKind::Stream,
         base_url: "https://gw.example".into(),
         profile_id: None,
+        overall: std::time::Duration::from_secs(1200),
     });
     let e = framecast_core::Error::from(again.unwrap_err());
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
@@ -169,6 +171,7 @@ fn events_become_rows_before_anyone_sees_them() {
     recorder.observe(&Event::Video {
         index: 1,
         url: "https://cdn.example/1.mp4".into(),
+        extra: false,
     });
     // Committed at once: another connection (another process) sees it.
     let other = Library::open(dir.path()).unwrap();
@@ -187,6 +190,7 @@ fn events_become_rows_before_anyone_sees_them() {
     recorder.observe(&Event::Video {
         index: 2,
         url: "https://cdn.example/2.mp4".into(),
+        extra: false,
     });
     let expired = ErrorReport::from(&framecast_core::Error::new(ErrorKind::Expired));
     recorder.observe(&Event::DownloadFailed {
@@ -247,6 +251,7 @@ fn concurrent_writers_lose_no_rows() {
                         recorder.observe(&Event::Video {
                             index,
                             url: format!("https://cdn.example/{w}-{i}-{index}.mp4"),
+                            extra: false,
                         });
                     }
                 }
@@ -279,6 +284,7 @@ fn what_a_gone_process_left_is_taken_over_once_and_never_resent() {
     Recorder::new(gone.clone(), &cut).observe(&Event::Video {
         index: 1,
         url: "https://cdn.example/a.mp4".into(),
+        extra: false,
     });
     // The stream had ended; one download was still running.
     let downloading = spec("downloads left", 1, Some(&videos));
@@ -287,6 +293,7 @@ fn what_a_gone_process_left_is_taken_over_once_and_never_resent() {
     r.observe(&Event::Video {
         index: 1,
         url: "https://cdn.example/b.mp4".into(),
+        extra: false,
     });
     r.observe(&Event::Status {
         phase: Some(Phase::Downloading),
@@ -324,4 +331,39 @@ fn what_a_gone_process_left_is_taken_over_once_and_never_resent() {
         alive.job(&running.id).unwrap().unwrap().state,
         JobState::Running
     );
+}
+
+#[test]
+fn a_flood_of_failure_lines_is_bounded_in_what_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = Arc::new(Library::open(dir.path()).unwrap());
+    let spec = spec("a flood", 2, None);
+    begin(&library, &spec);
+    let recorder = Recorder::new(library.clone(), &spec);
+    for i in 0..20_000u32 {
+        recorder.observe(&Event::VideoFailed {
+            index: Some(1 + u8::from(i % 2 == 1)),
+            reason: format!("retrying upstream {i}"),
+        });
+    }
+    // The first one is written at once (another process sees it), the list stays bounded.
+    let seen = Library::open(dir.path())
+        .unwrap()
+        .job(&spec.id)
+        .unwrap()
+        .unwrap();
+    assert!(!seen.failures.is_empty());
+    assert!(
+        seen.failures.len() <= framecast_library::recorder::KEPT_FAILURES + 1,
+        "{}",
+        seen.failures.len()
+    );
+    // Extra videos are links, not downloads.
+    recorder.observe(&Event::Video {
+        index: 3,
+        url: "https://cdn.example/3.mp4".into(),
+        extra: true,
+    });
+    let job = library.job(&spec.id).unwrap().unwrap();
+    assert_eq!(job.videos[0].state, VideoState::LinkOnly);
 }

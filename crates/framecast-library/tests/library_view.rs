@@ -60,6 +60,7 @@ fn job(
             route: RouteKind::Stream,
             base_url: "https://gw.example".into(),
             profile_id: None,
+            overall: std::time::Duration::from_secs(1200),
         })
         .unwrap();
     let recorder = Recorder::new(library.clone(), &spec);
@@ -68,6 +69,7 @@ fn job(
         recorder.observe(&Event::Video {
             index,
             url: format!("https://cdn.example/{}/{index}.mp4", spec.id),
+            extra: false,
         });
         let file = dir.join("videos").join(format!("{}-{index}.mp4", spec.id));
         std::fs::write(&file, b"not really a video").unwrap();

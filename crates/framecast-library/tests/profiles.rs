@@ -8,6 +8,10 @@ use framecast_core::{AuthScheme, Lang, Text};
 use framecast_library::{KeyStore, Keys, Library, ProfileDraft};
 use secrecy::{ExposeSecret, SecretString};
 
+fn keys(dir: &tempfile::TempDir) -> Keys {
+    Keys::file_only(dir.path(), Text::same("test"))
+}
+
 fn draft(name: &str) -> ProfileDraft {
     ProfileDraft::new(name, "https://api.example.com")
 }
@@ -17,7 +21,9 @@ fn profiles_round_trip_and_one_is_active() {
     let dir = tempfile::tempdir().unwrap();
     let library = Library::open(dir.path()).unwrap();
     assert!(library.active_profile().unwrap().is_none());
-    let first = library.save_profile(None, &draft("Main")).unwrap();
+    let first = library
+        .save_profile(&keys(&dir), None, &draft("Main"))
+        .unwrap();
     assert!(first.active, "the first profile becomes the active one");
     let mut second = draft("Backup gateway");
     second.auth_scheme = AuthScheme::Bearer;
@@ -26,7 +32,7 @@ fn profiles_round_trip_and_one_is_active() {
     second.prices.models.insert("veo3-frames".into(), 0.4);
     second.default_model = Some("veo3-frames".into());
     second.default_count = 2;
-    let second = library.save_profile(None, &second).unwrap();
+    let second = library.save_profile(&keys(&dir), None, &second).unwrap();
     assert!(!second.active);
 
     // Another process (or the next start) reads the same.
@@ -40,7 +46,9 @@ fn profiles_round_trip_and_one_is_active() {
 
     let mut renamed = read.draft.clone();
     renamed.name = "Spare".into();
-    library.save_profile(Some(second.id), &renamed).unwrap();
+    library
+        .save_profile(&keys(&dir), Some(second.id), &renamed)
+        .unwrap();
     assert_eq!(
         library
             .profiles()
@@ -63,7 +71,9 @@ fn profiles_round_trip_and_one_is_active() {
 fn what_could_not_work_is_refused_in_both_languages() {
     let dir = tempfile::tempdir().unwrap();
     let library = Library::open(dir.path()).unwrap();
-    library.save_profile(None, &draft("Main")).unwrap();
+    library
+        .save_profile(&keys(&dir), None, &draft("Main"))
+        .unwrap();
     let mut bad_url = draft("x");
     bad_url.base_url = "api.example.com".into();
     let mut bad_proxy = draft("y");
@@ -80,7 +90,8 @@ fn what_could_not_work_is_refused_in_both_languages() {
         (bad_timeout, "between 1 second"),
         (bad_price, "price"),
     ] {
-        let e = framecast_core::Error::from(library.save_profile(None, &d).unwrap_err());
+        let e =
+            framecast_core::Error::from(library.save_profile(&keys(&dir), None, &d).unwrap_err());
         assert!(e.message(Lang::En).contains(words), "{e}");
         assert!(!e.message(Lang::Zh).is_empty());
     }
@@ -105,7 +116,7 @@ fn a_key_in_the_file_store_is_private_and_never_in_the_database() {
         "why, in both languages"
     );
     assert_eq!(status.why(Lang::Zh), "此处没有 Secret Service");
-    let profile = library.save_profile(None, &draft("Main")).unwrap();
+    let profile = library.save_profile(&keys, None, &draft("Main")).unwrap();
     let key = SecretString::from("sk-a-file-kept-key-5678".to_owned());
     assert_eq!(
         library.set_profile_key(&keys, profile.id, &key).unwrap(),
@@ -143,7 +154,7 @@ fn a_key_lives_in_the_secret_service() {
         "the probe failed: {:?}",
         keys.status().reason
     );
-    let profile = library.save_profile(None, &draft("Main")).unwrap();
+    let profile = library.save_profile(&keys, None, &draft("Main")).unwrap();
     let key = SecretString::from("sk-in-the-keyring-4321".to_owned());
     assert_eq!(
         library.set_profile_key(&keys, profile.id, &key).unwrap(),
@@ -169,4 +180,106 @@ fn a_key_lives_in_the_secret_service() {
             .unwrap()
             .is_none()
     );
+}
+
+#[test]
+fn a_deleted_profiles_id_is_never_given_to_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = Library::open(dir.path()).unwrap();
+    let keys = keys(&dir);
+    library.save_profile(&keys, None, &draft("One")).unwrap();
+    let newest = library.save_profile(&keys, None, &draft("Two")).unwrap();
+    library.remove_profile(&keys, newest.id).unwrap();
+    let next = library.save_profile(&keys, None, &draft("Three")).unwrap();
+    assert!(next.id > newest.id, "{} after {}", next.id, newest.id);
+}
+
+#[test]
+fn a_proxy_password_goes_to_the_key_store_and_never_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = Library::open(dir.path()).unwrap();
+    let keys = keys(&dir);
+    let mut d = draft("Proxied");
+    d.proxy = "http://me:s3cret-pass@10.0.0.2:3128".into();
+    let saved = library.save_profile(&keys, None, &d).unwrap();
+    assert_eq!(saved.draft.proxy, "http://me@10.0.0.2:3128/");
+    assert_eq!(saved.proxy_secret, Some(KeyStore::File));
+    let listed = serde_json::to_string(&library.profiles().unwrap()).unwrap();
+    assert!(!listed.contains("s3cret-pass"), "{listed}");
+    let database = std::fs::read(dir.path().join("library.sqlite3")).unwrap();
+    let wal = std::fs::read(dir.path().join("library.sqlite3-wal")).unwrap_or_default();
+    for bytes in [database, wal] {
+        assert!(!String::from_utf8_lossy(&bytes).contains("s3cret-pass"));
+    }
+    let proxy = library.profile_proxy(&keys, &saved).unwrap();
+    assert_eq!(proxy.to_string(), "http://me:s3cret-pass@10.0.0.2:3128/");
+
+    // Saved again as the window shows it (no password): the stored one is kept.
+    let again = library
+        .save_profile(&keys, Some(saved.id), &saved.draft)
+        .unwrap();
+    assert_eq!(
+        library.profile_proxy(&keys, &again).unwrap().to_string(),
+        "http://me:s3cret-pass@10.0.0.2:3128/"
+    );
+    // Another proxy: the password goes with the old one.
+    let mut other = again.draft.clone();
+    other.proxy = "http://10.0.0.3:3128".into();
+    let moved = library.save_profile(&keys, Some(saved.id), &other).unwrap();
+    assert_eq!(moved.proxy_secret, None);
+    assert!(!dir.path().join("keys/profile-1-proxy.key").exists());
+}
+
+#[test]
+fn a_password_an_older_library_kept_in_the_url_is_moved_out_when_it_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut conn = rusqlite::Connection::open(dir.path().join("library.sqlite3")).unwrap();
+        framecast_library::migrate::migrate_to(&mut conn, 6).unwrap();
+        conn.execute(
+            "INSERT INTO profiles (name, base_url, proxy, created_at, updated_at)
+             VALUES ('Old', 'https://api.example.com', 'socks5://u:old-secret@10.0.0.9:1080', 0, 0)",
+            [],
+        )
+        .unwrap();
+    }
+    let library = Library::open(dir.path()).unwrap();
+    let keys = keys(&dir);
+    let listed = library.profile("Old").unwrap();
+    assert_eq!(
+        listed.draft.proxy, "socks5://u@10.0.0.9:1080",
+        "never shown, even before"
+    );
+    assert_eq!(
+        library.profile_proxy(&keys, &listed).unwrap().to_string(),
+        "socks5://u:old-secret@10.0.0.9:1080",
+        "and still used"
+    );
+    library.move_proxy_passwords(&keys).unwrap();
+    let old = library.profile("Old").unwrap();
+    assert_eq!(old.draft.proxy, "socks5://u@10.0.0.9:1080");
+    assert!(old.proxy_secret.is_some());
+    let raw: String = rusqlite::Connection::open(dir.path().join("library.sqlite3"))
+        .unwrap()
+        .query_row("SELECT proxy FROM profiles", [], |r| r.get(0))
+        .unwrap();
+    assert!(!raw.contains("old-secret"), "{raw}");
+    assert_eq!(
+        library.profile_proxy(&keys, &old).unwrap().to_string(),
+        "socks5://u:old-secret@10.0.0.9:1080"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_folder_and_the_database_are_the_users_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _library = Library::open(&data).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("library.sqlite3")), 0o600);
 }

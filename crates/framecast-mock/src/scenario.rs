@@ -199,6 +199,58 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "task route: the task is made, the answer to its creation never arrives",
     ),
     (
+        "many-failures",
+        "20,000 ❌ failure lines at once, then the videos (a gateway that floods)",
+    ),
+    (
+        "many-progress",
+        "20,000 progress lines at once, then the videos (the flood's baseline)",
+    ),
+    (
+        "escapes",
+        "status and failure lines carrying terminal escapes (ESC, OSC, BEL)",
+    ),
+    (
+        "more-videos",
+        "two more videos delivered than were asked for",
+    ),
+    (
+        "download-partial",
+        "success; video links answer a first request without Range with 206 and 100 bytes",
+    ),
+    (
+        "download-partial-always",
+        "success; video links always answer 206 with the first 100 bytes",
+    ),
+    (
+        "task-id-is-key",
+        "task route: the create answer's task id is the caller's API key",
+    ),
+    (
+        "task-endless-poll",
+        "task route: a poll's answer never ends",
+    ),
+    (
+        "task-retry-after-long",
+        "task route: the first poll answers 429 with Retry-After: 99999",
+    ),
+    (
+        "task-poll-401",
+        "task route: every poll is refused with 401",
+    ),
+    (
+        "task-relative-url",
+        "task route: the finished task names its video by a path on the gateway",
+    ),
+    (
+        "task-ftp-url",
+        "task route: the finished task names its video by an ftp:// link",
+    ),
+    (
+        "task-content-slow",
+        "task route: the content route (with the key) sends the video slowly",
+    ),
+    (
         "deliver-then-stall",
         "the first video is delivered, then silence with the connection held open",
     ),
@@ -418,6 +470,35 @@ pub fn script(scenario: &str, ask: &Ask<'_>) -> Option<Script> {
             s
         }
         "big-video" => sse(ask, lines(VideoLinks::Big), Style::default()),
+        "many-failures" | "many-progress" => {
+            let mut s = sse(ask, head_only(ask), Style { done: false, finish: false, ..Style::default() });
+            let fast = Ask { tick: Duration::ZERO, ..*ask };
+            let flood: Vec<String> = (0..20_000)
+                .map(|i| match scenario {
+                    "many-failures" => format!("> ❌ 第{}个视频生成失败：retrying upstream {i}\n\n", 1 + i % u32::from(ask.n.max(1))),
+                    _ => format!("> 🏃 进度：{:.1}%\n\n", f64::from(i % 1000) / 10.0),
+                })
+                .collect();
+            let rest = sse(&fast, flood.into_iter().chain(success_only(ask, VideoLinks::Plain)).collect(), Style::default());
+            s.writes.extend(rest.writes.into_iter().skip(1));
+            s
+        }
+        "escapes" => {
+            let mut l = head_only(ask);
+            l.push("> \u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31m🏃 进度：40.0%\n\n".into());
+            l.push("> \u{1b}]8;;https://evil.example\u{7}click\u{1b}]8;;\u{7} still working\n\n".into());
+            l.extend(success_only(ask, VideoLinks::Plain));
+            sse(ask, l, Style::default())
+        }
+        "more-videos" => {
+            let mut l = text_head(ask);
+            for i in 1..=ask.n + 2 {
+                l.push(format!("> ✅ 第{i}个视频生成成功，[点击这里]({}) 查看视频~~~\n\n", video_url(ask, i, "")));
+            }
+            sse(ask, l, Style::default())
+        }
+        "download-partial" => sse(ask, lines(VideoLinks::Query("partial=100")), Style::default()),
+        "download-partial-always" => sse(ask, lines(VideoLinks::Query("partial=100&times=1000")), Style::default()),
         "download-flaky" => sse(ask, lines(VideoLinks::Query("fail_after=60000")), Style::default()),
         "download-redirect" => sse(ask, lines(VideoLinks::Redirect), Style::default()),
         "download-expired" => sse(ask, lines(VideoLinks::Query("status=403")), Style::default()),

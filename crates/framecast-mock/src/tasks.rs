@@ -10,7 +10,10 @@
 //! `task-failed`
 //! (a policy refusal), `task-slow`, `task-constant-progress`, `task-429` (the first polls are
 //! rate-limited, with `Retry-After`), `task-expired` (done, but its result is gone), `task-id-field`
-//! (answers `task_id`), and `task-lost-create` (the task is made, the answer never arrives).
+//! (answers `task_id`), `task-lost-create` (the task is made, the answer never arrives), and the
+//! hostile ones: `task-id-is-key`, `task-endless-poll`, `task-retry-after-long`,
+//! `task-poll-401`, `task-relative-url`, `task-ftp-url`; `task-content-slow` sends its content
+//! slowly (with `Range`, so a cut download continues).
 
 use crate::{HangUp, Recorded, Shared, check_key, play, scenario};
 use axum::body::{Body, Bytes};
@@ -18,6 +21,7 @@ use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -153,11 +157,14 @@ async fn create_in(
         ));
     }
     let number = shared.jobs.fetch_add(1, Ordering::SeqCst) + 1;
-    let id = format!("video_mock{number:04}");
     let scenario = match chosen.as_str() {
         // A chat scenario named for a task job means the ordinary course.
         s if s.starts_with("task-") => s.to_owned(),
         _ => "success".to_owned(),
+    };
+    let id = match (scenario.as_str(), authorization.as_deref()) {
+        ("task-id-is-key", Some(a)) => a.strip_prefix("Bearer ").unwrap_or(a).to_owned(),
+        _ => format!("video_mock{number:04}"),
     };
     if let Ok(mut tasks) = shared.tasks.lock() {
         tasks.insert(
@@ -239,6 +246,29 @@ fn poll_task(shared: &Shared, id: &str, headers: &HeaderMap) -> Response {
         return not_found(id);
     };
     task.polls += 1;
+    match task.scenario.as_str() {
+        "task-poll-401" => return play(scenario::refusal(401, "无效的令牌", "")),
+        "task-retry-after-long" if task.polls == 1 => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "99999")],
+                Json(json!({"error": {"message": "slow down", "type": "new_api_error"}})),
+            )
+                .into_response();
+        }
+        "task-endless-poll" => {
+            let piece = Bytes::from(vec![b' '; 64 * 1024]);
+            let endless = futures_util::stream::repeat(piece).map(Ok::<_, std::io::Error>);
+            return Response::builder()
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from_stream(
+                    futures_util::stream::once(async { Ok(Bytes::from_static(b"{\"status\":")) })
+                        .chain(endless),
+                ))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        }
+        _ => {}
+    }
     if task.scenario == "task-429" && task.polls <= 2 {
         return (
             StatusCode::TOO_MANY_REQUESTS,
@@ -261,9 +291,16 @@ fn poll_task(shared: &Shared, id: &str, headers: &HeaderMap) -> Response {
             "code": "content_policy_violation",
         });
     }
-    if status == "completed" && task.scenario == "task-url" {
-        body["video_url"] = json!(format!("{}/videos/{id}.mp4", shared.base));
-        body["expires_at"] = json!(1_762_268_211);
+    if status == "completed" {
+        match task.scenario.as_str() {
+            "task-url" => {
+                body["video_url"] = json!(format!("{}/videos/{id}.mp4", shared.base));
+                body["expires_at"] = json!(1_762_268_211);
+            }
+            "task-relative-url" => body["video_url"] = json!(format!("/videos/{id}.mp4")),
+            "task-ftp-url" => body["video_url"] = json!(format!("ftp://files.example/{id}.mp4")),
+            _ => {}
+        }
     }
     Json(body).into_response()
 }
@@ -313,6 +350,10 @@ fn content_of(shared: &Shared, id: &str, headers: &HeaderMap) -> Response {
             .into_response(),
         "task-json-content" => {
             Json(json!({"url": format!("{}/videos/{id}.mp4", shared.base)})).into_response()
+        }
+        "task-content-slow" => {
+            let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+            crate::videos::sample(range, 8 * 1024, Duration::from_millis(100))
         }
         _ => Response::builder()
             .header(header::CONTENT_TYPE, "video/mp4")

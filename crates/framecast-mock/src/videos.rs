@@ -3,7 +3,9 @@
 //! Query parameters make a link misbehave: `fail_after=N` cuts the first download after N bytes
 //! (a resume must follow), `status=S` answers S (`&times=K` only for the first K requests),
 //! `html=1` answers a web page with status 200, `chunk=N` sends the body N bytes per write and
-//! `pace_ms=M` waits M ms between writes (a slow link). `/redirect/<name>` redirects to the file.
+//! `pace_ms=M` waits M ms between writes (a slow link), `partial=N` answers a request without
+//! `Range` with `206` and the first N bytes (`&times=K`: every request, ranged or not, for the
+//! first K). `/redirect/<name>` redirects to the file.
 
 use crate::{Recorded, Shared};
 use axum::body::{Body, Bytes};
@@ -25,6 +27,7 @@ pub(crate) struct Faults {
     html: Option<u8>,
     chunk: Option<usize>,
     pace_ms: Option<u64>,
+    partial: Option<usize>,
 }
 
 impl Faults {
@@ -99,6 +102,18 @@ pub(crate) async fn video(
         return StatusCode::NOT_FOUND.into_response();
     }
     let len = SAMPLE_MP4.len();
+    if let Some(n) = faults.partial
+        && (range.is_none() || faults.times.is_some_and(|t| hits <= t))
+    {
+        let n = n.clamp(1, len);
+        return Response::builder()
+            .status(StatusCode::PARTIAL_CONTENT)
+            .header(header::CONTENT_TYPE, "video/mp4")
+            .header(header::CONTENT_RANGE, format!("bytes 0-{}/{len}", n - 1))
+            .header(header::CONTENT_LENGTH, n)
+            .body(Body::from(Bytes::from_static(&SAMPLE_MP4[..n])))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
     let (start, end) = match range.as_deref().map(|r| parse_range(r, len)) {
         None => (0, len - 1),
         Some(Some(r)) => r,
@@ -165,6 +180,40 @@ pub(crate) async fn big(Path((megabytes, _name)): Path<(u64, String)>) -> Respon
 }
 
 /// `bytes=a-b`, `bytes=a-`, `bytes=-n` for a body of `len` bytes; `None` if unsatisfiable.
+/// The sample video as a server of ranges answers it: whole (200) or the asked-for part (206),
+/// in pieces of `chunk` bytes every `pace` when given (a slow link).
+pub(crate) fn sample(range: Option<&str>, chunk: usize, pace: std::time::Duration) -> Response {
+    let len = SAMPLE_MP4.len();
+    let (start, end) = match range.map(|r| parse_range(r, len)) {
+        None => (0, len - 1),
+        Some(Some(r)) => r,
+        Some(None) => return StatusCode::RANGE_NOT_SATISFIABLE.into_response(),
+    };
+    let slice = Bytes::from_static(&SAMPLE_MP4[start..=end]);
+    let builder = Response::builder()
+        .header(header::CONTENT_TYPE, "video/mp4")
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::CONTENT_LENGTH, slice.len());
+    let builder = if range.is_some() {
+        builder
+            .status(StatusCode::PARTIAL_CONTENT)
+            .header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"))
+    } else {
+        builder.status(StatusCode::OK)
+    };
+    let faults = Faults {
+        chunk: Some(chunk),
+        pace_ms: Some(u64::try_from(pace.as_millis()).unwrap_or(u64::MAX)),
+        ..Faults::default()
+    };
+    let body = faults
+        .paced(slice.clone())
+        .unwrap_or_else(|| Body::from(slice));
+    builder
+        .body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
 fn parse_range(header: &str, len: usize) -> Option<(usize, usize)> {
     let spec = header
         .trim()
