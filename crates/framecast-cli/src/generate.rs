@@ -3,30 +3,36 @@
 //! Ctrl-C stops the generation; videos already delivered go on downloading, because they are paid
 //! for. A second Ctrl-C stops the downloads too, keeping them in the library for `resume`.
 
-use crate::frames::{self, Frame};
+use crate::frames;
 use crate::output::Output;
 use crate::profile::KeyArgs;
 use clap::Args;
-use framecast_core::job::Route;
+use framecast_core::client::seconds;
 use framecast_core::proxy::Proxy;
-use framecast_core::request::{DEFAULT_BASE_URL, DEFAULT_MODEL};
-use framecast_core::task::{TaskClient, TaskPolicy};
+use framecast_core::request::DEFAULT_MODEL;
 use framecast_core::{
-    AuthScheme, CancellationToken, Controls, Credentials, DownloadPolicy, Downloader, Error,
-    Gateway, GenerationRequest, JobId, JobResult, JobSpec, Lang, Limits, RouteKind,
+    CancellationToken, Controls, Error, GenerationRequest, JobId, JobResult, Lang, RouteKind,
 };
-use framecast_library::{Keys, Library, NewJob, Origin, Profile, Recorder};
-use secrecy::ExposeSecret;
+use framecast_jobs::{Draft, Overrides, Started};
+use framecast_library::{Keys, Library, Origin};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The `--route` values.
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum RouteArg {
     Stream,
     Task,
+}
+
+impl RouteArg {
+    fn kind(self) -> RouteKind {
+        match self {
+            Self::Stream => RouteKind::Stream,
+            Self::Task => RouteKind::Task,
+        }
+    }
 }
 
 /// Later options override earlier ones, so scripts can append to a base command line.
@@ -123,150 +129,41 @@ fn interrupts(controls: &Controls, out: &Output) {
 }
 
 async fn job(args: &GenerateArgs, id: JobId, out: &Output, controls: &Controls) -> JobResult {
-    let library = match Library::open_default() {
-        Ok(l) => Arc::new(l),
-        Err(e) => return JobResult::failed(args.n, e.into()),
-    };
-    let p = match prepare(args, id, &library, out, controls.generation()).await {
-        Ok(prepared) => prepared,
-        Err(e) => return JobResult::failed(args.n, e),
-    };
-    let downloader = match Downloader::with_proxy(DownloadPolicy::default(), &p.proxy) {
-        Ok(d) => d,
-        Err(e) => return JobResult::failed(args.n, e),
-    };
-    let begun = library.begin_job(&NewJob {
-        spec: &p.spec,
-        origin: Origin::Cli,
-        gateway_host: p
-            .gateway
-            .endpoint()
-            .host_str()
-            .unwrap_or_default()
-            .to_owned(),
-        auth_scheme: p.gateway.credentials().scheme(),
-        price_usd: Some(p.price),
-        retry_of: None,
-        frames: p.frames.iter().map(|f| &f.prepared).collect(),
-        route: p.route,
-        base_url: p.base_url.clone(),
-        profile_id: p.profile_id,
-    });
-    if let Err(e) = begun {
-        return JobResult::failed(args.n, e.into());
+    match start(args, id, out, controls.generation()).await {
+        Ok(started) => started.run(controls, &|event| out.event(&event)).await,
+        Err(e) => JobResult::failed(args.n, e),
     }
-    let recorder = Recorder::new(library, &p.spec);
-    let emit = |event| {
-        recorder.observe(&event);
-        out.event(&event);
-    };
-    let route = match &p.tasks {
-        Some(tasks) => Route::Task(tasks),
-        None => Route::Stream(&p.gateway),
-    };
-    let result = framecast_core::job::run_route(route, &downloader, &p.spec, controls, &emit).await;
-    recorder.finish(&result);
-    result
 }
 
-/// Everything a job needs, checked before anything is recorded or sent.
-struct Prepared {
-    gateway: Gateway,
-    /// The task route's client, when the job takes that route.
-    tasks: Option<TaskClient>,
-    spec: JobSpec,
-    frames: Vec<Frame>,
-    proxy: Proxy,
-    price: f64,
-    route: RouteKind,
-    base_url: String,
-    profile_id: Option<i64>,
-}
-
-/// Everything that can be refused before sending: input, frames, key, URL. Each setting comes
-/// from its flag, else its environment variable, else the active profile, else the default.
-async fn prepare(
+/// Everything that can be refused before sending — input, times, frames, key, URL — then the
+/// job recorded. Each setting comes from its flag, else its environment variable, else the
+/// active profile, else the default.
+async fn start(
     args: &GenerateArgs,
     id: JobId,
-    library: &Library,
     out: &Output,
     cancel: &CancellationToken,
-) -> Result<Prepared, Error> {
-    let profile: Option<Profile> = library.active_profile()?;
-    let key = match args.key.read()? {
-        Some(k) => Some(k),
-        None => std::env::var("FRAMECAST_API_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty())
-            .map(|k| secrecy::SecretString::from(k.trim().to_owned())),
-    };
-    let key = match (key, &profile) {
-        (Some(k), _) => k,
-        (None, Some(p)) => library
-            .profile_key(&Keys::new(library.dir()), p.id)?
-            .ok_or_else(no_key)?,
-        (None, None) => return Err(no_key()),
-    };
-    let draft = profile.as_ref().map(|p| &p.draft);
-    let base_url = args
-        .base_url
-        .clone()
-        .or_else(|| draft.map(|d| d.base_url.clone()))
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let proxy = Proxy::parse(
-        args.proxy
-            .as_deref()
-            .or(draft.map(|d| d.proxy.as_str()))
-            .unwrap_or("system"),
-    )?;
-    let profile_limits = draft
-        .map(framecast_library::ProfileDraft::limits)
-        .unwrap_or_default();
-    let seconds = |s: f64, what: &str| {
-        Duration::try_from_secs_f64(s)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| {
-                Error::invalid_input(
-                    format!("{what} must be a positive number of seconds"),
-                    format!("{what} 必须是正数（秒）"),
-                )
-            })
-    };
-    let limits = Limits {
-        idle: match args.idle_timeout {
-            Some(s) => seconds(s, "--idle-timeout")?,
-            None => profile_limits.idle,
-        },
-        overall: match args.timeout {
-            Some(s) => seconds(s, "--timeout")?,
-            None => profile_limits.overall,
-        },
-        ..profile_limits
-    };
-    let scheme = if args.bearer {
-        AuthScheme::Bearer
-    } else {
-        draft.map_or(AuthScheme::Bare, |d| d.auth_scheme)
-    };
-    let credentials = Credentials::new(key.expose_secret(), scheme);
-    let gateway = Gateway::with_proxy(&base_url, credentials.clone(), limits, &proxy)?;
-    let route = match args.route {
-        Some(RouteArg::Task) => RouteKind::Task,
-        Some(RouteArg::Stream) => RouteKind::Stream,
-        None => draft.map_or(RouteKind::Stream, |d| d.route),
-    };
-    let tasks = match route {
-        RouteKind::Task => Some(TaskClient::with_proxy(
-            &base_url,
-            credentials,
-            limits,
-            task_policy(),
-            &proxy,
-        )?),
-        RouteKind::Stream => None,
-    };
-    let mut request = GenerationRequest {
+) -> Result<Started, Error> {
+    let library = Arc::new(Library::open_default()?);
+    let keys = Keys::new(library.dir());
+    library.move_proxy_passwords(&keys)?;
+    let mut overrides = Overrides::from_env();
+    if let Some(key) = args.key.read()? {
+        overrides.key = Some(key);
+    }
+    if let Some(base) = &args.base_url {
+        overrides.base_url = Some(base.clone());
+    }
+    overrides.bearer |= args.bearer;
+    overrides.proxy = args.proxy.as_deref().map(Proxy::parse).transpose()?;
+    overrides.route = args.route.map(RouteArg::kind).or(overrides.route);
+    overrides.idle = args
+        .idle_timeout
+        .map(|s| seconds(s, "--idle-timeout"))
+        .transpose()?;
+    overrides.overall = args.timeout.map(|s| seconds(s, "--timeout")).transpose()?;
+    let target = framecast_jobs::target::resolve(&library, &keys, &overrides)?;
+    let request = GenerationRequest {
         prompt: args.prompt.clone(),
         model: args.model.trim().to_owned(),
         n: args.n,
@@ -290,54 +187,17 @@ async fn prepare(
     for frame in &frames {
         out.frame(frame);
     }
-    let mut urls = frames.iter().map(|f| f.prepared.data_url.clone());
-    request.first_frame = urls.next();
-    request.last_frame = urls.next();
-    let price = draft
-        .map(|d| d.prices.clone())
-        .unwrap_or_default()
-        .per_video(&request.model);
-    let spec = JobSpec {
-        id,
-        request,
-        frames_sha256: frames
-            .iter()
-            .map(|f| f.prepared.facts.sha256.clone())
-            .collect(),
-        save_dir: (!args.no_download).then(|| args.out.clone()),
-    };
-    Ok(Prepared {
-        gateway,
-        tasks,
-        spec,
-        frames,
-        proxy,
-        price,
-        route,
-        base_url,
-        profile_id: profile.as_ref().map(|p| p.id),
-    })
-}
-
-/// How often the task route is polled: `FRAMECAST_POLL_MS` sets the first wait (tests and the
-/// demo make it short).
-pub fn task_policy() -> TaskPolicy {
-    let first = std::env::var("FRAMECAST_POLL_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_millis);
-    match first {
-        Some(first) => TaskPolicy {
-            first_poll: first,
-            max_poll: first * 4,
+    framecast_jobs::begin(
+        &library,
+        target,
+        Draft {
+            id,
+            request,
+            frames: frames.into_iter().map(|f| Arc::new(f.prepared)).collect(),
+            lineage: Vec::new(),
+            retry_of: None,
+            save_dir: (!args.no_download).then(|| args.out.clone()),
+            origin: Origin::Cli,
         },
-        None => TaskPolicy::default(),
-    }
-}
-
-fn no_key() -> Error {
-    Error::invalid_input(
-        "no API key: add a profile (framecast-cli profile add), pass --api-key-file, or set FRAMECAST_API_KEY",
-        "缺少 API 密钥：请添加配置（framecast-cli profile add），或使用 --api-key-file，或设置 FRAMECAST_API_KEY",
     )
 }

@@ -4,6 +4,7 @@
 
 use crate::output::{json_line, pick};
 use clap::Args;
+use framecast_core::text::{prefix, visible};
 use framecast_core::{Error, Lang};
 use framecast_library::{JobRecord, JobState, Library, LibraryFilter, VideoRecord, VideoState};
 use std::process::ExitCode;
@@ -99,11 +100,13 @@ fn print_job(job: &JobRecord, lang: Lang) {
                 .to_string()
         })
         .unwrap_or_default();
-    let prompt: String = job.prompt.chars().take(70).collect();
+    // Stored text is shown, never obeyed: a library written before gateway text was made visible
+    // may still hold a terminal escape.
+    let prompt = visible(prefix(&job.prompt, 70));
     println!(
         "{when}  {:<12} {:<26} {}/{}  {prompt}",
         job_state(job.state, lang),
-        job.model,
+        visible(&job.model),
         job.videos.len(),
         job.n
     );
@@ -112,7 +115,10 @@ fn print_job(job: &JobRecord, lang: Lang) {
         print_video(video, lang);
     }
     if let Some(error) = &job.error {
-        println!("    {}", pick(lang, &error.message, &error.message_zh));
+        println!(
+            "    {}",
+            visible(pick(lang, &error.message, &error.message_zh))
+        );
     }
 }
 
@@ -122,15 +128,19 @@ fn print_video(video: &VideoRecord, lang: Lang) {
         _ => video.url.clone(),
     };
     println!(
-        "    {}  {:<12} {place}",
+        "    {}  {:<12} {}",
         video.index,
-        video_state(video.state, lang)
+        video_state(video.state, lang),
+        visible(&place)
     );
     if video.state != VideoState::Saved {
-        println!("       {}", video.url);
+        println!("       {}", visible(&video.url));
     }
     if let Some(error) = &video.error {
-        println!("       {}", pick(lang, &error.message, &error.message_zh));
+        println!(
+            "       {}",
+            visible(pick(lang, &error.message, &error.message_zh))
+        );
     }
 }
 

@@ -86,6 +86,10 @@ impl Output {
     }
 
     pub fn event(&self, event: &Event) {
+        // The `result` line that ends the output says all that `finished` does, and more.
+        if matches!(event, Event::Finished { .. }) {
+            return;
+        }
         if self.json {
             self.line(&OfJob {
                 job: self.job,
@@ -115,9 +119,21 @@ impl Output {
                 ),
                 &format!("✘ 任务 {index}：没有收到创建的应答；请求没有被重新发送"),
             ),
-            Event::Video { index, url } => self.say(
+            Event::Video {
+                index,
+                url,
+                extra: false,
+            } => self.say(
                 &format!("✔ video {index} delivered: {url}"),
                 &format!("✔ 第 {index} 个视频已生成：{url}"),
+            ),
+            Event::Video {
+                index,
+                url,
+                extra: true,
+            } => self.say(
+                &format!("✔ video {index} delivered beyond those asked for (kept as a link, not downloaded): {url}"),
+                &format!("✔ 第 {index} 个视频超出了所请求的数量（仅保留链接，未下载）：{url}"),
             ),
             Event::VideoFailed { index, reason } => {
                 let which = index.map(|i| format!(" {i}")).unwrap_or_default();
@@ -136,7 +152,9 @@ impl Output {
                     .unwrap_or_default();
                 bar.set_message(format!("↓ {index}: {} KB{total}", bytes / 1024));
             }
-            Event::Saved { index, path, bytes } => self.say(
+            Event::Saved {
+                index, path, bytes, ..
+            } => self.say(
                 &format!(
                     "  saved video {index}: {} ({} KB)",
                     path.display(),
@@ -158,6 +176,7 @@ impl Output {
                     &format!("  第 {index} 个视频未保存：{msg}"),
                 );
             }
+            Event::Finished { .. } => {}
         }
     }
 
@@ -174,7 +193,7 @@ impl Output {
             });
             return exit_code(result);
         }
-        let arrived = result.videos.len();
+        let arrived = result.videos.iter().filter(|v| !v.extra).count();
         let mut err = std::io::stderr().lock();
         match self.lang {
             Lang::En => {

@@ -123,6 +123,7 @@ pub async fn run(args: ProfileArgs) -> ExitCode {
 async fn command(command: ProfileCommand, lang: Lang) -> Result<ExitCode, Error> {
     let library = Library::open_default()?;
     let keys = Keys::new(library.dir());
+    library.move_proxy_passwords(&keys)?;
     match command {
         ProfileCommand::Add(a) => {
             let mut draft = ProfileDraft::new(&a.name, &a.base_url);
@@ -136,7 +137,7 @@ async fn command(command: ProfileCommand, lang: Lang) -> Result<ExitCode, Error>
                 draft.route = framecast_core::RouteKind::Task;
             }
             let key = a.key.read()?;
-            let profile = library.save_profile(None, &draft)?;
+            let profile = library.save_profile(&keys, None, &draft)?;
             if let Some(key) = key {
                 let store = library.set_profile_key(&keys, profile.id, &key)?;
                 if store == framecast_library::KeyStore::File {
@@ -187,10 +188,11 @@ async fn command(command: ProfileCommand, lang: Lang) -> Result<ExitCode, Error>
             let key = library
                 .profile_key(&keys, p.id)?
                 .unwrap_or_else(|| SecretString::from(String::new()));
+            let proxy = library.profile_proxy(&keys, &p)?;
             let report = framecast_core::check::check(
                 &p.draft.base_url,
                 &Credentials::new(key.expose_secret(), p.draft.auth_scheme),
-                &p.draft.proxy,
+                &proxy.to_string(),
                 Duration::try_from_secs_f64(p.draft.connect_secs)
                     .unwrap_or(Duration::from_secs(20)),
                 p.draft.route,

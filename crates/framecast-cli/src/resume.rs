@@ -3,21 +3,22 @@
 //! (what arrived is kept; the request is never sent again); their unfinished downloads continue
 //! from their `.part` files. Jobs still running in another process are left alone.
 //!
+//! Each job is finished with its own gateway, key and proxy: a profile's job with that profile's
+//! key, a job sent with a one-off key only with that key given again (`--api-key-file`, or
+//! `FRAMECAST_API_KEY`) for the same gateway.
+//!
 //! `--json` prints one line per job taken over (`recovered`), the download events of each video
 //! with `jobId`, and a final `resumed` summary. Exit status: 0 when every download finished,
 //! 1 otherwise.
 
 use crate::history::video_state;
 use crate::output::{json_line, pick};
+use crate::profile::KeyArgs;
 use clap::Args;
-use framecast_core::job::Route;
-use framecast_core::proxy::Proxy;
-use framecast_core::task::TaskClient;
-use framecast_core::{
-    Controls, Credentials, DownloadPolicy, Downloader, Error, Event, JobId, Lang, Limits,
-};
-use framecast_library::{Keys, Library, Recorder, VideoState};
-use secrecy::{ExposeSecret, SecretString};
+use framecast_core::text::prefix;
+use framecast_core::{Controls, Error, Event, Lang};
+use framecast_jobs::Overrides;
+use framecast_library::{Keys, Library, VideoState};
 use serde::Serialize;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -27,6 +28,37 @@ pub struct ResumeArgs {
     /// One JSON object per line.
     #[arg(long)]
     json: bool,
+    /// For jobs sent with a key given for them alone: the key again (a profile's jobs use the
+    /// profile's key). It is used only for jobs sent to this base URL.
+    #[command(flatten)]
+    key: KeyArgs,
+    /// The gateway the key given here is for (default: FRAMECAST_BASE_URL, else the active
+    /// profile's, else the document's gateway).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+}
+
+/// A line for people about one event of a resumed job.
+fn said(event: &Event, lang: Lang) {
+    match event {
+        Event::Saved { index, path, .. } => println!(
+            "    {index}  {:<12} {}",
+            video_state(VideoState::Saved, lang),
+            path.display()
+        ),
+        Event::DownloadFailed { index, error } => println!(
+            "    {index}  {}",
+            match lang {
+                Lang::En => &error.message,
+                Lang::Zh => &error.message_zh,
+            }
+        ),
+        Event::VideoFailed {
+            index: Some(index),
+            reason,
+        } => println!("    {index}  {reason}"),
+        _ => {}
+    }
 }
 
 #[derive(Serialize)]
@@ -55,84 +87,6 @@ struct OfJob<'a> {
     event: &'a Event,
 }
 
-/// Watches the tasks of the task route a stopped process left, and saves their videos; returns
-/// how many were saved and how many were not.
-async fn watch(
-    library: &Arc<Library>,
-    job: &framecast_library::Recovered,
-    downloader: &Downloader,
-    cancel: &framecast_core::CancellationToken,
-    json: bool,
-    lang: Lang,
-) -> (usize, usize) {
-    let record = &job.job;
-    let key = match record.profile_id {
-        Some(id) => library
-            .profile_key(&Keys::new(library.dir()), id)
-            .ok()
-            .flatten(),
-        None => None,
-    }
-    .or_else(|| {
-        std::env::var("FRAMECAST_API_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty())
-            .map(|k| SecretString::from(k.trim().to_owned()))
-    });
-    let (Some(key), Some(base), Some(spec)) = (key, &record.base_url, record.spec()) else {
-        eprintln!(
-            "{}",
-            pick(
-                lang,
-                "A task's gateway or key is no longer known: set FRAMECAST_API_KEY and run resume again.",
-                "已不知道任务的网关或密钥：请设置 FRAMECAST_API_KEY 后再次运行 resume。"
-            )
-        );
-        return (0, job.tasks.len());
-    };
-    let client = match TaskClient::with_proxy(
-        base,
-        Credentials::new(key.expose_secret(), record.auth_scheme),
-        Limits::default(),
-        crate::generate::task_policy(),
-        &Proxy::System,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{}", e.message(lang));
-            return (0, job.tasks.len());
-        }
-    };
-    let recorder = Recorder::new(library.clone(), &spec);
-    let emit = |event: Event| {
-        recorder.observe(&event);
-        if json {
-            json_line(&OfJob {
-                job: &record.id,
-                event: &event,
-            });
-        }
-    };
-    let controls = Controls::new();
-    let stop = controls.clone();
-    let cancelled = cancel.clone();
-    tokio::spawn(async move {
-        cancelled.cancelled().await;
-        stop.discard();
-    });
-    let result = framecast_core::job::run_route(
-        Route::Watch(&client, &job.tasks),
-        downloader,
-        &spec,
-        &controls,
-        &emit,
-    )
-    .await;
-    recorder.finish(&result);
-    let saved = result.videos.iter().filter(|v| v.path.is_some()).count();
-    (saved, job.tasks.len().saturating_sub(saved))
-}
-
 pub async fn run(args: ResumeArgs) -> ExitCode {
     let lang = Lang::from_env();
     let fail = |e: Error| {
@@ -147,15 +101,21 @@ pub async fn run(args: ResumeArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e.into()),
     };
-    let downloader = match Downloader::new(DownloadPolicy::default()) {
-        Ok(d) => d,
+    let keys = Keys::new(library.dir());
+    let mut overrides = Overrides::from_env();
+    match args.key.read() {
+        Ok(Some(key)) => overrides.key = Some(key),
+        Ok(None) => {}
         Err(e) => return fail(e),
-    };
-    let cancel = framecast_core::CancellationToken::new();
-    let on_interrupt = cancel.clone();
+    }
+    if let Some(base) = &args.base_url {
+        overrides.base_url = Some(base.clone());
+    }
+    let controls = Controls::new();
+    let on_interrupt = controls.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            on_interrupt.cancel();
+            on_interrupt.discard();
         }
     });
     let (mut saved, mut failed) = (0, 0);
@@ -169,62 +129,30 @@ pub async fn run(args: ResumeArgs) -> ExitCode {
                 downloads: job.downloads.len(),
             });
         } else {
-            let prompt: String = job.job.prompt.chars().take(60).collect();
             println!(
-                "{} {id} “{prompt}”: {} {}",
+                "{} {id} “{}”: {} {}",
                 pick(lang, "job", "任务"),
-                job.downloads.len(),
+                prefix(&job.job.prompt, 60),
+                job.downloads.len() + job.tasks.len(),
                 pick(lang, "download(s) to finish", "个下载待完成")
             );
         }
-        let Ok(job_id) = JobId::parse(id) else {
-            continue;
-        };
-        if !job.tasks.is_empty() {
-            let (s, f) = watch(&library, job, &downloader, &cancel, args.json, lang).await;
-            saved += s;
-            failed += f;
-        }
-        let recorder = Recorder::resuming(library.clone(), &job_id);
-        for pending in &job.downloads {
-            let emit = |event: Event| {
-                recorder.observe(&event);
-                if args.json {
-                    json_line(&OfJob {
-                        job: id,
-                        event: &event,
-                    });
-                }
-            };
-            let result = framecast_core::job::save_video(
-                &downloader,
-                &pending.origin,
-                &pending.target,
-                &cancel,
-                &emit,
-            )
-            .await;
-            let index = pending.origin.index;
-            match result {
-                Ok((path, _)) => {
-                    saved += 1;
-                    if !args.json {
-                        println!(
-                            "    {index}  {:<12} {}",
-                            video_state(VideoState::Saved, lang),
-                            path.display()
-                        );
-                    }
-                }
-                Err(e) => {
-                    failed += 1;
-                    if !args.json {
-                        println!("    {index}  {}", e.message(lang));
-                        println!("       {}", pending.origin.source_url);
-                    }
-                }
+        let emit = |event: Event| {
+            if args.json {
+                json_line(&OfJob {
+                    job: id,
+                    event: &event,
+                });
+            } else {
+                said(&event, lang);
             }
+        };
+        let done = framecast_jobs::resume(&library, &keys, &overrides, job, &controls, &emit).await;
+        if let (Some(e), false) = (&done.error, args.json) {
+            println!("    {}", e.message(lang));
         }
+        saved += done.saved;
+        failed += done.failed;
     }
     if args.json {
         json_line(&Line::Resumed {

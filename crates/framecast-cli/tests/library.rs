@@ -446,13 +446,32 @@ async fn a_task_created_before_a_kill_is_finished_by_resume_without_a_second_cre
     let jobs = history(data.path(), &[]).await;
     assert_eq!(jobs[0]["route"], "task");
 
+    // The job was sent with a one-off key: a key alone (meant for another gateway) is not used.
+    let mut elsewhere = cli_in(data.path());
+    elsewhere
+        .args(["resume", "--json"])
+        .env("FRAMECAST_API_KEY", "sk-test")
+        .env("FRAMECAST_POLL_MS", "50");
+    let r = run(elsewhere).await;
+    assert_ne!(r.code, 0);
+    assert!(r.stdout.contains("give that key again"), "{}", r.stdout);
+    let polls = || {
+        mock.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.starts_with("/v1/videos/"))
+            .count()
+    };
+    let before = polls();
+
     let mut resume = cli_in(data.path());
     resume
         .args(["resume", "--json"])
         .env("FRAMECAST_API_KEY", "sk-test")
+        .env("FRAMECAST_BASE_URL", mock.scenario_url("task-slow"))
         .env("FRAMECAST_POLL_MS", "50");
     let r = run(resume).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(polls() > before);
     let jobs = history(data.path(), &[]).await;
     assert_eq!(jobs[0]["state"], "done", "{}", jobs[0]);
     for v in jobs[0]["videos"].as_array().unwrap() {
@@ -557,4 +576,104 @@ async fn history_filters_like_the_library_view_and_spend_prints_the_ledger() {
 /// Today in local time, as the CLI reads dates.
 fn chrono_today() -> String {
     chrono::Local::now().format("%Y-%m-%d").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absurd_timeout_is_refused_before_the_job_is_recorded() {
+    let mock = MockGateway::start(MockConfig::default()).await.unwrap();
+    let (data, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for timeout in ["1e19", "inf", "-5"] {
+        let flag = format!("--timeout={timeout}");
+        let r = run(generate_in(
+            data.path(),
+            &mock.base_url(),
+            out.path(),
+            &["--prompt", "x", &flag],
+        ))
+        .await;
+        assert_eq!(r.code, 2, "{timeout}: {}\n{}", r.stdout, r.stderr);
+        assert_eq!(r.error_kind(), Some("invalid_input"));
+    }
+    assert!(
+        history(data.path(), &[]).await.is_empty(),
+        "nothing recorded"
+    );
+    assert!(mock.requests().is_empty(), "nothing sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escapes_from_the_gateway_are_printed_and_stored_as_visible_text() {
+    let mock = MockGateway::start(MockConfig::default()).await.unwrap();
+    let (data, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let r = run(generate_in(
+        data.path(),
+        &mock.scenario_url("escapes"),
+        out.path(),
+        &["--prompt", "x"],
+    ))
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains("\\u001b") && !r.stdout.contains('\u{1b}'));
+    assert!(r.stdout.contains("␛]0;pwned␇"), "{}", r.stdout);
+    let mut people = cli_in(data.path());
+    people.arg("history");
+    let shown = run(people).await;
+    assert!(!shown.stdout.contains('\u{1b}') && !shown.stdout.contains('\u{7}'));
+    let stored: String = rusqlite::Connection::open(data.path().join("library.sqlite3"))
+        .unwrap()
+        .query_row("SELECT transcript FROM jobs", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        !stored.contains('\u{1b}') && !stored.contains("\\u001b"),
+        "{stored}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_download_killed_midway_is_finished_by_resume_with_the_key() {
+    let mock = MockGateway::start(MockConfig {
+        api_key: Some("sk-test".into()),
+        tick: Duration::from_millis(20),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let (data, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let base = mock.scenario_url("task-content-slow");
+    let mut cmd = generate_in(
+        data.path(),
+        &base,
+        out.path(),
+        &["--prompt", "slow content", "--route", "task"],
+    );
+    cmd.env("FRAMECAST_POLL_MS", "30");
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        let v: Value = serde_json::from_str(&line).unwrap();
+        if v["type"] == "download" && v["bytes"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+
+    let mut resume = cli_in(data.path());
+    resume
+        .args(["resume", "--json", "--api-key", "sk-test", "--base-url"])
+        .arg(&base);
+    let r = run(resume).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let jobs = history(data.path(), &[]).await;
+    let video = &jobs[0]["videos"][0];
+    assert_eq!(video["state"], "saved", "{}", jobs[0]);
+    assert_eq!(
+        std::fs::read(video["path"].as_str().unwrap()).unwrap(),
+        SAMPLE_MP4
+    );
+    let ranged = mock
+        .requests()
+        .iter()
+        .any(|q| q.path.ends_with("/content") && q.authorization.as_deref() == Some("sk-test"));
+    assert!(ranged, "the content route was asked with the key");
 }

@@ -179,3 +179,125 @@ async fn help_warns_that_a_key_on_the_command_line_is_visible() {
     assert!(r.stdout.contains("process list"), "{}", r.stdout);
     assert!(r.stdout.contains("--api-key-file"), "{}", r.stdout);
 }
+
+/// The audit's case: a task job started with a one-off key and base URL while a profile is
+/// active. Resuming it must never send the profile's key to the one-off gateway, and a base URL
+/// that is not the profile's never gets the profile's key for a new job either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profiles_key_never_goes_to_a_one_off_gateway() {
+    let home = MockGateway::start(MockConfig {
+        api_key: Some(KEY.to_owned()),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let other = MockGateway::start(MockConfig {
+        tick: std::time::Duration::from_millis(150),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let (data, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let added = profile(
+        data.path(),
+        &[
+            "add",
+            "--name",
+            "home",
+            "--base-url",
+            &home.base_url(),
+            "--api-key-file",
+            "-",
+        ],
+        &format!("{KEY}\n"),
+    )
+    .await;
+    assert_eq!(added.code, 0, "{}", added.stderr);
+
+    // A one-off gateway without a one-off key: refused, nothing sent anywhere.
+    let mut cmd = cli_in(data.path());
+    cmd.args([
+        "generate",
+        "--json",
+        "--prompt",
+        "x",
+        "--base-url",
+        &other.base_url(),
+    ]);
+    let r = run(cmd).await;
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("only sent to its own gateway"),
+        "{}",
+        r.stdout
+    );
+    assert!(other.requests().is_empty() && home.requests().is_empty());
+
+    // A task job with a one-off key, killed after its tasks were created.
+    let base = other.scenario_url("task-slow");
+    let mut cmd = cli_in(data.path());
+    cmd.args([
+        "generate",
+        "--json",
+        "--prompt",
+        "one-off",
+        "--route",
+        "task",
+        "--base-url",
+    ])
+    .arg(&base)
+    .args(["--api-key", "sk-one-off-1111", "--out"])
+    .arg(out.path())
+    .env("FRAMECAST_POLL_MS", "50")
+    .stdout(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    use tokio::io::AsyncBufReadExt;
+    while lines.read_line(&mut line).await.unwrap() > 0 {
+        if line.contains("\"type\":\"task\"") {
+            break;
+        }
+        line.clear();
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+
+    let mut resume = cli_in(data.path());
+    resume
+        .args(["resume", "--json"])
+        .env("FRAMECAST_POLL_MS", "50");
+    let r = run(resume).await;
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("give that key again"), "{}", r.stdout);
+    let sent_profile_key = other
+        .requests()
+        .iter()
+        .any(|q| q.authorization.as_deref().is_some_and(|a| a.contains(KEY)));
+    assert!(
+        !sent_profile_key,
+        "the profile's key went to the one-off gateway"
+    );
+
+    // Given again for its gateway, the one-off key finishes the job.
+    let mut resume = cli_in(data.path());
+    resume
+        .args([
+            "resume",
+            "--json",
+            "--api-key",
+            "sk-one-off-1111",
+            "--base-url",
+        ])
+        .arg(&base)
+        .env("FRAMECAST_POLL_MS", "50");
+    let r = run(resume).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        other.requests().iter().all(|q| q
+            .authorization
+            .as_deref()
+            .is_none_or(|a| a.contains("sk-one-off-1111"))),
+        "only the one-off key went to the one-off gateway"
+    );
+}

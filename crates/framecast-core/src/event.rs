@@ -4,6 +4,7 @@
 //! names say what they hold (`percent`, `bytes`, `total`).
 
 use crate::error::ErrorReport;
+use crate::job::JobState;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -64,12 +65,38 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         total: Option<u64>,
     },
-    /// A video is saved on disk.
+    /// A video is saved on disk; `video` is its id (`<job id>-<index>`), which names it to the
+    /// app's media server and the library.
     Saved {
         index: u8,
+        video: String,
         path: PathBuf,
         bytes: u64,
     },
     /// A video could not be saved; its URL stays in the result.
     DownloadFailed { index: u8, error: ErrorReport },
+    /// The job is over (always its last event): how it ended, as the library records it.
+    Finished {
+        state: JobState,
+        requested: u8,
+        delivered: u8,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<ErrorReport>,
+        /// The gateway's lines, for "Copy details" (the key is never in them).
+        transcript: Vec<String>,
+    },
+}
+
+impl Event {
+    /// The last event of a job that ended with `result`.
+    pub fn finished(result: &crate::JobResult) -> Self {
+        Self::Finished {
+            state: result.state,
+            requested: result.requested,
+            delivered: u8::try_from(result.videos.iter().filter(|v| !v.extra).count())
+                .unwrap_or(u8::MAX),
+            error: result.error.as_ref().map(ErrorReport::from),
+            transcript: result.transcript.clone(),
+        }
+    }
 }

@@ -61,8 +61,14 @@ impl JobId {
 
     /// The id of take `index` of this job: `<job id>-<index>`.
     pub fn video(&self, index: u8) -> String {
-        format!("{self}-{index}")
+        video_id(&self.to_string(), index)
     }
+}
+
+/// The id of take `index` of the job `job`: `<job id>-<index>`, the one place this form is made
+/// ([`parse_video_id`] reads it).
+pub fn video_id(job: &str, index: u8) -> String {
+    format!("{job}-{index}")
 }
 
 /// Splits a video id (`<job id>-<index>`) into its job and take.

@@ -22,7 +22,7 @@ use crate::tracker::{Echo, Outcome, Video, VideoFailure};
 use chrono::{Local, SecondsFormat, Utc};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -98,6 +98,68 @@ pub struct VideoResult {
     /// Why it could not be saved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
+    /// Delivered beyond the videos asked for: kept as a link, not downloaded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub extra: bool,
+}
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// The request is (about to be) sent and the stream is being read.
+    Running,
+    /// The stream is over; delivered videos are still downloading.
+    Downloading,
+    /// Every requested video arrived.
+    Done,
+    /// Some videos arrived, not all.
+    Partial,
+    /// No video arrived.
+    Failed,
+    /// The person stopped the generation (videos delivered before are kept).
+    Cancelled,
+    /// The process running it ended before the stream did; what arrived is kept, and the
+    /// request was not sent again.
+    Interrupted,
+    /// A request went out but its answer was lost: the gateway may have made the video. It was
+    /// not sent again; the gateway's console tells.
+    Unknown,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Downloading => "downloading",
+            Self::Done => "done",
+            Self::Partial => "partial",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Reads a stored state; anything unknown reads as failed.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "running" => Self::Running,
+            "downloading" => Self::Downloading,
+            "done" => Self::Done,
+            "partial" => Self::Partial,
+            "cancelled" => Self::Cancelled,
+            "interrupted" => Self::Interrupted,
+            "unknown" => Self::Unknown,
+            _ => Self::Failed,
+        }
+    }
+
+    /// Still being worked on by some process.
+    pub fn in_flight(self) -> bool {
+        matches!(self, Self::Running | Self::Downloading)
+    }
 }
 
 /// Everything a job produced.
@@ -106,6 +168,9 @@ pub struct VideoResult {
 pub struct JobResult {
     /// Every requested video arrived and, when saving, was saved.
     pub ok: bool,
+    /// How the job ended: the videos that arrived decide, not the last error; `unknown` when a
+    /// task's creation lost its answer and not every video arrived.
+    pub state: JobState,
     pub requested: u8,
     pub videos: Vec<VideoResult>,
     pub failures: Vec<VideoFailure>,
@@ -119,7 +184,13 @@ pub struct JobResult {
 impl JobResult {
     /// The result of a job refused or failed before anything was delivered.
     pub fn failed(requested: u8, error: Error) -> Self {
-        assemble(Outcome::failed(requested, error), Vec::new(), false)
+        assemble(
+            Outcome::failed(requested, error),
+            Vec::new(),
+            false,
+            false,
+            &[],
+        )
     }
 }
 
@@ -207,17 +278,23 @@ pub async fn run_route(
     let pending = &AtomicUsize::new(0);
     let saving = spec.save_dir.is_some();
 
+    let lost = &std::sync::atomic::AtomicBool::new(false);
     let generation = async {
         let videos_tx = videos_tx;
         let mut arrived = 0u8;
+        let mut extras = Vec::new();
         let mut forward = |mut event: Event| {
             // More videos than were asked for may still be paid for: their links are kept, but
             // only the first `n` are downloaded, and the person is told.
             let mut extra_note = None;
+            if let Event::TaskLost { .. } = event {
+                lost.store(true, Ordering::SeqCst);
+            }
             if let Event::Video { index, extra, .. } = &mut event {
                 arrived = arrived.saturating_add(1);
                 if arrived > spec.request.n {
                     *extra = true;
+                    extras.push(*index);
                     extra_note = Some(extra_video(*index, spec.request.n));
                 }
             }
@@ -257,7 +334,7 @@ pub async fn run_route(
                 text: None,
             });
         }
-        outcome
+        (outcome, extras)
     };
 
     let downloads = async {
@@ -296,8 +373,9 @@ pub async fn run_route(
         saved
     };
 
-    let (outcome, saved) = tokio::join!(generation, downloads);
-    assemble(outcome, saved, saving)
+    let ((outcome, extras), saved) = tokio::join!(generation, downloads);
+    let result = assemble(outcome, saved, saving, lost.load(Ordering::SeqCst), &extras);
+    result
 }
 
 /// What the person is told of a video beyond the `n` asked for.
@@ -379,6 +457,7 @@ pub async fn save_video(
     }
     emit(Event::Saved {
         index,
+        video: crate::id::video_id(&origin.job_id, index),
         path: path.clone(),
         bytes,
     });
@@ -388,7 +467,13 @@ pub async fn save_video(
 /// What became of one video's download: its number, and its file and size or the error.
 type Saved = (u8, Result<(PathBuf, u64), Error>);
 
-fn assemble(outcome: Outcome, saved: Vec<Saved>, saving: bool) -> JobResult {
+fn assemble(
+    outcome: Outcome,
+    saved: Vec<Saved>,
+    saving: bool,
+    lost: bool,
+    extras: &[u8],
+) -> JobResult {
     let mut videos: Vec<VideoResult> = outcome
         .videos
         .iter()
@@ -400,17 +485,15 @@ fn assemble(outcome: Outcome, saved: Vec<Saved>, saving: bool) -> JobResult {
                 path: result.and_then(|r| r.as_ref().ok()).map(|(p, _)| p.clone()),
                 bytes: result.and_then(|r| r.as_ref().ok()).map(|(_, b)| *b),
                 error: result.and_then(|r| r.as_ref().err()).cloned(),
+                extra: extras.contains(&v.index),
             }
         })
         .collect();
     videos.sort_by_key(|v| v.index);
-    // A video never sent to download is one beyond the `n` asked for: kept as a link, not a
-    // failure.
-    let attempted = |v: &&VideoResult| saved.iter().any(|(i, _)| *i == v.index);
+    // A video beyond the `n` asked for is kept as a link, not a failure.
     let unsaved: Vec<&VideoResult> = videos
         .iter()
-        .filter(|v| saving && v.path.is_none())
-        .filter(attempted)
+        .filter(|v| saving && v.path.is_none() && !v.extra)
         .collect();
     let error = outcome.error.clone().or_else(|| {
         let first = unsaved.first()?;
@@ -434,8 +517,17 @@ fn assemble(outcome: Outcome, saved: Vec<Saved>, saving: bool) -> JobResult {
             format!("第 {numbers} 个视频：{}", cause.zh),
         )))
     });
+    let arrived = videos.iter().filter(|v| !v.extra).count();
+    let state = match error.as_ref().map(Error::kind) {
+        _ if arrived >= usize::from(outcome.requested) => JobState::Done,
+        Some(ErrorKind::Cancelled) => JobState::Cancelled,
+        _ if lost => JobState::Unknown,
+        _ if arrived > 0 => JobState::Partial,
+        _ => JobState::Failed,
+    };
     JobResult {
         ok: error.is_none(),
+        state,
         requested: outcome.requested,
         videos,
         failures: outcome.failures,

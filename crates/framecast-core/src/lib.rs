@@ -49,7 +49,7 @@ pub use download::{DownloadPolicy, Downloader};
 pub use error::{Error, ErrorKind, ErrorReport, Lang, Result, Text};
 pub use event::{Event, Phase};
 pub use id::JobId;
-pub use job::{Controls, JobResult, JobSpec, RouteKind, VideoResult};
+pub use job::{Controls, JobResult, JobSpec, JobState, RouteKind, VideoResult};
 pub use request::{AuthScheme, Credentials, GenerationRequest};
 pub use tokio_util::sync::CancellationToken;
 pub use tracker::{Outcome, Video};

@@ -108,6 +108,19 @@ impl<'a> Redactor<'a> {
                 index,
                 id: self.text(&id),
             },
+            Event::Finished {
+                state,
+                requested,
+                delivered,
+                error,
+                transcript,
+            } => Event::Finished {
+                state,
+                requested,
+                delivered,
+                error: error.map(|e| self.report(e)),
+                transcript: transcript.iter().map(|l| self.text(l)).collect(),
+            },
             e @ (Event::Progress { .. }
             | Event::Download { .. }
             | Event::Saved { .. }

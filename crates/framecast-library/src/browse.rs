@@ -4,9 +4,9 @@
 //! page is two indexed statements (how many match, and the jobs), a few milliseconds at tens of
 //! thousands of videos. A job in full (every take, its transcript) is [`Library::job`].
 
-use crate::jobs::JobState;
 use crate::videos::VideoState;
 use crate::{Library, Result};
+use framecast_core::JobState;
 use rusqlite::types::Value;
 use rusqlite::{Row, params_from_iter};
 use serde::{Deserialize, Serialize};

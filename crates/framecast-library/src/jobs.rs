@@ -4,67 +4,9 @@
 use crate::videos::VideoRecord;
 use crate::{Library, LibraryError, Result, now_ms};
 use framecast_core::frames::PreparedFrame;
-use framecast_core::{AuthScheme, ErrorReport, JobId, JobSpec, RouteKind};
+use framecast_core::{AuthScheme, ErrorReport, JobId, JobSpec, JobState, RouteKind};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
-
-/// Where a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    /// The request is (about to be) sent and the stream is being read.
-    Running,
-    /// The stream is over; delivered videos are still downloading.
-    Downloading,
-    /// Every requested video arrived.
-    Done,
-    /// Some videos arrived, not all.
-    Partial,
-    /// No video arrived.
-    Failed,
-    /// The person stopped the generation (videos delivered before are kept).
-    Cancelled,
-    /// The process running it ended before the stream did; what arrived is kept, and the
-    /// request was not sent again.
-    Interrupted,
-    /// A request went out but its answer was lost: the gateway may have made the video. It was
-    /// not sent again; the gateway's console tells.
-    Unknown,
-}
-
-impl JobState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "running",
-            Self::Downloading => "downloading",
-            Self::Done => "done",
-            Self::Partial => "partial",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-            Self::Interrupted => "interrupted",
-            Self::Unknown => "unknown",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Self {
-        match s {
-            "running" => Self::Running,
-            "downloading" => Self::Downloading,
-            "done" => Self::Done,
-            "partial" => Self::Partial,
-            "cancelled" => Self::Cancelled,
-            "interrupted" => Self::Interrupted,
-            "unknown" => Self::Unknown,
-            _ => Self::Failed,
-        }
-    }
-
-    /// Still being worked on by some process.
-    pub fn in_flight(self) -> bool {
-        matches!(self, Self::Running | Self::Downloading)
-    }
-}
 
 /// Which front end started a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -40,7 +40,8 @@ pub mod videos;
 
 pub use browse::{LibraryFilter, LibraryItem, LibraryPage, ModelCount, Order, Outcome, Take};
 pub use error::{LibraryError, Result};
-pub use jobs::{JobRecord, JobState, NewJob, Origin};
+pub use framecast_core::JobState;
+pub use jobs::{JobRecord, NewJob, Origin};
 pub use keys::{KeyStore, KeyStoreStatus, Keys};
 pub use lineage::{Continuation, Slot, VideoMoment};
 pub use profiles::{Profile, ProfileDraft};

@@ -10,7 +10,7 @@
 //! twenty thousand progress lines. A write that fails is logged and the job goes on: the stream
 //! and the downloads are worth more than the record of them.
 
-use crate::{JobState, Library, Result, now_ms};
+use crate::{Library, Result, now_ms};
 use framecast_core::{ErrorKind, Event, JobId, JobResult, JobSpec, Phase};
 use rusqlite::params;
 use std::collections::HashMap;
@@ -30,8 +30,6 @@ pub struct Recorder {
     /// Names the files of videos still to arrive (absent when recovering downloads).
     spec: Option<JobSpec>,
     last: Mutex<HashMap<Throttled, Instant>>,
-    /// A task's creation lost its answer: the job's end is unknown, not failed.
-    lost: std::sync::atomic::AtomicBool,
     failures: Mutex<Failures>,
 }
 
@@ -89,7 +87,6 @@ impl Recorder {
             job: spec.id.to_string(),
             spec: Some(spec),
             last: Mutex::default(),
-            lost: Default::default(),
             failures: Mutex::default(),
         }
     }
@@ -101,7 +98,6 @@ impl Recorder {
             job: job.to_string(),
             spec: None,
             last: Mutex::default(),
-            lost: Default::default(),
             failures: Mutex::default(),
         }
     }
@@ -181,7 +177,6 @@ impl Recorder {
                 )?;
             }
             Event::TaskLost { index } => {
-                self.lost.store(true, std::sync::atomic::Ordering::SeqCst);
                 conn().execute(
                     "INSERT INTO tasks (job_id, idx, task_id, state, created_at, updated_at)
                      VALUES (?1, ?2, NULL, 'lost', ?3, ?3) ON CONFLICT DO NOTHING",
@@ -256,7 +251,9 @@ impl Recorder {
                     )?;
                 }
             }
-            Event::Saved { index, path, bytes } => {
+            Event::Saved {
+                index, path, bytes, ..
+            } => {
                 conn().execute(
                     "UPDATE videos SET state = 'saved', path = ?3, bytes = ?4, total = ?4,
                        saved_at = ?5, error = NULL
@@ -264,6 +261,8 @@ impl Recorder {
                     params![job, index, path.display().to_string(), clamp(*bytes), now],
                 )?;
             }
+            // Written by `finish`, with what the event does not carry (failures, progress).
+            Event::Finished { .. } => {}
             Event::DownloadFailed { index, error } => {
                 let state = match error.kind {
                     // Stopped, not failed: the part file stays and a later start continues it.
@@ -286,19 +285,6 @@ impl Recorder {
         Ok(())
     }
 
-    /// How the job ended, as it is recorded: like [`final_state`], but `unknown` when a task's
-    /// creation lost its answer and not every video arrived.
-    pub fn final_state(&self, result: &JobResult) -> JobState {
-        let state = final_state(result);
-        if self.lost.load(std::sync::atomic::Ordering::SeqCst)
-            && matches!(state, JobState::Failed | JobState::Partial)
-        {
-            JobState::Unknown
-        } else {
-            state
-        }
-    }
-
     /// Records how the job ended.
     pub fn finish(&self, result: &JobResult) {
         if let Err(e) = self.write_finish(result) {
@@ -307,7 +293,7 @@ impl Recorder {
     }
 
     fn write_finish(&self, result: &JobResult) -> Result<()> {
-        let state = self.final_state(result);
+        let state = result.state;
         let failures: Vec<_> = result
             .failures
             .iter()
@@ -335,17 +321,6 @@ impl Recorder {
             ],
         )?;
         Ok(())
-    }
-}
-
-/// How a job ended, from its result: the videos that arrived decide, not the last error.
-pub fn final_state(result: &JobResult) -> JobState {
-    let arrived = result.videos.len();
-    match result.error.as_ref().map(framecast_core::Error::kind) {
-        _ if arrived >= usize::from(result.requested) => JobState::Done,
-        Some(ErrorKind::Cancelled) => JobState::Cancelled,
-        _ if arrived > 0 => JobState::Partial,
-        _ => JobState::Failed,
     }
 }
 

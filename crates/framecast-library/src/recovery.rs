@@ -7,10 +7,10 @@
 //! was cut is `interrupted`, keeping every video it had; one whose stream had ended is `done` or
 //! `partial` — and hands back the downloads to continue. It never sends a generation request.
 
-use crate::jobs::JobState;
 use crate::videos::{VideoState, origin_of};
 use crate::{JobRecord, Library, Result, now_ms};
 use framecast_core::JobId;
+use framecast_core::JobState;
 use framecast_core::sidecar::VideoOrigin;
 use rusqlite::{TransactionBehavior, params};
 use std::path::PathBuf;

@@ -1,0 +1,21 @@
+//! One path for a job, below both front ends. The desktop app's commands, the CLI's `generate`
+//! and `resume` (and next, batch runs and storyboards) start and recover jobs only through here,
+//! so the rules that cost money or leak keys are written once:
+//!
+//! - [`target`]: where a job goes and with which key — the environment's (or a flag's) one-off
+//!   settings over the active profile over the defaults, and, for a job recorded earlier, only
+//!   the key that job was sent with;
+//! - [`start`]: a job checked, recorded before anything is sent, then run with every event
+//!   passing the library's recorder before anyone sees it;
+//! - [`recover`]: what a process that stopped left unfinished, watched and downloaded again with
+//!   the job's own gateway, key and proxy, never re-sent.
+//!
+//! Everything here is plain Rust over the engine and the library: no Tauri, no terminal.
+
+pub mod recover;
+pub mod start;
+pub mod target;
+
+pub use recover::{Resumed, resume};
+pub use start::{Draft, Started, begin};
+pub use target::{Overrides, Target};
