@@ -4,7 +4,7 @@
 
 use crate::commands::app::{AppInfo, QuitChoice};
 use crate::commands::frames::FrameView;
-use crate::commands::jobs::{JobEvent, JobUpdate, StartJob};
+use crate::commands::jobs::{JobUpdate, StartJob};
 use crate::commands::settings::SettingsView;
 use crate::state::Busy;
 use framecast_core::check::CheckReport;
@@ -20,7 +20,7 @@ fn export_bindings() {
     let cfg = Config::new().with_large_int("number").with_out_dir(&dir);
     AppInfo::export_all(&cfg).unwrap();
     FrameView::export_all(&cfg).unwrap();
-    JobEvent::export_all(&cfg).unwrap();
+    framecast_core::Event::export_all(&cfg).unwrap();
     StartJob::export_all(&cfg).unwrap();
     JobUpdate::export_all(&cfg).unwrap();
     JobRecord::export_all(&cfg).unwrap();

@@ -3,6 +3,7 @@
 //! (`framecast-core`, `framecast-library`); this crate only connects them to the window.
 
 mod commands;
+mod diagnostics;
 mod dialogs;
 mod error;
 mod gateways;
@@ -14,11 +15,10 @@ mod state;
 #[cfg(test)]
 mod bindings;
 
-use commands::jobs::Recovered;
 use framecast_library::{Keys, Library};
 use gateways::Gateways;
 use media::Media;
-use state::{Drops, Folders, Frames, Jobs, Opened};
+use state::{Drops, Folders, Jobs, Opened};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
@@ -26,6 +26,11 @@ use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 /// Starts the app, with `images` (from `framecast IMAGE [IMAGE]`) for the start and end slots.
 /// If Framecast already runs, hands the command line to it and exits instead.
 pub fn run(images: Vec<PathBuf>) {
+    let data_dir = framecast_library::location::data_dir().ok();
+    let (recent, _log) = match &data_dir {
+        Some(dir) => diagnostics::start(dir),
+        None => (diagnostics::Recent::default(), None),
+    };
     let app = tauri::Builder::default()
         // First, so a second instance exits before anything else starts.
         .plugin(tauri_plugin_single_instance::init(
@@ -34,42 +39,12 @@ pub fn run(images: Vec<PathBuf>) {
         // Managed before any plugin runs, so a forwarded command line always finds them.
         .manage(Drops::default())
         .manage(Opened::default())
+        .manage(recent)
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .setup(|app| {
-            let default_videos = app
-                .path()
-                .video_dir()
-                .or_else(|_| app.path().app_data_dir())
-                .map(|d| d.join("Framecast"))?;
-            let library = Arc::new(open_library(app.handle())?);
-            let keys = Arc::new(Keys::new(library.dir()));
-            // Take over what a Framecast that stopped left unfinished; the window continues
-            // its downloads once it has listed the jobs (commands::jobs::resume_downloads).
-            let recovered = library.recover().unwrap_or_else(|e| {
-                tracing::error!(%e, "recovery failed");
-                Vec::new()
-            });
-            let media = tauri::async_runtime::block_on(Media::start(library.clone()))?;
-            app.manage(Folders::from_env(default_videos));
-            app.manage(Arc::new(Gateways::from_env(library.clone(), keys)));
-            app.manage(library);
-            app.manage(Recovered::new(recovered));
-            app.manage(Arc::new(media));
-            app.manage(Arc::new(Jobs::default()));
-            app.manage(Arc::new(notify::Shown::default()));
-            notify::listen(app.handle());
-            app.manage(Frames::default());
-            app.state::<Opened>().open(&app.state::<Drops>(), images);
-            #[cfg(target_os = "linux")]
-            if let Some(window) = app.get_webview_window("main") {
-                software_rendering(&window);
-            }
-            Ok(())
-        })
         .on_window_event(|window, event| match event {
             WindowEvent::CloseRequested { api, .. } => ask_before_quitting(window, api),
             WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
@@ -80,7 +55,32 @@ pub fn run(images: Vec<PathBuf>) {
             _ => {}
         })
         .invoke_handler(handlers());
-    match app.build(tauri::generate_context!()) {
+    let mut context = tauri::generate_context!();
+    let media_port = match Media::bind() {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("Framecast could not start its media server: {e}");
+            std::process::exit(1);
+        }
+    };
+    narrow_csp(&mut context, &media_port);
+    let app = app.setup(move |app| {
+        let library = Arc::new(open_library(app.handle())?);
+        let folders = videos_folder(app.handle(), &library)?;
+        let keys = Arc::new(Keys::new(library.dir()));
+        let media =
+            tauri::async_runtime::block_on(async { Media::serve(library.clone(), media_port) })?;
+        let gateways = Gateways::from_env(library.clone(), keys);
+        state::manage(app, library, gateways, media, folders);
+        notify::listen(app.handle());
+        app.state::<Opened>().open(&app.state::<Drops>(), images);
+        #[cfg(target_os = "linux")]
+        if let Some(window) = app.get_webview_window("main") {
+            software_rendering(&window);
+        }
+        Ok(())
+    });
+    match app.build(context) {
         Ok(app) => app.run(on_run_event),
         Err(e) => {
             eprintln!("Framecast could not start: {e}");
@@ -123,6 +123,37 @@ fn open_library(app: &tauri::AppHandle) -> Result<Library, Box<dyn std::error::E
     })
 }
 
+/// Narrows the page's content security policy to the media server's own port (see
+/// `media::csp_for`).
+fn narrow_csp(context: &mut tauri::Context<tauri::Wry>, media: &std::net::TcpListener) {
+    use tauri::utils::config::Csp;
+    let Ok(port) = media.local_addr().map(|a| a.port()) else {
+        return;
+    };
+    let security = &mut context.config_mut().app.security;
+    if let Some(csp) = &security.csp {
+        security.csp = Some(Csp::Policy(media::csp_for(&csp.to_string(), port)));
+    }
+}
+
+/// Where new videos go: the folder chosen in Settings, else the OS's Videos folder's
+/// `Framecast` (see `state::default_videos`).
+fn videos_folder(
+    app: &tauri::AppHandle,
+    library: &Library,
+) -> Result<Folders, Box<dyn std::error::Error>> {
+    let chosen = library.setting(VIDEOS_SETTING)?.map(PathBuf::from);
+    let default = state::default_videos(app.path().video_dir().ok(), app.path().home_dir().ok())
+        .map_or_else(
+            || app.path().app_data_dir().map(|d| d.join("Framecast")),
+            Ok,
+        )?;
+    Ok(Folders::new(chosen, default))
+}
+
+/// The library setting that holds the videos folder chosen in Settings.
+pub(crate) const VIDEOS_SETTING: &str = "videos_dir";
+
 /// Closing the window while videos are generating or downloading asks first (the window shows
 /// the choices and answers with the `quit` command); otherwise it closes at once.
 fn ask_before_quitting(window: &tauri::Window, api: &tauri::CloseRequestApi) {
@@ -163,6 +194,8 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app::app_info,
         app::quit,
+        app::copy_diagnostics,
+        app::open_log_folder,
         settings::settings,
         settings::key_store,
         settings::save_profile,
@@ -172,6 +205,7 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         settings::start_demo,
         settings::leave_demo,
         settings::set_language,
+        settings::choose_videos_dir,
         frames::drop_frame,
         frames::browse_frame,
         frames::paste_frame,

@@ -38,9 +38,23 @@ struct Served {
 }
 
 impl Media {
+    /// A free loopback port for the server, taken before the window exists, so the page's
+    /// content security policy can name exactly this port ([`csp_for`]).
+    pub fn bind() -> std::io::Result<std::net::TcpListener> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        listener.set_nonblocking(true)?;
+        Ok(listener)
+    }
+
     /// Starts serving the library's saved videos on a free loopback port.
+    #[cfg(test)]
     pub async fn start(library: Arc<Library>) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::serve(library, Self::bind()?)
+    }
+
+    /// Starts serving the library's saved videos on `listener` (from [`Media::bind`]).
+    pub fn serve(library: Arc<Library>, listener: std::net::TcpListener) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
         let addr = listener.local_addr()?;
         let token = uuid::Uuid::new_v4().simple().to_string();
         let served = Arc::new(Served {
@@ -48,7 +62,7 @@ impl Media {
             token: token.clone(),
         });
         let app = Router::new()
-            .route("/media/{token}/{video}", get(serve))
+            .route("/media/{token}/{video}", get(video))
             .route("/poster/{token}/{video}", get(poster))
             .with_state(served);
         tokio::spawn(async move {
@@ -70,9 +84,17 @@ impl Media {
     }
 
     /// The URL the web side plays a saved video from.
+    #[cfg(test)]
     pub fn url(&self, video_id: &str) -> String {
         format!("{}/{video_id}", self.base())
     }
+}
+
+/// The app's content security policy with its loopback sources narrowed from any port
+/// (`http://127.0.0.1:*`, as `tauri.conf.json` must say before the port is known) to the media
+/// server's own: no other local service can be reached from the page.
+pub fn csp_for(csp: &str, port: u16) -> String {
+    csp.replace("http://127.0.0.1:*", &format!("http://127.0.0.1:{port}"))
 }
 
 /// The pages that may read what is served: the app's own origins on each OS (and Vite's in a
@@ -85,16 +107,18 @@ const APP_ORIGINS: &[&str] = &[
     "http://localhost:1420",
 ];
 
-async fn serve(
+async fn video(
     State(served): State<Arc<Served>>,
     Path((token, video)): Path<(String, String)>,
     request: Request<Body>,
 ) -> Response {
     let file = served
-        .authorised(&token)
-        .then(|| served.library.video(&video).ok())
-        .flatten()
-        .and_then(|v| v.file().map(ToOwned::to_owned));
+        .look_up(&token, move |l| {
+            l.video(&video)
+                .ok()
+                .and_then(|v| v.file().map(ToOwned::to_owned))
+        })
+        .await;
     send(file, request).await
 }
 
@@ -103,16 +127,31 @@ async fn poster(
     Path((token, video)): Path<(String, String)>,
     request: Request<Body>,
 ) -> Response {
-    let file = served
-        .authorised(&token)
-        .then(|| served.library.poster(&video))
-        .flatten();
+    let file = served.look_up(&token, move |l| l.poster(&video)).await;
     send(file, request).await
 }
 
 impl Served {
     fn authorised(&self, token: &str) -> bool {
         token.as_bytes().ct_eq(self.token.as_bytes()).into()
+    }
+
+    /// The file a request names, read from the library off the async runtime's workers (a
+    /// video playing must not wait on another request's SQLite read); nothing without the
+    /// token.
+    async fn look_up(
+        &self,
+        token: &str,
+        find: impl FnOnce(&Library) -> Option<std::path::PathBuf> + Send + 'static,
+    ) -> Option<std::path::PathBuf> {
+        if !self.authorised(token) {
+            return None;
+        }
+        let library = self.library.clone();
+        tokio::task::spawn_blocking(move || find(&library))
+            .await
+            .ok()
+            .flatten()
     }
 }
 
@@ -169,6 +208,7 @@ mod tests {
                 route: framecast_core::RouteKind::Stream,
                 base_url: "https://gw.example".into(),
                 profile_id: None,
+                overall: std::time::Duration::from_secs(1200),
             })
             .unwrap();
         let file = dir.path().join("a b.mp4");
@@ -178,13 +218,16 @@ mod tests {
         recorder.observe(&Event::Video {
             index: 1,
             url: "https://x/1.mp4".into(),
+            extra: false,
         });
         recorder.observe(&Event::Video {
             index: 2,
             url: "https://x/2.mp4".into(),
+            extra: false,
         });
         recorder.observe(&Event::Saved {
             index: 1,
+            video: spec.id.video(1),
             path: file,
             bytes: 10,
         });
@@ -245,5 +288,20 @@ mod tests {
             let u = format!("{}/{name}", media.base());
             assert_eq!(http.get(&u).send().await.unwrap().status(), 404, "{name}");
         }
+    }
+}
+
+#[cfg(test)]
+mod csp {
+    #[test]
+    fn the_page_may_reach_only_the_media_servers_port() {
+        let narrowed = super::csp_for(
+            "img-src 'self' data: http://127.0.0.1:*; media-src 'self' http://127.0.0.1:* https:",
+            43123,
+        );
+        assert_eq!(
+            narrowed,
+            "img-src 'self' data: http://127.0.0.1:43123; media-src 'self' http://127.0.0.1:43123 https:"
+        );
     }
 }

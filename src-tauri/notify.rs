@@ -135,6 +135,7 @@ mod tests {
             path: None,
             bytes: None,
             error: None,
+            extra: false,
         });
         assert_eq!(
             words(&spec, &result, Lang::En).0,

@@ -1,34 +1,85 @@
 //! The app's managed state: small, separate pieces, each behind its own lock, never held across
 //! an await (clone what is needed out of the lock first). The library (`framecast_library`) is
-//! managed beside them as an `Arc<Library>`.
+//! managed beside them as an `Arc<Library>`; [`manage`] registers them all.
 
+use crate::commands::jobs::Recovered;
+use crate::gateways::Gateways;
+use crate::media::Media;
+use crate::notify::Shown;
 use framecast_core::frames::PreparedFrame;
-use framecast_core::{Controls, JobId};
-use framecast_library::Continuation;
+use framecast_core::{Controls, Error, JobId};
+use framecast_library::{Continuation, Library};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Registers the app's managed state, in one place for the app (`lib.rs`) and the shell's tests
+/// alike. It takes over what a Framecast that stopped left unfinished; the window continues it
+/// once it has listed the jobs (`commands::jobs::resume_downloads`).
+pub fn manage<R: tauri::Runtime>(
+    app: &impl tauri::Manager<R>,
+    library: Arc<Library>,
+    gateways: Gateways,
+    media: Media,
+    folders: Folders,
+) {
+    let recovered = library.recover().unwrap_or_else(|e| {
+        tracing::error!(%e, "recovery failed");
+        Vec::new()
+    });
+    app.manage(folders);
+    app.manage(Arc::new(gateways));
+    app.manage(library);
+    app.manage(Recovered::new(recovered));
+    app.manage(Arc::new(media));
+    app.manage(Arc::new(Jobs::default()));
+    app.manage(Arc::new(Shown::default()));
+    app.manage(Frames::default());
+}
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Where delivered videos are saved at once.
+/// Where delivered videos are saved at once: `FRAMECAST_VIDEOS_DIR`, else the folder chosen in
+/// Settings, else the OS's Videos folder's `Framecast` (see [`default_videos`]).
 pub struct Folders {
-    pub videos: PathBuf,
+    videos: Mutex<PathBuf>,
+    /// `FRAMECAST_VIDEOS_DIR` is in force: Settings cannot change the folder.
+    pub fixed: bool,
 }
 
 impl Folders {
-    /// `FRAMECAST_VIDEOS_DIR`, or `default`.
-    pub fn from_env(default: PathBuf) -> Self {
+    /// `FRAMECAST_VIDEOS_DIR`, else `chosen`, else `default`.
+    pub fn new(chosen: Option<PathBuf>, default: PathBuf) -> Self {
+        let env = std::env::var_os("FRAMECAST_VIDEOS_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         Self {
-            videos: std::env::var_os("FRAMECAST_VIDEOS_DIR")
-                .filter(|v| !v.is_empty())
-                .map_or(default, PathBuf::from),
+            fixed: env.is_some(),
+            videos: Mutex::new(env.or(chosen).unwrap_or(default)),
         }
     }
+
+    /// Where new videos go.
+    pub fn videos(&self) -> PathBuf {
+        lock(&self.videos).clone()
+    }
+
+    pub fn set_videos(&self, dir: PathBuf) {
+        *lock(&self.videos) = dir;
+    }
+}
+
+/// The OS's Videos folder's `Framecast`. Where the user-dirs file names no Videos folder (many
+/// minimal Linux installs), `~/Videos/Framecast`, as the XDG default would be: never the hidden
+/// data folder, where nobody looks.
+pub fn default_videos(os_videos: Option<PathBuf>, home: Option<PathBuf>) -> Option<PathBuf> {
+    os_videos
+        .or_else(|| home.map(|h| h.join("Videos")))
+        .map(|d| d.join("Framecast"))
 }
 
 /// What a running job is doing, for the question "may the app quit now?".
@@ -268,5 +319,21 @@ impl Frames {
     /// The frame and where it came from.
     pub fn filled(&self, slot: Slot) -> Option<Filled> {
         lock(&self.slots)[slot.index()].1.clone()
+    }
+
+    /// What a job started now sends: the start frame, then the end frame, and where they were
+    /// taken from. An end frame without a start frame is refused.
+    pub fn to_send(&self) -> Result<(Vec<Arc<PreparedFrame>>, Vec<Continuation>), Error> {
+        let filled = match (self.filled(Slot::Start), self.filled(Slot::End)) {
+            (None, Some(_)) => {
+                return Err(Error::invalid_input(
+                    "an end frame needs a start frame",
+                    "设置结束帧之前需要先设置开始帧",
+                ));
+            }
+            (start, end) => start.into_iter().chain(end).collect::<Vec<_>>(),
+        };
+        let lineage = filled.iter().filter_map(|f| f.from.clone()).collect();
+        Ok((filled.into_iter().map(|f| f.frame).collect(), lineage))
     }
 }

@@ -1,6 +1,6 @@
 //! What the UI needs to know at start, and quitting while work is still running.
 
-use crate::error::IpcResult;
+use crate::error::{IpcResult, blocking};
 use crate::gateways::{EnvInForce, Gateways};
 use crate::media::Media;
 use crate::state::{Folders, Jobs};
@@ -44,42 +44,50 @@ pub struct AppInfo {
 }
 
 #[tauri::command]
-pub fn app_info(
+pub async fn app_info(
     folders: State<'_, Folders>,
     gateways: State<'_, Arc<Gateways>>,
     library: State<'_, Arc<Library>>,
     media: State<'_, Arc<Media>>,
-) -> AppInfo {
-    let profiles = library.profiles().unwrap_or_default();
+) -> IpcResult<AppInfo> {
+    let (read, gateways_) = (library.inner().clone(), gateways.inner().clone());
+    let (profiles, models, base_url, ready) = blocking(move || {
+        let profiles = read.profiles()?;
+        let models: Vec<String> = profiles
+            .iter()
+            .find(|p| p.active)
+            .and_then(|p| read.setting(&format!("models:{}", p.id)).ok().flatten())
+            .and_then(|m| serde_json::from_str(&m).ok())
+            .unwrap_or_default();
+        Ok::<_, framecast_library::LibraryError>((
+            profiles,
+            models,
+            gateways_.base_url(),
+            gateways_.ready(),
+        ))
+    })
+    .await?;
     let env = gateways.env();
     let demo = gateways.demo().is_some();
     let active = profiles.iter().find(|p| p.active);
-    let prices = active
-        .filter(|_| !demo)
-        .map(|p| p.draft.prices.clone())
-        .unwrap_or_default();
-    let models = active
-        .and_then(|p| library.setting(&format!("models:{}", p.id)).ok().flatten())
-        .and_then(|m| serde_json::from_str(&m).ok())
-        .unwrap_or_default();
-    AppInfo {
+    Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        base_url: gateways.base_url(),
-        ready: gateways.ready(),
+        base_url,
+        ready,
         first_run: profiles.is_empty() && !env.api_key && !demo,
-        profile: profiles
-            .into_iter()
-            .find(|p| p.active)
-            .map(|p| p.draft.name),
+        profile: active.map(|p| p.draft.name.clone()),
+        prices: active
+            .filter(|_| !demo)
+            .map(|p| p.draft.prices.clone())
+            .unwrap_or_default(),
         demo,
         env,
-        prices,
         models,
-        videos_dir: folders.videos.display().to_string(),
+        videos_dir: folders.videos().display().to_string(),
         data_dir: library.dir().display().to_string(),
         media_base: media.base(),
         poster_base: media.poster_base(),
-    }
+    })
 }
 
 /// What the person chose when asked about quitting with work still running.
@@ -116,4 +124,34 @@ pub fn quit<R: Runtime>(
         QuitChoice::Stay => jobs.stay(),
     }
     Ok(())
+}
+
+/// Copies what a bug report needs: the versions that decide how videos play, and the last
+/// errors and warnings (keys never among them).
+#[tauri::command]
+pub fn copy_diagnostics(
+    app: AppHandle,
+    recent: State<'_, crate::diagnostics::Recent>,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<()> {
+    let report = crate::diagnostics::report(&recent, library.dir());
+    crate::commands::videos::write_clipboard(&app, report)
+}
+
+/// Opens the folder of the log files in the system's file manager.
+#[tauri::command]
+pub fn open_log_folder(app: AppHandle, library: State<'_, Arc<Library>>) -> IpcResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let dir = crate::diagnostics::log_dir(library.dir());
+    let _ = std::fs::create_dir_all(&dir);
+    app.opener()
+        .open_path(dir.display().to_string(), None::<&str>)
+        .map_err(|e| {
+            framecast_core::Error::with(
+                framecast_core::ErrorKind::Internal,
+                format!("the file manager could not be opened ({e})"),
+                format!("无法打开文件管理器（{e}）"),
+            )
+            .into()
+        })
 }

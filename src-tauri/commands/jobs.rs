@@ -1,19 +1,16 @@
-//! Jobs: start, cancel, discard, the library's recent ones, and the downloads a Framecast that
-//! stopped left unfinished. Each job reports over its own `Channel`: ordered, fast, and gone with
-//! the window. Every event goes through the library's recorder before the window sees it.
+//! Jobs: start, cancel, discard, the library's recent ones, and what a Framecast that stopped
+//! left unfinished. Starting and recovering are `framecast_jobs`'s, shared with the CLI; these
+//! commands fetch the state, call it and report. Each job reports over its own `Channel` in the
+//! engine's own events (the CLI's NDJSON): ordered, fast, and gone with the window.
 
-use crate::error::IpcResult;
+use crate::error::{IpcResult, blocking};
 use crate::gateways::Gateways;
-use crate::media::Media;
 use crate::notify::Notifier;
-use crate::state::{Activity, Busy, Folders, Frames, Jobs, Slot};
+use crate::state::{Activity, Busy, Folders, Frames, JobGuard, Jobs};
 use framecast_core::frames::PreparedFrame;
-use framecast_core::job::Route;
-use framecast_core::{
-    Controls, DownloadPolicy, Downloader, Error, ErrorReport, Event, GenerationRequest, JobId,
-    JobResult, JobSpec, Phase,
-};
-use framecast_library::{Continuation, JobRecord, JobState, Library, NewJob, Origin, Recorder};
+use framecast_core::{Controls, Error, Event, GenerationRequest, JobId, Phase};
+use framecast_jobs::Draft;
+use framecast_library::{Continuation, JobRecord, Library, Origin};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -35,198 +32,88 @@ pub struct StartJob {
     pub retry_of: Option<String>,
 }
 
-/// What a job tells its card.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum JobEvent {
-    /// The job moved on; `text` is the gateway's words when they moved it.
-    Phase {
-        phase: Phase,
-        text: Option<String>,
-    },
-    /// The gateway's latest words.
-    Status {
-        text: String,
-    },
-    Progress {
-        percent: f32,
-    },
-    /// A task of the task route was created (and recorded).
-    Task {
-        index: u8,
-        id: String,
-    },
-    /// A task's creation was sent but its answer was lost.
-    TaskLost {
-        index: u8,
-    },
-    /// A video was delivered (and recorded): it can be played from `url` at once.
-    Video {
-        index: u8,
-        url: String,
-    },
-    VideoFailed {
-        index: Option<u8>,
-        reason: String,
-    },
-    Download {
-        index: u8,
-        bytes: u64,
-        total: Option<u64>,
-    },
-    /// The video is on disk; `mediaUrl` plays the local file.
-    Saved {
-        index: u8,
-        #[serde(rename = "mediaUrl")]
-        media_url: String,
-        #[serde(rename = "fileName")]
-        file_name: String,
-        bytes: u64,
-    },
-    DownloadFailed {
-        index: u8,
-        error: ErrorReport,
-    },
-    /// The job is over.
-    Finished {
-        state: JobState,
-        requested: u8,
-        delivered: u8,
-        error: Option<ErrorReport>,
-        /// The gateway's text, for "Copy details" (the key is never in it).
-        transcript: Vec<String>,
-    },
-}
-
 /// An event of a job whose downloads are being continued, with the job it belongs to.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct JobUpdate {
     pub job_id: String,
-    pub event: JobEvent,
+    pub event: Event,
 }
 
 /// Starts a job; everything it does arrives on `on_event`.
 #[tauri::command]
 pub async fn start_job<R: Runtime>(
     request: StartJob,
-    on_event: Channel<JobEvent>,
+    on_event: Channel<Event>,
     app: AppHandle<R>,
 ) -> IpcResult<()> {
     let library = app.state::<Arc<Library>>().inner().clone();
-    let folders = app.state::<Folders>();
-    let (spec, frames, lineage) = spec_of(&request, &app.state::<Frames>(), &library, &folders)?;
+    let draft = draft(request, &app).await?;
     let target = app.state::<Arc<Gateways>>().target().await?;
-    let downloader = Downloader::with_proxy(DownloadPolicy::default(), &target.proxy)?;
-    library
-        .begin_job(&NewJob {
-            spec: &spec,
-            origin: Origin::App,
-            gateway_host: target
-                .gateway
-                .endpoint()
-                .host_str()
-                .unwrap_or_default()
-                .to_owned(),
-            auth_scheme: target.gateway.credentials().scheme(),
-            price_usd: Some(target.prices.per_video(&spec.request.model)),
-            retry_of: request.retry_of.as_deref().map(JobId::parse).transpose()?,
-            frames: frames.iter().map(Arc::as_ref).collect(),
-            route: target.route(),
-            base_url: target.base_url.clone(),
-            profile_id: target.profile_id,
-        })
-        .map_err(Error::from)?;
-    if let Err(e) = library.record_lineage(&spec.id.to_string(), &lineage) {
-        tracing::error!(%e, "the library could not record where a job's frames came from");
-    }
-    let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(spec.id);
-    let reporter = Reporter {
-        recorder: Recorder::new(library, &spec),
-        media: app.state::<Arc<Media>>().inner().clone(),
-        controls: controls.clone(),
-        activity,
-        send: Box::new(move |e| on_event.send(e).is_ok()),
-    };
+    let recorded = library.clone();
+    let started = blocking(move || framecast_jobs::begin(&recorded, target, draft)).await?;
+    let send = Box::new(move |e| on_event.send(e).is_ok());
+    let watcher = Watcher::new(&app, started.spec.id, (true, 0), send);
     let notifier = Notifier::new(&app);
     tauri::async_runtime::spawn(async move {
-        let _guard = guard;
-        reporter.activity.generating.store(true, Ordering::SeqCst);
-        let emit = |event: Event| reporter.forward(event);
-        let route = match &target.tasks {
-            Some(tasks) => Route::Task(tasks),
-            None => Route::Stream(&target.gateway),
-        };
-        let result =
-            framecast_core::job::run_route(route, &downloader, &spec, &controls, &emit).await;
-        reporter.finish(&result);
+        let spec = started.spec.clone();
+        let result = started
+            .run(&watcher.controls, &|event| watcher.emit(event))
+            .await;
         notifier.job_ended(&spec, &result);
     });
     Ok(())
 }
 
-/// The request and frames a start asks for, and the videos its frames were taken from, checked
-/// before anything is recorded or sent.
-fn spec_of(
-    request: &StartJob,
-    slots: &Frames,
-    library: &Library,
-    folders: &Folders,
-) -> IpcResult<(JobSpec, Vec<Arc<PreparedFrame>>, Vec<Continuation>)> {
+/// The job a start asks for: its frames are the slots' or, to try a job again, the very ones
+/// that job sent (from the library's frame store), with where they were taken from.
+async fn draft<R: Runtime>(request: StartJob, app: &AppHandle<R>) -> IpcResult<Draft> {
     let id = JobId::parse(&request.id)?;
-    let (frames, lineage): (Vec<Arc<PreparedFrame>>, Vec<Continuation>) =
-        match request.retry_of.as_deref() {
-            Some(earlier) => {
-                let unknown = || {
-                    Error::invalid_input(
-                        "the job to try again is not in the library; generate from the form",
-                        "资料库中找不到要重试的任务；请从表单重新生成",
-                    )
-                };
-                let job = library
-                    .job(&JobId::parse(earlier)?)
-                    .map_err(Error::from)?
-                    .ok_or_else(unknown)?;
-                let frames = job
-                    .start_frame
-                    .iter()
-                    .chain(&job.end_frame)
-                    .map(|sha| library.frame(sha).map(Arc::new).map_err(Error::from))
-                    .collect::<Result<_, _>>()?;
-                (frames, job.continues)
-            }
-            None => match (slots.filled(Slot::Start), slots.filled(Slot::End)) {
-                (None, Some(_)) => {
-                    return Err(Error::invalid_input(
-                        "an end frame needs a start frame",
-                        "设置结束帧之前需要先设置开始帧",
-                    )
-                    .into());
-                }
-                (start, end) => {
-                    let filled: Vec<_> = start.into_iter().chain(end).collect();
-                    let lineage = filled.iter().filter_map(|f| f.from.clone()).collect();
-                    (filled.into_iter().map(|f| f.frame).collect(), lineage)
-                }
-            },
-        };
-    let spec = JobSpec {
+    let retry_of = request.retry_of.as_deref().map(JobId::parse).transpose()?;
+    let (frames, lineage) = match retry_of {
+        Some(earlier) => {
+            let library = app.state::<Arc<Library>>().inner().clone();
+            blocking(move || frames_of(&library, &earlier)).await?
+        }
+        None => app.state::<Frames>().to_send()?,
+    };
+    Ok(Draft {
         id,
         request: GenerationRequest {
-            prompt: request.prompt.clone(),
-            model: request.model.trim().to_owned(),
+            prompt: request.prompt,
+            model: request.model,
             n: request.n,
-            first_frame: frames.first().map(|f| f.data_url.clone()),
-            last_frame: frames.get(1).map(|f| f.data_url.clone()),
+            first_frame: None,
+            last_frame: None,
             stream: true,
         },
-        frames_sha256: frames.iter().map(|f| f.facts.sha256.clone()).collect(),
-        save_dir: Some(folders.videos.clone()),
-    };
-    spec.request.validate()?;
-    Ok((spec, frames, lineage))
+        frames,
+        lineage,
+        retry_of,
+        save_dir: Some(app.state::<Folders>().videos()),
+        origin: Origin::App,
+    })
+}
+
+/// The frames job `earlier` sent, and where they came from.
+fn frames_of(
+    library: &Library,
+    earlier: &JobId,
+) -> IpcResult<(Vec<Arc<PreparedFrame>>, Vec<Continuation>)> {
+    let job = library.job(earlier)?.ok_or_else(|| {
+        Error::invalid_input(
+            "the job to try again is not in the library; generate from the form",
+            "资料库中找不到要重试的任务；请从表单重新生成",
+        )
+    })?;
+    let frames = job
+        .start_frame
+        .iter()
+        .chain(&job.end_frame)
+        .map(|sha| library.frame(sha).map(Arc::new))
+        .collect::<Result<_, _>>()?;
+    Ok((frames, job.continues))
 }
 
 /// Stops a job's generation at once (its connection is closed). Videos already delivered go on
@@ -247,9 +134,8 @@ pub async fn discard_downloads(
 ) -> IpcResult<()> {
     let id = JobId::parse(&id)?;
     jobs.discard(&id);
-    let targets = library
-        .discard_downloads(&id.to_string())
-        .map_err(Error::from)?;
+    let library = library.inner().clone();
+    let targets = blocking(move || library.discard_downloads(&id.to_string())).await?;
     for target in targets {
         let _ = tokio::fs::remove_file(framecast_core::download::part_path(&target)).await;
     }
@@ -265,9 +151,8 @@ pub async fn recent_jobs(
 ) -> IpcResult<Vec<JobRecord>> {
     let before = before.as_deref().map(JobId::parse).transpose()?;
     let limit = usize::try_from(limit.min(500)).unwrap_or(500);
-    Ok(library
-        .recent(limit, before.as_ref())
-        .map_err(Error::from)?)
+    let library = library.inner().clone();
+    blocking(move || library.recent(limit, before.as_ref())).await
 }
 
 /// What is still running, for a quit.
@@ -276,9 +161,9 @@ pub fn busy(jobs: tauri::State<'_, Arc<Jobs>>) -> Busy {
     jobs.busy()
 }
 
-/// Continues the downloads of the jobs taken over at start (see `framecast_library::recovery`),
-/// reporting on `on_update`. Returns how many videos it continues. Called once by the window
-/// after it lists the jobs; later calls find nothing left to continue.
+/// Finishes, one job at a time and each with its own key, what the jobs taken over at start left
+/// (see `framecast_jobs::recover`), reporting on `on_update`. Returns how many videos and tasks
+/// it takes up. Called once by the window after it lists the jobs; later calls find nothing.
 #[tauri::command]
 pub async fn resume_downloads<R: Runtime>(
     on_update: Channel<JobUpdate>,
@@ -286,89 +171,41 @@ pub async fn resume_downloads<R: Runtime>(
 ) -> IpcResult<u32> {
     let recovered = app.state::<Recovered>().take();
     let library = app.state::<Arc<Library>>().inner().clone();
-    let proxy = library
-        .active_profile()
-        .ok()
-        .flatten()
-        .and_then(|p| p.draft.proxy().ok())
-        .unwrap_or_default();
-    let downloader = Downloader::with_proxy(DownloadPolicy::default(), &proxy)?;
-    let mut count = 0;
+    let gateways = app.state::<Arc<Gateways>>().inner().clone();
+    let count = recovered
+        .iter()
+        .map(|job| job.downloads.len() + job.tasks.len())
+        .sum::<usize>();
     for job in recovered {
-        if !job.tasks.is_empty() {
-            count += u32::try_from(job.tasks.len()).unwrap_or(0);
-            watch_tasks(&app, job.clone(), &on_update).await?;
-        }
-        if job.downloads.is_empty() {
-            continue;
-        }
         let Ok(id) = JobId::parse(&job.job.id) else {
             continue;
         };
-        count += u32::try_from(job.downloads.len()).unwrap_or(0);
-        let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(id);
-        let reporter = Reporter {
-            recorder: Recorder::resuming(library.clone(), &id),
-            media: app.state::<Arc<Media>>().inner().clone(),
-            controls: controls.clone(),
-            activity,
-            send: tagged(&on_update, &job.job.id),
-        };
-        let downloader = downloader.clone();
-        tauri::async_runtime::spawn(async move {
-            let _guard = guard;
-            let emit = |event: Event| reporter.forward(event);
-            for pending in &job.downloads {
-                reporter.activity.downloads.fetch_add(1, Ordering::SeqCst);
-                let _ = framecast_core::job::save_video(
-                    &downloader,
-                    &pending.origin,
-                    &pending.target,
-                    controls.downloads(),
-                    &emit,
-                )
-                .await;
-            }
+        let channel = on_update.clone();
+        let job_id = job.job.id.clone();
+        let send = Box::new(move |event| {
+            channel
+                .send(JobUpdate {
+                    job_id: job_id.clone(),
+                    event,
+                })
+                .is_ok()
+        });
+        let work = (!job.tasks.is_empty(), job.downloads.len());
+        let watcher = Watcher::new(&app, id, work, send);
+        let (library, gateways) = (library.clone(), gateways.clone());
+        // Off the runtime's workers: recovery reads the key store and the library as it goes.
+        tauri::async_runtime::spawn_blocking(move || {
+            tauri::async_runtime::block_on(framecast_jobs::resume(
+                &library,
+                gateways.keys(),
+                &gateways.overrides(),
+                &job,
+                &watcher.controls,
+                &|event| watcher.emit(event),
+            ))
         });
     }
-    Ok(count)
-}
-
-/// Watches again the tasks of a job taken over at start, and saves their videos.
-async fn watch_tasks<R: Runtime>(
-    app: &AppHandle<R>,
-    job: framecast_library::Recovered,
-    on_update: &Channel<JobUpdate>,
-) -> IpcResult<()> {
-    let library = app.state::<Arc<Library>>().inner().clone();
-    let client = app.state::<Arc<Gateways>>().tasks_of(&job.job).await?;
-    let Some(spec) = job.job.spec() else {
-        return Ok(());
-    };
-    let downloader = Downloader::new(DownloadPolicy::default())?;
-    let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(spec.id);
-    let reporter = Reporter {
-        recorder: Recorder::new(library, &spec),
-        media: app.state::<Arc<Media>>().inner().clone(),
-        controls: controls.clone(),
-        activity,
-        send: tagged(on_update, &job.job.id),
-    };
-    tauri::async_runtime::spawn(async move {
-        let _guard = guard;
-        reporter.activity.generating.store(true, Ordering::SeqCst);
-        let emit = |event: Event| reporter.forward(event);
-        let result = framecast_core::job::run_route(
-            Route::Watch(&client, &job.tasks),
-            &downloader,
-            &spec,
-            &controls,
-            &emit,
-        )
-        .await;
-        reporter.finish(&result);
-    });
-    Ok(())
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 /// The jobs taken over at start whose downloads wait for the window.
@@ -385,114 +222,65 @@ impl Recovered {
     }
 }
 
-/// Sends a taken-over job's events on the window's one channel for all of them, tagged with the
-/// job's id; false once the window is gone.
-fn tagged(
-    channel: &Channel<JobUpdate>,
-    job_id: &str,
-) -> Box<dyn Fn(JobEvent) -> bool + Send + Sync> {
-    let (channel, job_id) = (channel.clone(), job_id.to_owned());
-    Box::new(move |event| {
-        channel
-            .send(JobUpdate {
-                job_id: job_id.clone(),
-                event,
-            })
-            .is_ok()
-    })
-}
-
-/// One job's link to its card: records each event, keeps the activity counts, then tells the
-/// window. If the window is gone, nobody watches: the generation stops (downloads go on).
-struct Reporter {
-    recorder: Recorder,
-    media: Arc<Media>,
+/// One job's link to its card: keeps the activity counts (for "may the app quit now?"), then
+/// tells the window. If the window is gone, nobody watches: the generation stops (downloads go
+/// on, because they are paid for).
+struct Watcher {
     controls: Controls,
     activity: Arc<Activity>,
-    send: Box<dyn Fn(JobEvent) -> bool + Send + Sync>,
+    send: Box<dyn Fn(Event) -> bool + Send + Sync>,
+    _guard: JobGuard,
 }
 
-impl Reporter {
-    fn send(&self, event: JobEvent) {
-        if !(self.send)(event) {
-            self.controls.cancel();
+impl Watcher {
+    /// Registers job `id`, `(generating, downloads)` being what it starts with.
+    fn new<R: Runtime>(
+        app: &AppHandle<R>,
+        id: JobId,
+        (generating, downloads): (bool, usize),
+        send: Box<dyn Fn(Event) -> bool + Send + Sync>,
+    ) -> Self {
+        let (controls, activity, guard) = app.state::<Arc<Jobs>>().register(id);
+        activity.generating.store(generating, Ordering::SeqCst);
+        activity.downloads.store(downloads, Ordering::SeqCst);
+        Self {
+            controls,
+            activity,
+            send,
+            _guard: guard,
         }
     }
 
-    fn forward(&self, event: Event) {
-        self.recorder.observe(&event);
+    fn emit(&self, event: Event) {
         let activity = &self.activity;
-        let mapped = match event {
+        match &event {
             Event::Status {
-                phase: Some(phase),
-                text,
-            } => {
-                if phase == Phase::Downloading {
-                    activity.generating.store(false, Ordering::SeqCst);
-                }
-                JobEvent::Phase { phase, text }
+                phase: Some(Phase::Downloading),
+                ..
             }
-            Event::Status { phase: None, text } => JobEvent::Status {
-                text: text.unwrap_or_default(),
-            },
-            Event::Progress { percent } => JobEvent::Progress { percent },
-            Event::Task { index, id } => JobEvent::Task { index, id },
-            Event::TaskLost { index } => JobEvent::TaskLost { index },
-            Event::Video { index, url } => {
+            | Event::Finished { .. } => activity.generating.store(false, Ordering::SeqCst),
+            Event::Video { extra: false, .. } => {
                 activity.downloads.fetch_add(1, Ordering::SeqCst);
-                JobEvent::Video { index, url }
             }
-            Event::VideoFailed { index, reason } => JobEvent::VideoFailed { index, reason },
-            Event::Download {
-                index,
-                bytes,
-                total,
-            } => JobEvent::Download {
-                index,
-                bytes,
-                total,
-            },
-            Event::Saved { index, path, bytes } => {
-                activity.downloads.fetch_sub(1, Ordering::SeqCst);
-                JobEvent::Saved {
-                    index,
-                    media_url: self
-                        .media
-                        .url(&format!("{}-{index}", self.recorder.job_id())),
-                    file_name: path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    bytes,
-                }
+            Event::Saved { .. } | Event::DownloadFailed { .. } => {
+                let _ = activity
+                    .downloads
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
             }
-            Event::DownloadFailed { index, error } => {
-                activity.downloads.fetch_sub(1, Ordering::SeqCst);
-                JobEvent::DownloadFailed { index, error }
-            }
-        };
-        self.send(mapped);
-    }
-
-    fn finish(&self, result: &JobResult) {
-        self.recorder.finish(result);
-        self.activity.generating.store(false, Ordering::SeqCst);
-        // The engine took the key out of the transcript already.
-        self.send(JobEvent::Finished {
-            state: self.recorder.final_state(result),
-            requested: result.requested,
-            delivered: u8::try_from(result.videos.len()).unwrap_or(u8::MAX),
-            error: result.error.as_ref().map(ErrorReport::from),
-            transcript: result.transcript.clone(),
-        });
+            _ => {}
+        }
+        if !(self.send)(event) {
+            self.controls.cancel();
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{Folders, Frames, Jobs};
-    use framecast_core::ErrorKind;
+    use crate::media::Media;
+    use crate::state::{Folders, Frames, Jobs, Slot};
+    use framecast_core::{ErrorKind, JobState};
     use framecast_library::Keys;
     use framecast_mock::{MockConfig, MockGateway, SAMPLE_MP4};
     use serde_json::Value;
@@ -507,7 +295,6 @@ mod tests {
     /// in `dir` (a second app on the same `dir` is the same person starting Framecast again).
     async fn app(base_url: &str, key: Option<&str>, dir: &Path) -> tauri::App<MockRuntime> {
         let library = Arc::new(Library::open(&dir.join("data")).unwrap());
-        let recovered = library.recover().unwrap();
         let media = Media::start(library.clone()).await.unwrap();
         let keys = Arc::new(Keys::file_only(
             library.dir(),
@@ -516,25 +303,21 @@ mod tests {
         let gateways = Gateways::new(
             library.clone(),
             keys,
-            Some(base_url.to_owned()),
-            key.map(|k| secrecy::SecretString::from(k.to_owned())),
+            framecast_jobs::Overrides {
+                base_url: Some(base_url.to_owned()),
+                key: key.map(|k| secrecy::SecretString::from(k.to_owned())),
+                ..Default::default()
+            },
         );
-        mock_builder()
-            .manage(Folders {
-                videos: dir.join("videos"),
-            })
-            .manage(Arc::new(gateways))
-            .manage(Arc::new(crate::notify::Shown::default()))
-            .manage(library)
-            .manage(Recovered::new(recovered))
-            .manage(Frames::default())
-            .manage(Arc::new(Jobs::default()))
-            .manage(Arc::new(media))
+        let app = mock_builder()
             .invoke_handler(tauri::generate_handler![
                 crate::commands::frames::frame_from_video
             ])
             .build(mock_context(noop_assets()))
-            .unwrap()
+            .unwrap();
+        let folders = Folders::new(Some(dir.join("videos")), dir.join("unused"));
+        crate::state::manage(&app, library, gateways, media, folders);
+        app
     }
 
     /// Invokes `cmd` as the window does, with a raw body and headers (what a capture sends).
@@ -587,7 +370,7 @@ mod tests {
     async fn start(
         app: &tauri::App<MockRuntime>,
         request: StartJob,
-        channel: Channel<JobEvent>,
+        channel: Channel<Event>,
     ) -> IpcResult<()> {
         start_job(request, channel, app.handle().clone()).await
     }
@@ -639,7 +422,7 @@ mod tests {
         let events = seen.lock().unwrap().clone();
         assert_eq!(
             events[0],
-            serde_json::json!({"type": "phase", "phase": "sending", "text": null})
+            serde_json::json!({"type": "status", "phase": "sending"})
         );
         for index in [1, 2] {
             let at = |t: &str| {
@@ -649,11 +432,9 @@ mod tests {
                     .unwrap()
             };
             assert!(at("video") < at("saved"));
-            let url = events[at("saved")]["mediaUrl"].as_str().unwrap();
-            assert!(
-                url.starts_with("http://127.0.0.1:") && url.ends_with(&id.video(index)),
-                "{url}"
-            );
+            let video = events[at("saved")]["video"].as_str().unwrap();
+            assert_eq!(video, id.video(index));
+            let url = app.state::<Arc<Media>>().url(video);
             let bytes = reqwest::get(url).await.unwrap().bytes().await.unwrap();
             assert_eq!(bytes.as_ref(), SAMPLE_MP4);
         }
@@ -672,7 +453,7 @@ mod tests {
             .await
             .unwrap_err();
         let shape = serde_json::to_value(&e).unwrap();
-        assert_eq!(shape["kind"], "auth");
+        assert_eq!(shape["kind"], "invalid_input");
         assert!(shape["messageZh"].as_str().unwrap().contains("API 密钥"));
 
         let keyed = app(&mock.base_url(), Some("sk-test"), &dir.path().join("b")).await;
@@ -936,12 +717,10 @@ mod tests {
         assert_eq!(count, 1);
         let saved = until("the resumed save", &seen, |u| u["event"]["type"] == "saved").await;
         assert_eq!(saved["jobId"], id.as_str());
-        let bytes = reqwest::get(saved["event"]["mediaUrl"].as_str().unwrap())
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let url = app
+            .state::<Arc<Media>>()
+            .url(saved["event"]["video"].as_str().unwrap());
+        let bytes = reqwest::get(url).await.unwrap().bytes().await.unwrap();
         assert_eq!(bytes.as_ref(), SAMPLE_MP4);
         assert_eq!(mock.generation_posts().len(), 1, "recovery never re-sends");
         assert_eq!(

@@ -2,8 +2,8 @@
 //! deleting a video (to the OS trash), and storing the poster the window captured. The queries
 //! are the library crate's; these only fetch state, call it and map the error.
 
-use crate::error::IpcResult;
-use framecast_core::{Error, JobId, Text};
+use crate::error::{IpcResult, blocking};
+use framecast_core::{Error, JobId};
 use framecast_library::{Discard, JobRecord, Library, LibraryFilter, LibraryPage, ModelCount};
 use std::sync::Arc;
 use tauri::State;
@@ -12,16 +12,13 @@ use tauri::ipc::{InvokeBody, Request};
 /// The most jobs one page may hold.
 const MAX_PAGE: u32 = 500;
 
-/// Library calls run off the async runtime's threads: they read the disk.
-async fn blocking<T: Send + 'static>(
+/// Runs `call` on the library off the async runtime's workers (it reads the disk).
+async fn with<T: Send + 'static>(
     library: &Arc<Library>,
     call: impl FnOnce(&Library) -> framecast_library::Result<T> + Send + 'static,
 ) -> IpcResult<T> {
     let library = library.clone();
-    tokio::task::spawn_blocking(move || call(&library))
-        .await
-        .map_err(|e| Error::internal(Text::new("the library task failed", "资料库任务失败"), &e))?
-        .map_err(|e| Error::from(e).into())
+    blocking(move || call(&library)).await
 }
 
 /// The jobs matching `filter`, `limit` of them from `offset`, and how many match.
@@ -32,7 +29,7 @@ pub async fn library_page(
     limit: u32,
     library: State<'_, Arc<Library>>,
 ) -> IpcResult<LibraryPage> {
-    blocking(&library, move |l| {
+    with(&library, move |l| {
         l.browse(&filter, offset, limit.min(MAX_PAGE))
     })
     .await
@@ -41,18 +38,16 @@ pub async fn library_page(
 /// The models the library's jobs used, the most used first.
 #[tauri::command]
 pub async fn library_models(library: State<'_, Arc<Library>>) -> IpcResult<Vec<ModelCount>> {
-    blocking(&library, |l| l.models()).await
+    with(&library, |l| l.models()).await
 }
 
 /// One job in full: its transcript, its error, its takes and where its frames came from.
 #[tauri::command]
 pub async fn library_job(id: String, library: State<'_, Arc<Library>>) -> IpcResult<JobRecord> {
     let id = JobId::parse(&id)?;
-    blocking(&library, move |l| l.job(&id))
-        .await?
-        .ok_or_else(|| {
-            Error::invalid_input("the job is not in the library", "资料库中没有该任务").into()
-        })
+    with(&library, move |l| l.job(&id)).await?.ok_or_else(|| {
+        Error::invalid_input("the job is not in the library", "资料库中没有该任务").into()
+    })
 }
 
 #[tauri::command]
@@ -61,14 +56,14 @@ pub async fn set_favourite(
     favourite: bool,
     library: State<'_, Arc<Library>>,
 ) -> IpcResult<()> {
-    blocking(&library, move |l| l.set_favourite(&id, favourite)).await
+    with(&library, move |l| l.set_favourite(&id, favourite)).await
 }
 
 /// Deletes a video: its file (and sidecar) to the OS trash, its record from the library. What
 /// it cost stays in the ledger.
 #[tauri::command]
 pub async fn delete_video(id: String, library: State<'_, Arc<Library>>) -> IpcResult<()> {
-    blocking(&library, move |l| {
+    with(&library, move |l| {
         l.delete_video(&id, Discard::Trash).map(drop)
     })
     .await
@@ -88,5 +83,5 @@ pub async fn store_poster(request: Request<'_>, library: State<'_, Arc<Library>>
         return Err(Error::invalid_input("no poster was captured", "没有截取到封面").into());
     };
     let jpeg = jpeg.clone();
-    blocking(&library, move |l| l.set_poster(&video, &jpeg)).await
+    with(&library, move |l| l.set_poster(&video, &jpeg)).await
 }

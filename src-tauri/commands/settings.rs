@@ -1,16 +1,18 @@
 //! Settings: gateway profiles (their keys go in, never out), the connection test, the key store's
-//! state, the offline demo, and the UI language the notifications speak.
+//! state, the offline demo, where videos are saved, and the UI language the notifications speak.
 
-use crate::error::IpcResult;
+use crate::error::{IpcResult, blocking};
 use crate::gateways::{EnvInForce, Gateways};
+use crate::state::Folders;
 use framecast_core::check::CheckReport;
-use framecast_core::{Credentials, Error, Text};
+use framecast_core::{Credentials, Error, ErrorKind};
+use framecast_jobs::target::same_gateway;
 use framecast_library::{KeyStoreStatus, Library, Profile, ProfileDraft};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 /// What the Settings screen shows (never a key: only where it is and how it ends).
 #[derive(Debug, Clone, Serialize)]
@@ -20,17 +22,25 @@ pub struct SettingsView {
     pub profiles: Vec<Profile>,
     pub env: EnvInForce,
     pub demo: bool,
+    /// Where new videos are saved.
+    pub videos_dir: String,
+    /// `FRAMECAST_VIDEOS_DIR` is in force: the folder cannot be changed here.
+    pub videos_dir_fixed: bool,
 }
 
 #[tauri::command]
-pub fn settings(
+pub async fn settings(
     library: State<'_, Arc<Library>>,
     gateways: State<'_, Arc<Gateways>>,
+    folders: State<'_, Folders>,
 ) -> IpcResult<SettingsView> {
+    let library = library.inner().clone();
     Ok(SettingsView {
-        profiles: library.profiles().map_err(Error::from)?,
+        profiles: blocking(move || library.profiles()).await?,
         env: gateways.env(),
         demo: gateways.demo().is_some(),
+        videos_dir: folders.videos().display().to_string(),
+        videos_dir_fixed: folders.fixed,
     })
 }
 
@@ -39,18 +49,11 @@ pub fn settings(
 #[tauri::command]
 pub async fn key_store(gateways: State<'_, Arc<Gateways>>) -> IpcResult<KeyStoreStatus> {
     let keys = gateways.keys().clone();
-    tokio::task::spawn_blocking(move || keys.status().clone())
-        .await
-        .map_err(|e| {
-            Error::internal(
-                Text::new("probing the key store failed", "检查凭据存储失败"),
-                &e,
-            )
-            .into()
-        })
+    blocking(move || Ok::<_, Error>(keys.status().clone())).await
 }
 
-/// Adds (`id` absent) or updates a profile; `key`, when given, replaces its key.
+/// Adds (`id` absent) or updates a profile; `key`, when given, replaces its key. A password in
+/// the proxy URL goes to the key store with the key.
 #[tauri::command]
 pub async fn save_profile(
     id: Option<i64>,
@@ -60,40 +63,37 @@ pub async fn save_profile(
     gateways: State<'_, Arc<Gateways>>,
 ) -> IpcResult<Profile> {
     let key = key.filter(|k| !k.trim().is_empty()).map(SecretString::from);
-    let profile = library.save_profile(id, &draft).map_err(Error::from)?;
-    if let Some(key) = key {
-        let (library, keys) = (library.inner().clone(), gateways.keys().clone());
-        let pid = profile.id;
-        tokio::task::spawn_blocking(move || library.set_profile_key(&keys, pid, &key))
-            .await
-            .map_err(|e| Error::internal(Text::new("saving the key failed", "保存密钥失败"), &e))?
-            .map_err(Error::from)?;
-        gateways.forget(pid);
-    }
-    Ok(library
-        .profile(&profile.id.to_string())
-        .map_err(Error::from)?)
+    let (library, keys) = (library.inner().clone(), gateways.keys().clone());
+    blocking(move || {
+        let profile = library.save_profile(&keys, id, &draft)?;
+        if let Some(key) = key {
+            library.set_profile_key(&keys, profile.id, &key)?;
+        }
+        library.profile(&profile.id.to_string())
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn remove_profile(
+pub async fn remove_profile(
     id: i64,
     library: State<'_, Arc<Library>>,
     gateways: State<'_, Arc<Gateways>>,
 ) -> IpcResult<()> {
-    gateways.forget(id);
-    Ok(library
-        .remove_profile(gateways.keys(), id)
-        .map_err(Error::from)?)
+    let (library, keys) = (library.inner().clone(), gateways.keys().clone());
+    blocking(move || library.remove_profile(&keys, id)).await
 }
 
 /// Makes `id` the profile the next job uses.
 #[tauri::command]
-pub fn activate_profile(id: i64, library: State<'_, Arc<Library>>) -> IpcResult<()> {
-    Ok(library.activate_profile(id).map_err(Error::from)?)
+pub async fn activate_profile(id: i64, library: State<'_, Arc<Library>>) -> IpcResult<()> {
+    let library = library.inner().clone();
+    blocking(move || library.activate_profile(id)).await
 }
 
-/// Tests a profile as edited: with the key typed, or else the stored key of profile `id`.
+/// Tests a profile as edited with the key typed, or a saved profile `id` with its stored key. A
+/// stored key is only ever tested against its own profile's gateway and proxy, never a URL the
+/// window sends: to test another address, type the key.
 #[tauri::command]
 pub async fn test_connection(
     draft: ProfileDraft,
@@ -102,18 +102,14 @@ pub async fn test_connection(
     gateways: State<'_, Arc<Gateways>>,
     library: State<'_, Arc<Library>>,
 ) -> IpcResult<CheckReport> {
-    let key = match (key.filter(|k| !k.trim().is_empty()), id) {
-        (Some(k), _) => SecretString::from(k),
-        (None, Some(id)) => gateways
-            .key(id)
-            .await?
-            .unwrap_or_else(|| SecretString::from(String::new())),
-        (None, None) => SecretString::from(String::new()),
-    };
+    let typed = key.filter(|k| !k.trim().is_empty()).map(SecretString::from);
+    let (library, keys) = (library.inner().clone(), gateways.keys().clone());
+    let stored = library.clone();
+    let (draft, key, proxy) = blocking(move || tested(&stored, &keys, draft, typed, id)).await?;
     let report = framecast_core::check::check(
         &draft.base_url,
         &Credentials::new(key.expose_secret(), draft.auth_scheme),
-        &draft.proxy,
+        &proxy,
         Duration::try_from_secs_f64(draft.connect_secs).unwrap_or(Duration::from_secs(20)),
         draft.route,
     )
@@ -121,11 +117,47 @@ pub async fn test_connection(
     // The models a saved profile's gateway offers feed the model picker.
     if let (Some(id), true) = (id, report.ok) {
         let models = serde_json::to_string(&report.models).unwrap_or_default();
-        library
-            .set_setting(&format!("models:{id}"), &models)
-            .map_err(Error::from)?;
+        blocking(move || library.set_setting(&format!("models:{id}"), &models)).await?;
     }
     Ok(report)
+}
+
+/// What a connection test uses: the draft with the typed key, or profile `id` as stored with its
+/// stored key (refused if the draft names another gateway).
+fn tested(
+    library: &Library,
+    keys: &framecast_library::Keys,
+    draft: ProfileDraft,
+    typed: Option<SecretString>,
+    id: Option<i64>,
+) -> IpcResult<(ProfileDraft, SecretString, String)> {
+    match (typed, id) {
+        (Some(key), _) => {
+            let proxy = draft.proxy.clone();
+            Ok((draft, key, proxy))
+        }
+        (None, Some(id)) => {
+            let profile = library.profile(&id.to_string())?;
+            if !same_gateway(&draft.base_url, &profile.draft.base_url) {
+                return Err(Error::invalid_input(
+                    "the base URL was changed: type the key to test it there (a saved key is only sent to its own gateway), or save the profile first",
+                    "接口地址已更改：请输入密钥再测试（已保存的密钥只会发送给它自己的网关），或先保存配置",
+                )
+                .into());
+            }
+            let key = library
+                .profile_key(keys, id)?
+                .unwrap_or_else(|| SecretString::from(String::new()));
+            let proxy = library.profile_proxy(keys, &profile)?.to_string();
+            Ok((profile.draft, key, proxy))
+        }
+        (None, None) => Err(Error::with(
+            ErrorKind::Auth,
+            "type the API key to test the connection",
+            "请输入 API 密钥后再测试连接",
+        )
+        .into()),
+    }
 }
 
 /// Starts the offline demo: the mock gateway inside the app, on loopback.
@@ -139,11 +171,37 @@ pub fn leave_demo(gateways: State<'_, Arc<Gateways>>) {
     gateways.leave_demo();
 }
 
+/// Asks for the folder new videos are saved in, and keeps it; returns it, or `None` if the
+/// dialog was closed.
+#[tauri::command]
+pub async fn choose_videos_dir(
+    app: AppHandle,
+    folders: State<'_, Folders>,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<Option<String>> {
+    if folders.fixed {
+        return Err(Error::invalid_input(
+            "FRAMECAST_VIDEOS_DIR sets where videos are saved; unset it to choose here",
+            "FRAMECAST_VIDEOS_DIR 已指定视频保存位置；取消该变量后才能在此选择",
+        )
+        .into());
+    }
+    let Some(dir) = crate::dialogs::folder(&app).await else {
+        return Ok(None);
+    };
+    let (library, shown) = (library.inner().clone(), dir.display().to_string());
+    let stored = shown.clone();
+    blocking(move || library.set_setting(crate::VIDEOS_SETTING, &stored)).await?;
+    folders.set_videos(dir);
+    Ok(Some(shown))
+}
+
 /// The UI's language, for what Rust says itself (notifications).
 #[tauri::command]
-pub fn set_language(lang: String, library: State<'_, Arc<Library>>) -> IpcResult<()> {
+pub async fn set_language(lang: String, library: State<'_, Arc<Library>>) -> IpcResult<()> {
     let lang = if lang == "zh" { "zh" } else { "en" };
-    Ok(library.set_setting("language", lang).map_err(Error::from)?)
+    let library = library.inner().clone();
+    blocking(move || library.set_setting("language", lang)).await
 }
 
 #[cfg(test)]
@@ -158,7 +216,12 @@ mod tests {
         let library = Arc::new(Library::open(dir).unwrap());
         let keys = Arc::new(Keys::file_only(dir, framecast_core::Text::same("test")));
         mock_builder()
-            .manage(Arc::new(Gateways::new(library.clone(), keys, None, None)))
+            .manage(Arc::new(Gateways::new(
+                library.clone(),
+                keys,
+                framecast_jobs::Overrides::default(),
+            )))
+            .manage(crate::state::Folders::new(None, dir.join("videos")))
             .manage(library)
             .build(mock_context(noop_assets()))
             .unwrap()
@@ -187,7 +250,12 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(saved.key_hint.as_deref(), Some("4242"));
-        let view = serde_json::to_string(&settings(app.state(), app.state()).unwrap()).unwrap();
+        let view = serde_json::to_string(
+            &settings(app.state(), app.state(), app.state())
+                .await
+                .unwrap(),
+        )
+        .unwrap();
         assert!(!view.contains("sk-settings-key"), "{view}");
         assert!(view.contains("4242"));
         assert!(gateways.ready());

@@ -2,8 +2,7 @@
 //! the ledger exported as CSV through a save dialog opened here.
 
 use crate::dialogs;
-use crate::error::IpcResult;
-use framecast_core::Error;
+use crate::error::{IpcResult, blocking};
 use framecast_library::spend::ledger_csv;
 use framecast_library::{Library, SpendReport};
 use std::sync::Arc;
@@ -11,17 +10,23 @@ use tauri::{AppHandle, State};
 
 /// This month against the budget, each month by model, and the days of this month.
 #[tauri::command]
-pub fn spend_report(library: State<'_, Arc<Library>>) -> IpcResult<SpendReport> {
-    Ok(library
-        .spend_report(chrono::Local::now())
-        .map_err(Error::from)?)
+pub async fn spend_report(library: State<'_, Arc<Library>>) -> IpcResult<SpendReport> {
+    let library = library.inner().clone();
+    blocking(move || library.spend_report(chrono::Local::now())).await
 }
 
 /// Sets the monthly budget (USD); `null` removes it. Returns the report with it.
 #[tauri::command]
-pub fn set_budget(usd: Option<f64>, library: State<'_, Arc<Library>>) -> IpcResult<SpendReport> {
-    library.set_budget(usd).map_err(Error::from)?;
-    spend_report(library)
+pub async fn set_budget(
+    usd: Option<f64>,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<SpendReport> {
+    let library = library.inner().clone();
+    blocking(move || {
+        library.set_budget(usd)?;
+        library.spend_report(chrono::Local::now())
+    })
+    .await
 }
 
 /// Saves every job that delivered something, with what it cost, as CSV where the person
@@ -31,7 +36,8 @@ pub async fn export_ledger(
     app: AppHandle,
     library: State<'_, Arc<Library>>,
 ) -> IpcResult<Option<String>> {
-    let csv = ledger_csv(&library.ledger(None).map_err(Error::from)?);
+    let library = library.inner().clone();
+    let csv = blocking(move || library.ledger(None).map(|l| ledger_csv(&l))).await?;
     let name = format!(
         "framecast-spend-{}.csv",
         chrono::Local::now().format("%Y-%m-%d")

@@ -1,9 +1,13 @@
 //! Keeping what was made: save a video (with its sidecar) where the person chooses, save all of a
 //! job's videos in a folder, show one in the file manager, copy its link. The web side names
 //! videos by id; the paths come from the library and from dialogs.
+//!
+//! A copy never touches the paid original: saving a video where it already is does nothing (a
+//! plain copy onto itself would empty it), and a copy is written under a temporary name and
+//! renamed into place, so a failed one leaves no half file under the chosen name.
 
 use crate::dialogs;
-use crate::error::IpcResult;
+use crate::error::{IpcResult, blocking};
 use framecast_core::sidecar::{self, Sidecar};
 use framecast_core::{Error, ErrorKind};
 use framecast_library::{Library, VideoRecord};
@@ -16,8 +20,9 @@ use tauri_plugin_opener::OpenerExt;
 /// The most text "Copy details" may put on the clipboard.
 const MAX_COPY_BYTES: usize = 1 << 20;
 
-fn record(library: &Library, id: &str) -> IpcResult<VideoRecord> {
-    Ok(library.video(id).map_err(Error::from)?)
+async fn record(library: &Arc<Library>, id: &str) -> IpcResult<VideoRecord> {
+    let (library, id) = (library.clone(), id.to_owned());
+    blocking(move || library.video(&id)).await
 }
 
 fn local(record: &VideoRecord) -> IpcResult<PathBuf> {
@@ -31,12 +36,38 @@ fn local(record: &VideoRecord) -> IpcResult<PathBuf> {
     })
 }
 
-/// Copies a saved video to `to`, with a sidecar beside the copy that names the copy.
-async fn copy(library: &Library, video: &VideoRecord, from: &Path, to: &Path) -> IpcResult<()> {
-    let bytes = tokio::fs::copy(from, to)
-        .await
-        .map_err(|e| framecast_core::download::write_error(&e, to))?;
-    let origin = library.origin(video).map_err(Error::from)?;
+/// Copies a saved video to `to`, with a sidecar beside the copy that names the copy; nothing to
+/// do when `to` is the video itself.
+async fn copy(
+    library: &Arc<Library>,
+    video: &VideoRecord,
+    from: &Path,
+    to: &Path,
+) -> IpcResult<()> {
+    if same_file::is_same_file(from, to).unwrap_or(false) {
+        return Ok(());
+    }
+    let tmp = to.with_file_name(format!(
+        ".{}.copy",
+        to.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    let written = async {
+        let bytes = tokio::fs::copy(from, &tmp).await?;
+        tokio::fs::rename(&tmp, to).await?;
+        Ok::<_, std::io::Error>(bytes)
+    }
+    .await;
+    let bytes = match written {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(framecast_core::download::write_error(&e, to).into());
+        }
+    };
+    let (library, of) = (library.clone(), video.clone());
+    let origin = blocking(move || library.origin(&of)).await?;
     let saved_at = sidecar::read(from)
         .await
         .map(|s| s.saved_at)
@@ -53,7 +84,7 @@ pub async fn save_video(
     app: AppHandle,
     library: State<'_, Arc<Library>>,
 ) -> IpcResult<Option<String>> {
-    let video = record(&library, &id)?;
+    let video = record(&library, &id).await?;
     let from = local(&video)?;
     let name = from
         .file_name()
@@ -73,14 +104,12 @@ pub async fn save_all(
     app: AppHandle,
     library: State<'_, Arc<Library>>,
 ) -> IpcResult<Option<String>> {
-    let videos = ids
-        .iter()
-        .map(|id| {
-            let video = record(&library, id)?;
-            let from = local(&video)?;
-            Ok((video, from))
-        })
-        .collect::<IpcResult<Vec<_>>>()?;
+    let mut videos = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let video = record(&library, id).await?;
+        let from = local(&video)?;
+        videos.push((video, from));
+    }
     let Some(dir) = dialogs::folder(&app).await else {
         return Ok(None);
     };
@@ -93,8 +122,12 @@ pub async fn save_all(
 
 /// Shows the video's file in the system's file manager.
 #[tauri::command]
-pub fn reveal_video(id: String, app: AppHandle, library: State<'_, Arc<Library>>) -> IpcResult<()> {
-    let path = local(&record(&library, &id)?)?;
+pub async fn reveal_video(
+    id: String,
+    app: AppHandle,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<()> {
+    let path = local(&record(&library, &id).await?)?;
     app.opener().reveal_item_in_dir(&path).map_err(|e| {
         Error::with(
             ErrorKind::Internal,
@@ -107,8 +140,12 @@ pub fn reveal_video(id: String, app: AppHandle, library: State<'_, Arc<Library>>
 
 /// Copies the video's gateway link.
 #[tauri::command]
-pub fn copy_link(id: String, app: AppHandle, library: State<'_, Arc<Library>>) -> IpcResult<()> {
-    let url = record(&library, &id)?.url;
+pub async fn copy_link(
+    id: String,
+    app: AppHandle,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<()> {
+    let url = record(&library, &id).await?.url;
     write_clipboard(&app, url)
 }
 
@@ -123,7 +160,7 @@ pub fn copy_text(text: String, app: AppHandle) -> IpcResult<()> {
     write_clipboard(&app, text)
 }
 
-fn write_clipboard(app: &AppHandle, text: String) -> IpcResult<()> {
+pub(crate) fn write_clipboard(app: &AppHandle, text: String) -> IpcResult<()> {
     app.clipboard().write_text(text).map_err(|e| {
         Error::with(
             ErrorKind::Internal,

@@ -25,16 +25,20 @@ pub enum Phase {
     Downloading,
 }
 
-/// One thing that happened.
+/// One thing that happened. The CLI prints these as its NDJSON and the app's window receives
+/// them as they are: one vocabulary for both front ends.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// The job moved to a new phase (`phase`), or the gateway said something that is neither
     /// progress nor a result (`text` alone). When the gateway's line moved the phase, both are set.
     Status {
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         phase: Option<Phase>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         text: Option<String>,
     },
     /// The gateway's progress, 0–100.
@@ -55,6 +59,7 @@ pub enum Event {
     /// The gateway said a video (or, without an index, the job) failed.
     VideoFailed {
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         index: Option<u8>,
         reason: String,
     },
@@ -63,6 +68,7 @@ pub enum Event {
         index: u8,
         bytes: u64,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         total: Option<u64>,
     },
     /// A video is saved on disk; `video` is its id (`<job id>-<index>`), which names it to the
@@ -81,6 +87,7 @@ pub enum Event {
         requested: u8,
         delivered: u8,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         error: Option<ErrorReport>,
         /// The gateway's lines, for "Copy details" (the key is never in them).
         transcript: Vec<String>,

@@ -374,8 +374,7 @@ pub async fn run_route(
     };
 
     let ((outcome, extras), saved) = tokio::join!(generation, downloads);
-    let result = assemble(outcome, saved, saving, lost.load(Ordering::SeqCst), &extras);
-    result
+    assemble(outcome, saved, saving, lost.load(Ordering::SeqCst), &extras)
 }
 
 /// What the person is told of a video beyond the `n` asked for.

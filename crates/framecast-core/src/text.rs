@@ -90,10 +90,25 @@ mod tests {
         ));
     }
 
+    #[derive(Debug)]
+    struct Sending(std::io::Error);
+
+    impl std::fmt::Display for Sending {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("error sending request")
+        }
+    }
+
+    impl std::error::Error for Sending {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
     #[test]
     fn the_root_cause_is_the_innermost_error() {
-        let inner = std::io::Error::other("connection refused");
-        let outer = std::io::Error::new(std::io::ErrorKind::Other, inner);
+        let outer = Sending(std::io::Error::other("connection refused"));
+        assert_eq!(outer.to_string(), "error sending request");
         assert_eq!(root_cause(&outer), "connection refused");
     }
 }

@@ -28,6 +28,11 @@ pub enum LibraryError {
     NotDeletable { video: String, state: &'static str },
     #[error("{} cannot go to a trash here; nothing was deleted", .0.display())]
     NoTrash(PathBuf),
+    #[error(
+        "{} is not in the folder Framecast saved this video in, so it was not moved to the trash; nothing was deleted",
+        .0.display()
+    )]
+    NotOurs(PathBuf),
 }
 
 impl LibraryError {
@@ -113,6 +118,16 @@ impl From<LibraryError> for Error {
                 ),
                 format!(
                     "{} 所在的磁盘没有回收站，因此没有删除任何内容；如确定不要，请自行删除该文件",
+                    path.display()
+                ),
+            ),
+            LibraryError::NotOurs(path) => Error::invalid_input(
+                format!(
+                    "{} is not in the folder Framecast saved this video in, so it was not moved to the trash and nothing was deleted",
+                    path.display()
+                ),
+                format!(
+                    "{} 不在 Framecast 保存该视频的文件夹中，因此没有移到回收站，也没有删除任何内容",
                     path.display()
                 ),
             ),

@@ -169,6 +169,9 @@ impl Library {
         }
         let file = video.file().map(std::path::Path::to_owned);
         if let Some(file) = &file {
+            if !self.in_its_folder(&video.job_id, file)? {
+                return Err(LibraryError::NotOurs(file.clone()));
+            }
             let sidecar = framecast_core::sidecar::sidecar_path(file);
             for path in [file.as_path(), sidecar.as_path()] {
                 if path.exists() {
@@ -185,6 +188,29 @@ impl Library {
             params![job, index],
         )?;
         Ok(file)
+    }
+
+    /// Whether `file` is a video Framecast saved for job `job`: an `.mp4` directly in the folder
+    /// the job saved its videos in. Only such a file is ever moved to the trash, whatever path a
+    /// row may hold.
+    fn in_its_folder(&self, job: &str, file: &std::path::Path) -> Result<bool> {
+        let folder: Option<String> = self
+            .conn()
+            .query_row("SELECT save_dir FROM jobs WHERE id = ?1", [job], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten();
+        let (Some(folder), Ok(file)) = (folder, file.canonicalize()) else {
+            return Ok(false);
+        };
+        let Ok(folder) = std::path::Path::new(&folder).canonicalize() else {
+            return Ok(false);
+        };
+        Ok(file.parent() == Some(folder.as_path())
+            && file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("mp4")))
     }
 
     /// Where a video came from, as its sidecar says it.

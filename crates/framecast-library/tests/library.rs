@@ -184,6 +184,7 @@ fn events_become_rows_before_anyone_sees_them() {
     let saved = videos.join("v.mp4");
     recorder.observe(&Event::Saved {
         index: 1,
+        video: spec.id.video(1),
         path: saved.clone(),
         bytes: 10,
     });

@@ -75,6 +75,7 @@ fn job(
         std::fs::write(&file, b"not really a video").unwrap();
         recorder.observe(&Event::Saved {
             index,
+            video: spec.id.video(index),
             path: file,
             bytes: 18,
         });

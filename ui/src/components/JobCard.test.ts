@@ -34,7 +34,7 @@ describe("a job card", () => {
       id: jobs.jobs[0].id,
     });
 
-    ipc.push(0, { type: "phase", phase: "generating", text: "Generating video" });
+    ipc.push(0, { type: "status", phase: "generating", text: "Generating video" });
     ipc.push(0, { type: "progress", percent: 37 });
     ipc.push(0, { type: "status", text: "Rendering frames (37%)" });
     flushSync();
@@ -58,16 +58,12 @@ describe("a job card", () => {
     flushSync();
     expect(card.textContent).toContain("Saving 25%");
 
-    ipc.push(0, {
-      type: "saved",
-      index: 1,
-      mediaUrl: "http://127.0.0.1:4123/media/a.mp4",
-      fileName: "a.mp4",
-      bytes: 1000,
-    });
+    jobs.mediaBase = "http://127.0.0.1:4123/media/t";
+    const id = jobs.jobs[0].id;
+    ipc.push(0, { type: "saved", index: 1, video: `${id}-1`, path: "/v/a.mp4", bytes: 1000 });
     flushSync();
     const [first, second] = within(card).getAllByTestId("video") as HTMLVideoElement[];
-    expect(first.getAttribute("src")).toBe("http://127.0.0.1:4123/media/a.mp4");
+    expect(first.getAttribute("src")).toBe(`http://127.0.0.1:4123/media/t/${id}-1`);
     expect(first.dataset.local).toBe("true");
     expect(second.getAttribute("src")).toBe("https://gw/b.mp4");
     const save = within(card).getAllByTestId("save-video") as HTMLButtonElement[];
@@ -153,7 +149,7 @@ describe("a job card", () => {
     });
     render(JobCard, { props: { job: jobs.jobs[0] } });
     await flush();
-    ipc.push(0, { type: "phase", phase: "queued", text: "Waiting in the queue" });
+    ipc.push(0, { type: "status", phase: "queued", text: "Waiting in the queue" });
     flushSync();
     const card = screen.getByTestId("job-card");
     expect(within(card).getByTestId("job-status").textContent).toContain("Waiting in the queue");

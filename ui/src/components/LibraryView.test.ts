@@ -338,6 +338,7 @@ describe("the library view", () => {
       route: "stream",
       baseUrl: null,
       profileId: null,
+      deadlineAt: null,
       phase: null,
       progress: 100,
       statusText: null,

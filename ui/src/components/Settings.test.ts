@@ -24,6 +24,7 @@ const stored: Profile = {
   route: "stream",
   keyStore: "keychain",
   keyHint: "1234",
+  proxySecret: null,
   active: true,
 };
 

@@ -7,8 +7,8 @@
 // `nokey` = 1 (no API key). Prompts containing "fail" or "partial" script those outcomes.
 
 import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import type { Event } from "../lib/bindings/Event";
 import type { FrameView } from "../lib/bindings/FrameView";
-import type { JobEvent } from "../lib/bindings/JobEvent";
 import type { Shape } from "../lib/bindings/Shape";
 import type { Slot } from "../lib/bindings/Slot";
 import type { StartJob } from "../lib/bindings/StartJob";
@@ -78,7 +78,7 @@ const held: Record<Slot, FrameView | null> = { start: null, end: null };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A scripted job: timing scaled by `pace` (0 = instant). */
-async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: number) {
+async function runJob(request: StartJob, send: (e: Event) => void, pace: number) {
   const id = request.id;
   const step = (ms: number) => (pace > 0 ? wait(ms * pace) : Promise.resolve());
   const landscape = request.model.includes("landscape");
@@ -88,7 +88,7 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
   const hang = /hold/i.test(request.prompt);
   const transcript = [`> POST /v1/chat/completions model=${request.model} n=${request.n}`];
 
-  send({ type: "phase", phase: "sending", text: null });
+  send({ type: "status", phase: "sending" });
   await step(600);
   if (fail) {
     await step(400);
@@ -109,9 +109,9 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
     });
     return;
   }
-  send({ type: "phase", phase: "queued", text: "Task queued (position 3)" });
+  send({ type: "status", phase: "queued", text: "Task queued (position 3)" });
   await step(1500);
-  send({ type: "phase", phase: "generating", text: "Generating video…" });
+  send({ type: "status", phase: "generating", text: "Generating video…" });
   for (const p of [6, 14, 27, 41, 58, 63, 77, 88]) {
     await step(900);
     send({ type: "progress", percent: p });
@@ -120,13 +120,13 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
   if (hang) return;
   for (let i = 1; i <= request.n; i++) {
     if (partial && i === request.n) {
-      send({ type: "videoFailed", index: i, reason: "Content policy: the output was filtered" });
+      send({ type: "video_failed", index: i, reason: "Content policy: the output was filtered" });
       continue;
     }
     send({ type: "video", index: i, url: `${media(file)}?remote=${i}` });
   }
   send({ type: "progress", percent: 100 });
-  send({ type: "phase", phase: "downloading", text: null });
+  send({ type: "status", phase: "downloading" });
   const delivered = partial ? request.n - 1 : request.n;
   const total = 3_400_000;
   for (let i = 1; i <= delivered; i++) {
@@ -134,11 +134,12 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
       await step(500);
       send({ type: "download", index: i, bytes: Math.round(total * b), total });
     }
+    // The preview's "media server" is Vite's: the saved take plays the sample file.
     send({
       type: "saved",
       index: i,
-      mediaUrl: `${media(file)}?local=${i}`,
-      fileName: `framecast-${id}-${i}.mp4`,
+      video: `${file}.webm`,
+      path: `/Videos/framecast-${id}-${i}.mp4`,
       bytes: total,
     });
   }
@@ -153,7 +154,7 @@ async function runJob(request: StartJob, send: (e: JobEvent) => void, pace: numb
           message: `${delivered} of ${request.n} videos were delivered; the gateway said: Content policy: the output was filtered.`,
           messageZh: `已交付 ${delivered} / ${request.n} 个视频；网关返回：Content policy: the output was filtered。`,
         }
-      : null,
+      : undefined,
     transcript: [...transcript, "< 200 text/event-stream", "data: [DONE]"],
   });
 }
@@ -178,7 +179,7 @@ export function install(): void {
             demo: true,
             videosDir: "~/Videos/Framecast",
             dataDir: "~/.local/share/app.framecast.desktop",
-            mediaBase: "http://127.0.0.1:4000/media/preview",
+            mediaBase: "/preview-media",
             posterBase: "http://127.0.0.1:4000/poster/preview",
           };
         case "drop_frame": {
@@ -213,7 +214,7 @@ export function install(): void {
           return [held.start, held.end];
         }
         case "start_job": {
-          const channel = a.onEvent as { onmessage: (e: JobEvent) => void };
+          const channel = a.onEvent as { onmessage: (e: Event) => void };
           void runJob(a.request as StartJob, (e) => channel.onmessage(e), pace);
           return null;
         }

@@ -6,8 +6,8 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { Busy } from "./bindings/Busy";
 import type { CheckReport } from "./bindings/CheckReport";
 import type { ErrorReport } from "./bindings/ErrorReport";
+import type { Event } from "./bindings/Event";
 import type { FrameView } from "./bindings/FrameView";
-import type { JobEvent } from "./bindings/JobEvent";
 import type { JobRecord } from "./bindings/JobRecord";
 import type { JobUpdate } from "./bindings/JobUpdate";
 import type { KeyStoreStatus } from "./bindings/KeyStoreStatus";
@@ -36,7 +36,7 @@ export class CommandError extends Error {
 export function errorReport(e: unknown): ErrorReport {
   if (e instanceof CommandError) return e.report;
   const text = e instanceof Error ? e.message : String(e);
-  return { kind: "invalid_input", message: text, messageZh: text };
+  return { kind: "internal", message: text, messageZh: text };
 }
 
 function isReport(e: unknown): e is ErrorReport {
@@ -62,8 +62,9 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
     return await invoke<T>(command, args);
   } catch (e) {
     if (isReport(e)) throw new CommandError(e);
+    // Not a report of ours: nothing the person did explains it.
     const text = String(e);
-    throw new CommandError({ kind: "invalid_input", message: text, messageZh: text });
+    throw new CommandError({ kind: "internal", message: text, messageZh: text });
   }
 }
 
@@ -87,6 +88,12 @@ export const api = {
   leaveDemo: () => call<void>("leave_demo"),
   /** The UI's language, for what Rust says itself (notifications). */
   setLanguage: (lang: string) => call<void>("set_language", { lang }),
+  /** Folder dialog (opened by Rust) for where new videos go; resolves with it or `null`. */
+  chooseVideosDir: () => call<string | null>("choose_videos_dir"),
+  /** Copies the versions that matter and the last errors, for a bug report. */
+  copyDiagnostics: () => call<void>("copy_diagnostics"),
+  /** Opens the folder of the log files. */
+  openLogFolder: () => call<void>("open_log_folder"),
 
   /** Prepares a dropped file (its path comes from Tauri's drag-drop event) for a slot. */
   dropFrame: (slot: Slot, path: string) => call<FrameView>("drop_frame", { slot, path }),
@@ -113,8 +120,8 @@ export const api = {
    * Starts the job `request.id` names (minted by the caller, once); its events arrive on
    * `onEvent`. Rejects a second start of the same id.
    */
-  startJob: (request: StartJob, onEvent: (event: JobEvent) => void) => {
-    const channel = new Channel<JobEvent>();
+  startJob: (request: StartJob, onEvent: (event: Event) => void) => {
+    const channel = new Channel<Event>();
     channel.onmessage = onEvent;
     return call<void>("start_job", { request, onEvent: channel });
   },

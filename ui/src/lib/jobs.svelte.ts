@@ -1,11 +1,12 @@
-// Jobs and their cards' state. `applyEvent` reduces a job's `JobEvent`s and `jobFromRecord`
+// Jobs and their cards' state. `applyEvent` reduces a job's engine `Event`s (the same ones the
+// CLI prints as NDJSON) and `jobFromRecord`
 // turns a library record into a card (both pure over plain objects, so they are tested without
 // components); `JobStore` lists the library's jobs, starts, cancels and retries jobs, continues
 // the downloads a stopped Framecast left, and keeps the ticking clock for elapsed times.
 
 import { api, errorReport } from "./api";
 import type { ErrorReport } from "./bindings/ErrorReport";
-import type { JobEvent } from "./bindings/JobEvent";
+import type { Event } from "./bindings/Event";
 import type { JobRecord } from "./bindings/JobRecord";
 import type { JobState } from "./bindings/JobState";
 import type { Phase } from "./bindings/Phase";
@@ -44,6 +45,8 @@ export interface VideoState {
   reason: string | null;
   /** A poster is stored for it in the library. */
   poster: boolean;
+  /** Delivered beyond the videos asked for: kept as a link, not downloaded. */
+  extra: boolean;
 }
 
 /** What the job was asked for, to show, copy and retry. */
@@ -98,6 +101,7 @@ function emptyVideo(jobId: string, index: number): VideoState {
     discarded: false,
     reason: null,
     poster: false,
+    extra: false,
   };
 }
 
@@ -136,19 +140,28 @@ function video(job: Job, index: number): VideoState {
   return job.videos[at];
 }
 
-/** Applies one event to a job (mutating it: the store's jobs are reactive proxies). */
-export function applyEvent(job: Job, event: JobEvent, now: number = Date.now()): void {
+/**
+ * Applies one event to a job (mutating it: the store's jobs are reactive proxies). A saved video
+ * plays from `<mediaBase>/<its id>`, as the library's do.
+ */
+export function applyEvent(
+  job: Job,
+  event: Event,
+  mediaBase: string,
+  now: number = Date.now(),
+): void {
   switch (event.type) {
-    case "phase":
-      if (!isFinal(job.phase)) job.phase = event.phase;
-      // The gateway's words move on with the phase; downloading is Framecast's own step, so
-      // the last words about generating no longer apply.
-      if (event.text) job.status = event.text;
-      else if (event.phase === "downloading") job.status = null;
-      break;
-    // After a cancel the card keeps what it showed; only results (paid for) still land.
     case "status":
-      if (event.text && !isFinal(job.phase)) job.status = event.text;
+      if (event.phase) {
+        if (!isFinal(job.phase)) job.phase = event.phase;
+        // The gateway's words move on with the phase; downloading is Framecast's own step, so
+        // the last words about generating no longer apply.
+        if (event.text) job.status = event.text;
+        else if (event.phase === "downloading") job.status = null;
+      } else if (event.text && !isFinal(job.phase)) {
+        // After a cancel the card keeps what it showed; only results (paid for) still land.
+        job.status = event.text;
+      }
       break;
     case "progress":
       if (!isFinal(job.phase)) job.percent = Math.max(0, Math.min(100, event.percent));
@@ -157,18 +170,19 @@ export function applyEvent(job: Job, event: JobEvent, now: number = Date.now()):
       job.route = "task";
       job.tasks[event.index] = event.id;
       break;
-    case "taskLost":
+    case "task_lost":
       job.route = "task";
       break;
     case "video": {
       const v = video(job, event.index);
       v.status = "ready";
       v.url = event.url;
-      job.delivered = job.videos.filter((x) => x.status === "ready").length;
+      v.extra = event.extra ?? false;
+      job.delivered = delivered(job);
       break;
     }
-    case "videoFailed":
-      if (event.index === null) job.jobFailure = event.reason;
+    case "video_failed":
+      if (event.index === undefined) job.jobFailure = event.reason;
       else {
         const v = video(job, event.index);
         v.status = "failed";
@@ -178,20 +192,20 @@ export function applyEvent(job: Job, event: JobEvent, now: number = Date.now()):
     case "download": {
       const v = video(job, event.index);
       v.downloaded = event.bytes;
-      v.total = event.total;
+      v.total = event.total ?? null;
       break;
     }
     case "saved": {
       const v = video(job, event.index);
-      v.mediaUrl = event.mediaUrl;
-      v.fileName = event.fileName;
+      v.mediaUrl = `${mediaBase}/${event.video}`;
+      v.fileName = fileName(event.path);
       v.downloaded = event.bytes;
       v.total = event.bytes;
       v.saved = true;
       v.downloadError = null;
       break;
     }
-    case "downloadFailed": {
+    case "download_failed": {
       const v = video(job, event.index);
       // A stop is not a failure: the download is kept for later, or was discarded.
       if (event.error.kind !== "cancelled") v.downloadError = event.error;
@@ -202,7 +216,7 @@ export function applyEvent(job: Job, event: JobEvent, now: number = Date.now()):
       job.endedAt ??= now;
       job.requested = event.requested;
       job.delivered = event.delivered;
-      job.error = event.error;
+      job.error = event.error ?? null;
       job.transcript = event.transcript;
       job.phase = phaseOf(event.state);
       if (event.state === "done") job.percent = 100;
@@ -211,6 +225,16 @@ export function applyEvent(job: Job, event: JobEvent, now: number = Date.now()):
       break;
     }
   }
+}
+
+/** Videos delivered of those asked for (one beyond them is kept as a link, not counted). */
+function delivered(job: Job): number {
+  return job.videos.filter((x) => x.status === "ready" && !x.extra).length;
+}
+
+/** The last part of a path, whichever separator the OS uses. */
+function fileName(path: string): string | null {
+  return path.split(/[\\/]/).pop() ?? null;
 }
 
 /** A job that rejected before any event (no key, invalid input, …). */
@@ -274,7 +298,7 @@ export function jobFromRecord(record: JobRecord, mediaBase: string): Job {
     v.total = r.total;
     v.saved = r.state === "saved";
     v.mediaUrl = v.saved ? `${mediaBase}/${r.id}` : null;
-    v.fileName = r.path?.split(/[\\/]/).pop() ?? null;
+    v.fileName = r.path ? fileName(r.path) : null;
     v.downloadError = r.state === "failed" || r.state === "expired" ? r.error : null;
     v.discarded = r.state === "discarded";
     v.poster = r.poster;
@@ -289,7 +313,7 @@ export function jobFromRecord(record: JobRecord, mediaBase: string): Job {
       }
     }
   }
-  job.delivered = job.videos.filter((v) => v.status === "ready").length;
+  job.delivered = delivered(job);
   if (job.finished) for (const v of job.videos) if (v.status === "waiting") v.status = "missing";
   return job;
 }
@@ -360,6 +384,8 @@ export class JobStore {
   #timer: ReturnType<typeof setInterval> | null = null;
   /** Called when a job has ended (what it cost is in the ledger now). */
   onSettled: () => void = () => {};
+  /** Where saved videos play from (the app's media server), set when the jobs are loaded. */
+  mediaBase = "";
 
   get running(): number {
     return this.jobs.filter((j) => !isFinal(j.phase) && !j.elsewhere).length;
@@ -371,13 +397,14 @@ export class JobStore {
 
   /** Lists the library's recent jobs, then continues what a stopped Framecast left unfinished. */
   async load(mediaBase: string, limit = RECENT): Promise<void> {
+    this.mediaBase = mediaBase;
     const records = await api.recentJobs(limit);
     const known = new Set(this.jobs.map((j) => j.id));
     const loaded = records.filter((r) => !known.has(r.id)).map((r) => jobFromRecord(r, mediaBase));
     this.jobs = [...this.jobs, ...loaded];
     await api.resumeDownloads(({ jobId, event }) => {
       const job = this.find(jobId);
-      if (job) applyEvent(job, event);
+      if (job) applyEvent(job, event, this.mediaBase);
     });
   }
 
@@ -390,7 +417,7 @@ export class JobStore {
     this.#tick();
     api
       .startJob({ ...input.request, id }, (event) => {
-        applyEvent(job, event);
+        applyEvent(job, event, this.mediaBase);
         if (event.type === "finished") this.#settle();
       })
       .catch((e: unknown) => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, flush, installIpc } from "../test/ipc";
-import type { JobEvent } from "./bindings/JobEvent";
+import type { Event } from "./bindings/Event";
 import type { JobRecord } from "./bindings/JobRecord";
 import { newJobId } from "./jobId";
 import {
@@ -9,6 +9,7 @@ import {
   downloading,
   errorText,
   isPartial,
+  type Job,
   type JobInput,
   JobStore,
   jobDetails,
@@ -25,22 +26,27 @@ const input = (n: number): JobInput => ({
   frames: { start: null, end: null },
 });
 
-function run(n: number, events: JobEvent[]) {
+const MEDIA = "http://127.0.0.1:4000/media/t";
+
+/** Applies an event as the store does, with the media server's base. */
+const apply = (job: Job, event: Event, now?: number) => applyEvent(job, event, MEDIA, now);
+
+function run(n: number, events: Event[]) {
   const job = createJob(ID, input(n), 1_000);
-  for (const e of events) applyEvent(job, e, 61_000);
+  for (const e of events) apply(job, e, 61_000);
   return job;
 }
 
-const video = (index: number): JobEvent => ({
+const video = (index: number): Event => ({
   type: "video",
   index,
   url: `https://gw/v${index}.mp4`,
 });
-const saved = (index: number): JobEvent => ({
+const saved = (index: number): Event => ({
   type: "saved",
   index,
-  mediaUrl: `http://127.0.0.1:4000/v${index}.mp4`,
-  fileName: `v${index}.mp4`,
+  video: `${ID}-${index}`,
+  path: `/home/me/Videos/Framecast/v${index}.mp4`,
   bytes: 1000,
 });
 
@@ -50,41 +56,41 @@ describe("a job's events", () => {
     expect(job.phase).toBe("preparing");
     expect(job.videos).toHaveLength(2);
 
-    applyEvent(job, { type: "phase", phase: "sending", text: null });
-    applyEvent(job, { type: "phase", phase: "queued", text: "Task queued" });
+    apply(job, { type: "status", phase: "sending" });
+    apply(job, { type: "status", phase: "queued", text: "Task queued" });
     expect(job.phase).toBe("queued");
     expect(job.status).toBe("Task queued");
     expect(job.percent).toBeNull();
 
-    applyEvent(job, { type: "phase", phase: "generating", text: "Generating" });
-    applyEvent(job, { type: "progress", percent: 42.5 });
-    applyEvent(job, { type: "status", text: "Rendering 42%" });
+    apply(job, { type: "status", phase: "generating", text: "Generating" });
+    apply(job, { type: "progress", percent: 42.5 });
+    apply(job, { type: "status", text: "Rendering 42%" });
     expect(job.percent).toBe(42.5);
     expect(job.status).toBe("Rendering 42%");
 
-    applyEvent(job, video(1));
-    applyEvent(job, video(2));
+    apply(job, video(1));
+    apply(job, video(2));
     expect(job.videos.map((v) => v.status)).toEqual(["ready", "ready"]);
     expect(job.videos[1].url).toBe("https://gw/v2.mp4");
 
-    applyEvent(job, { type: "phase", phase: "downloading", text: null });
-    applyEvent(job, { type: "download", index: 1, bytes: 500, total: 1000 });
+    apply(job, { type: "status", phase: "downloading" });
+    apply(job, { type: "download", index: 1, bytes: 500, total: 1000 });
     expect(job.videos[0].downloaded).toBe(500);
     expect(job.status).toBeNull();
 
-    applyEvent(job, saved(1));
-    applyEvent(job, saved(2));
-    expect(job.videos[0].mediaUrl).toBe("http://127.0.0.1:4000/v1.mp4");
+    apply(job, saved(1));
+    apply(job, saved(2));
+    expect(job.videos[0].mediaUrl).toBe(`${MEDIA}/${ID}-1`);
+    expect(job.videos[0].fileName).toBe("v1.mp4");
     expect(savedIds(job)).toEqual([`${ID}-1`, `${ID}-2`]);
 
-    applyEvent(
+    apply(
       job,
       {
         type: "finished",
         state: "done",
         requested: 2,
         delivered: 2,
-        error: null,
         transcript: ["a"],
       },
       61_000,
@@ -100,7 +106,7 @@ describe("a job's events", () => {
     const job = run(3, [
       video(1),
       video(2),
-      { type: "videoFailed", index: 3, reason: "filtered by policy" },
+      { type: "video_failed", index: 3, reason: "filtered by policy" },
       saved(1),
       saved(2),
       {
@@ -121,7 +127,7 @@ describe("a job's events", () => {
 
   it("fail with the gateway's words and request id, in both languages", () => {
     const job = run(2, [
-      { type: "phase", phase: "sending", text: null },
+      { type: "status", phase: "sending" },
       {
         type: "finished",
         state: "failed",
@@ -149,13 +155,12 @@ describe("a job's events", () => {
 
   it("fail as a whole when the gateway says so without an index", () => {
     const job = run(1, [
-      { type: "videoFailed", index: null, reason: "upstream busy" },
+      { type: "video_failed", reason: "upstream busy" },
       {
         type: "finished",
         state: "failed",
         requested: 1,
         delivered: 0,
-        error: null,
         transcript: [],
       },
     ]);
@@ -165,7 +170,7 @@ describe("a job's events", () => {
 
   it("end as cancelled, which is not an error", () => {
     const job = run(1, [
-      { type: "phase", phase: "generating", text: null },
+      { type: "status", phase: "generating" },
       {
         type: "finished",
         state: "cancelled",
@@ -200,6 +205,7 @@ describe("a job from the library", () => {
     route: "stream",
     baseUrl: "https://gw",
     profileId: null,
+    deadlineAt: null,
     state: "interrupted",
     phase: null,
     progress: 54,
@@ -304,7 +310,7 @@ describe("the job store", () => {
       id,
     });
 
-    ipc.push(0, { type: "phase", phase: "generating", text: "Generating" });
+    ipc.push(0, { type: "status", phase: "generating", text: "Generating" });
     ipc.push(0, { type: "progress", percent: 30 });
     expect(store.jobs[0].percent).toBe(30);
     expect(store.running).toBe(1);
@@ -379,6 +385,7 @@ describe("the job store", () => {
           route: "stream",
           baseUrl: "https://gw",
           profileId: null,
+          deadlineAt: null,
           state: "interrupted",
           phase: null,
           progress: null,

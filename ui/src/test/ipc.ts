@@ -1,10 +1,10 @@
 // Test helpers: Tauri's IPC mocked per test, with the job channels captured so tests can push
-// JobEvents through them the way Rust does (in order, with an index).
+// engine Events through them the way Rust does (in order, with an index).
 
 import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import type { AppInfo } from "../lib/bindings/AppInfo";
+import type { Event } from "../lib/bindings/Event";
 import type { FrameView } from "../lib/bindings/FrameView";
-import type { JobEvent } from "../lib/bindings/JobEvent";
 import type { JobUpdate } from "../lib/bindings/JobUpdate";
 import type { Shape } from "../lib/bindings/Shape";
 import type { Slot } from "../lib/bindings/Slot";
@@ -14,7 +14,7 @@ type Handler = (args: Record<string, unknown>) => unknown;
 export interface Ipc {
   calls: { cmd: string; args: Record<string, unknown> }[];
   /** Pushes an event to the n-th started job (0 = first). */
-  push(job: number, event: JobEvent): void;
+  push(job: number, event: Event): void;
   /** Pushes an update on the channel of `resume_downloads`. */
   resume(update: JobUpdate): void;
   channels: { id: number }[];

@@ -32,7 +32,16 @@ saveDir: string | null, retryOf: string | null, route: RouteKind,
 /**
  * Where the job was sent, when recorded (jobs of the task route are watched there again).
  */
-baseUrl: string | null, profileId: number | null, state: JobState, phase: Phase | null, progress: number | null, statusText: string | null, error: ErrorReport | null, failures: Array<FailureRecord>, 
+baseUrl: string | null, 
+/**
+ * The profile whose key the job used; `None` for a key given for this job alone (an
+ * environment variable, a flag), which is asked for again and never replaced by another.
+ */
+profileId: number | null, 
+/**
+ * When the job's time runs out (Unix milliseconds), when recorded.
+ */
+deadlineAt: number | null, state: JobState, phase: Phase | null, progress: number | null, statusText: string | null, error: ErrorReport | null, failures: Array<FailureRecord>, 
 /**
  * The gateway's lines, the key redacted.
  */

@@ -15,7 +15,11 @@ keyStore: KeyStore | null,
 /**
  * The key's last four characters, to show it is set.
  */
-keyHint: string | null, active: boolean, name: string, baseUrl: string, authScheme: AuthScheme, 
+keyHint: string | null, 
+/**
+ * Where its proxy's password is; `None` when it has none.
+ */
+proxySecret: KeyStore | null, active: boolean, name: string, baseUrl: string, authScheme: AuthScheme, 
 /**
  * `system`, `none`, or the proxy's URL.
  */

@@ -5,4 +5,12 @@ import type { Profile } from "./Profile";
 /**
  * What the Settings screen shows (never a key: only where it is and how it ends).
  */
-export type SettingsView = { profiles: Array<Profile>, env: EnvInForce, demo: boolean, };
+export type SettingsView = { profiles: Array<Profile>, env: EnvInForce, demo: boolean, 
+/**
+ * Where new videos are saved.
+ */
+videosDir: string, 
+/**
+ * `FRAMECAST_VIDEOS_DIR` is in force: the folder cannot be changed here.
+ */
+videosDirFixed: boolean, };
