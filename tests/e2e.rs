@@ -779,7 +779,9 @@ async fn a_task_route_job_survives_quitting_the_app() {
     .await
     .unwrap();
     let temp = tempfile::tempdir().unwrap();
-    let (videos, saves) = (temp.path().join("videos"), temp.path().join("saves"));
+    // "Save all" is answered with the folder the videos already live in.
+    let videos = temp.path().join("videos");
+    let saves = videos.clone();
     let env = [("FRAMECAST_ROUTE", "task"), ("FRAMECAST_POLL_MS", "150")];
     let app = launch_env(Some(&mock.base_url()), &videos, &saves, &env).await;
     app.set_prompt("A harbour at dawn, slowly #task-slow").await;
@@ -820,6 +822,30 @@ async fn a_task_route_job_survives_quitting_the_app() {
     let played = play_first(&app, &card(&job)).await;
     assert!(played["error"].is_null(), "{played}");
     assert!(played["time"].as_f64().unwrap_or(0.0) > 0.1, "{played}");
+
+    // Saving it into the folder it is already in leaves the paid video whole.
+    app.js(
+        &format!(
+            "{}.querySelector(\"[data-testid='save-all']\").click()",
+            card(&job)
+        ),
+        vec![],
+    )
+    .await;
+    app.until(
+        "the save to be confirmed",
+        10,
+        "return document.body.innerText.includes('Saved to')",
+    )
+    .await;
+    let mp4s: Vec<_> = std::fs::read_dir(&videos)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mp4"))
+        .collect();
+    assert_eq!(mp4s.len(), 1, "{mp4s:?}");
+    assert_eq!(std::fs::read(&mp4s[0]).unwrap(), framecast_mock::SAMPLE_MP4);
     app.client.close().await.unwrap();
     assert_eq!(creates(), 1, "the task was never created again");
 }

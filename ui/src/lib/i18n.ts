@@ -165,6 +165,11 @@ const en = {
   theme: "Theme",
   storage: "Where things are kept",
   videosFolder: "Videos",
+  storageLead:
+    "New videos are saved here the moment they arrive, each with a note of its prompt and link.",
+  changeFolder: "Change…",
+  envVideosDir: "Set by FRAMECAST_VIDEOS_DIR",
+  videosFolderSet: "New videos will be saved in {dir}",
   libraryFolder: "Library",
   welcomeTitle: "Welcome to Framecast",
   welcomeBody:
@@ -267,6 +272,9 @@ const en = {
   aboutCopyright: "© 2026 The Framecast developers",
   aboutVideos: "Videos are saved in",
   aboutLibrary: "The library is in",
+  copyDiagnostics: "Copy diagnostics",
+  diagnosticsCopied: "Diagnostics copied: versions and the last errors, no keys",
+  openLogFolder: "Open log folder",
   aboutThirdParty: "Third-party licences",
   aboutThirdPartyNote:
     "Framecast is built on open-source packages. Their licences, as they ship in this build:",
@@ -543,6 +551,10 @@ const zh: Record<Key, string> = {
   theme: "主题",
   storage: "保存位置",
   videosFolder: "视频",
+  storageLead: "新视频一到就保存在这里，每个视频旁附有提示词和链接的说明。",
+  changeFolder: "更改…",
+  envVideosDir: "由 FRAMECAST_VIDEOS_DIR 指定",
+  videosFolderSet: "新视频将保存在 {dir}",
   libraryFolder: "资料库",
   welcomeTitle: "欢迎使用 Framecast",
   welcomeBody:
@@ -641,6 +653,9 @@ const zh: Record<Key, string> = {
   aboutCopyright: "© 2026 Framecast 开发者",
   aboutVideos: "视频保存在",
   aboutLibrary: "视频库位于",
+  copyDiagnostics: "复制诊断信息",
+  diagnosticsCopied: "已复制诊断信息：版本和最近的错误，不含密钥",
+  openLogFolder: "打开日志文件夹",
   aboutThirdParty: "第三方许可证",
   aboutThirdPartyNote: "Framecast 使用了开源软件包。以下是本版本所含软件包的许可证：",
   aboutShowLicences: "显示许可证",
