@@ -556,14 +556,7 @@ impl TaskClient {
                             task.id
                         );
                         outcome.transcript.push(reason.clone());
-                        emit(Event::VideoFailed {
-                            index: Some(task.index),
-                            reason: reason.clone(),
-                        });
-                        outcome.failures.push(VideoFailure {
-                            index: Some(task.index),
-                            reason,
-                        });
+                        take_failed(&mut outcome, task.index, reason, emit);
                     }
                     Poll::State(state) => {
                         let said = format!("task {}: {}", task.index, state.status);
@@ -589,14 +582,7 @@ impl TaskClient {
                                 }
                                 Err(e) => {
                                     let reason = e.message(crate::Lang::En);
-                                    emit(Event::VideoFailed {
-                                        index: Some(task.index),
-                                        reason: reason.clone(),
-                                    });
-                                    outcome.failures.push(VideoFailure {
-                                        index: Some(task.index),
-                                        reason,
-                                    });
+                                    take_failed(&mut outcome, task.index, reason, emit);
                                 }
                             }
                         } else if state.failed() {
@@ -605,14 +591,7 @@ impl TaskClient {
                                 .as_ref()
                                 .and_then(|e| e.message.clone().or_else(|| e.code.clone()))
                                 .unwrap_or_else(|| format!("task {} failed", task.id));
-                            emit(Event::VideoFailed {
-                                index: Some(task.index),
-                                reason: reason.clone(),
-                            });
-                            outcome.failures.push(VideoFailure {
-                                index: Some(task.index),
-                                reason,
-                            });
+                            take_failed(&mut outcome, task.index, reason, emit);
                         } else {
                             let now = match state.status.as_str() {
                                 "queued" | "pending" | "submitted" => Phase::Queued,
@@ -682,6 +661,23 @@ impl TaskClient {
     }
 }
 
+/// Take `index` failed for `reason`: said, and kept among the outcome's failures.
+fn take_failed(
+    outcome: &mut Outcome,
+    index: u8,
+    reason: String,
+    emit: &mut (dyn FnMut(Event) + Send),
+) {
+    emit(Event::VideoFailed {
+        index: Some(index),
+        reason: reason.clone(),
+    });
+    outcome.failures.push(VideoFailure {
+        index: Some(index),
+        reason,
+    });
+}
+
 /// Gives up the tasks still open at the job's deadline: each is a failure that says so (its id
 /// stays in the library, and the gateway may still finish it), so no later start watches it
 /// again.
@@ -692,14 +688,7 @@ fn give_up(open: &[Watched], outcome: &mut Outcome, emit: &mut (dyn FnMut(Event)
             task.index, task.id
         );
         outcome.transcript.push(reason.clone());
-        emit(Event::VideoFailed {
-            index: Some(task.index),
-            reason: reason.clone(),
-        });
-        outcome.failures.push(VideoFailure {
-            index: Some(task.index),
-            reason,
-        });
+        take_failed(outcome, task.index, reason, emit);
     }
     outcome.error = Some(Error::with(
         ErrorKind::Timeout,

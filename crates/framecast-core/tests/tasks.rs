@@ -274,6 +274,14 @@ async fn cancelling_stops_watching_at_once_and_the_task_id_is_kept() {
     assert_eq!(creates(&mock), 1);
 }
 
+/// Limits whose overall time is `overall`.
+fn within(overall: Duration) -> Limits {
+    Limits {
+        overall,
+        ..Limits::default()
+    }
+}
+
 async fn run_within(
     base: &str,
     limits: Limits,
@@ -350,13 +358,9 @@ async fn an_endless_poll_answer_is_cut_at_the_cap_and_given_up_at_the_deadline()
 async fn a_day_long_retry_after_is_not_waited_past_the_deadline() {
     let mock = mock().await;
     let dir = tempfile::tempdir().unwrap();
-    let limits = Limits {
-        overall: Duration::from_secs(2),
-        ..Limits::default()
-    };
     let (result, _, took) = run_within(
         &mock.scenario_url("task-retry-after-long"),
-        limits,
+        within(Duration::from_secs(2)),
         &spec(1, dir.path(), "r"),
     )
     .await;
