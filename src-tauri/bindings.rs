@@ -21,6 +21,7 @@ fn export_bindings() {
     AppInfo::export_all(&cfg).unwrap();
     FrameView::export_all(&cfg).unwrap();
     framecast_core::Event::export_all(&cfg).unwrap();
+    framecast_core::frames::Advice::export_all(&cfg).unwrap();
     StartJob::export_all(&cfg).unwrap();
     JobUpdate::export_all(&cfg).unwrap();
     JobRecord::export_all(&cfg).unwrap();

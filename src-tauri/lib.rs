@@ -210,6 +210,7 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         frames::browse_frame,
         frames::paste_frame,
         frames::clear_frame,
+        frames::frame_advice,
         frames::swap_frames,
         frames::frame_from_video,
         frames::reuse_frames,

@@ -6,7 +6,7 @@ use crate::commands::jobs::Recovered;
 use crate::gateways::Gateways;
 use crate::media::Media;
 use crate::notify::Shown;
-use framecast_core::frames::PreparedFrame;
+use framecast_core::frames::{Advice, ModelAspect, PreparedFrame, advice};
 use framecast_core::{Controls, Error, JobId};
 use framecast_library::{Continuation, Library};
 use std::collections::HashMap;
@@ -268,9 +268,27 @@ pub struct Filled {
 #[derive(Default)]
 pub struct Frames {
     slots: Mutex<[(u64, Option<Filled>); 2]>,
+    /// The orientation the form has chosen: frames are prepared for it, and advised against it.
+    aspect: Mutex<ModelAspect>,
 }
 
 impl Frames {
+    /// The orientation the form has chosen.
+    pub fn aspect(&self) -> ModelAspect {
+        *lock(&self.aspect)
+    }
+
+    /// The form chose `aspect`; what the two frames should say about it.
+    pub fn advise(&self, aspect: ModelAspect) -> Advice {
+        *lock(&self.aspect) = aspect;
+        let (start, end) = (self.filled(Slot::Start), self.filled(Slot::End));
+        advice::advise(
+            start.as_ref().map(|f| &f.frame.facts),
+            end.as_ref().map(|f| &f.frame.facts),
+            aspect,
+        )
+    }
+
     /// Starts a preparation for `slot`; pass the ticket to [`Frames::put`].
     pub fn ticket(&self, slot: Slot) -> u64 {
         let mut slots = lock(&self.slots);

@@ -6,7 +6,7 @@
 use crate::dialogs;
 use crate::error::IpcResult;
 use crate::state::{Drops, Filled, Frames, Slot};
-use framecast_core::frames::{self, FrameFacts, FrameOptions, FrameSource};
+use framecast_core::frames::{self, Advice, FrameFacts, FrameOptions, FrameSource, ModelAspect};
 use framecast_core::{CancellationToken, Error, JobId};
 use framecast_library::{Continuation, Library, VideoMoment};
 use serde::Serialize;
@@ -51,8 +51,11 @@ async fn fill_from(
     from: Option<Continuation>,
 ) -> IpcResult<FrameView> {
     let ticket = frames.ticket(slot);
-    let frame =
-        frames::prepare(source, &FrameOptions::default(), &CancellationToken::new()).await?;
+    let options = FrameOptions {
+        model_aspect: frames.aspect(),
+        ..FrameOptions::default()
+    };
+    let frame = frames::prepare(source, &options, &CancellationToken::new()).await?;
     let filled = Filled {
         frame: Arc::new(frame),
         from,
@@ -168,6 +171,13 @@ pub async fn reuse_frames(
         views[slot.index()] = frames.filled(slot).map(|f| FrameView::of(slot, &f));
     }
     Ok(views)
+}
+
+/// What the slots should say for the orientation the form has chosen (a frame's shape against
+/// the video's, and how the start and end frames differ); asked again when either changes.
+#[tauri::command]
+pub fn frame_advice(orientation: ModelAspect, frames: State<'_, Frames>) -> Advice {
+    frames.advise(orientation)
 }
 
 #[tauri::command]

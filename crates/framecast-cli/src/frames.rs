@@ -3,6 +3,7 @@
 
 use framecast_core::frames::{
     self, FrameFacts, FrameOptions, FrameSize, FrameSource, ModelAspect, PreparedFrame, Warning,
+    advice,
 };
 use framecast_core::{CancellationToken, Error};
 use serde::Serialize;
@@ -21,9 +22,10 @@ pub struct FrameLine {
     role: &'static str,
     #[serde(flatten)]
     facts: FrameFacts,
-    /// How the start and end frames differ (on the end frame's line).
+    /// What the person should know: the frame's shape against the video's and, on the end
+    /// frame's line, how the two frames differ.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pair_warnings: Vec<Warning>,
+    advice: Vec<Warning>,
 }
 
 /// How frames are prepared, from the command line.
@@ -51,27 +53,30 @@ pub async fn load(args: &FrameArgs<'_>, cancel: &CancellationToken) -> Result<Ve
             )
         })?,
     };
+    // Veo's plain names are portrait, and so is a name that says nothing.
+    let aspect = ModelAspect::of_model(args.model).unwrap_or(ModelAspect::Portrait);
     let options = FrameOptions {
         size,
-        model_aspect: if args.model.contains("landscape") {
-            ModelAspect::Landscape
-        } else {
-            ModelAspect::Portrait
-        },
+        model_aspect: aspect,
         crop_to_model: args.crop,
         fit_end_to_start: args.fit_end,
         ..FrameOptions::default()
     };
     let last = args.last.map(FrameSource::parse_arg).transpose()?;
     let pair = frames::prepare_pair(FrameSource::parse_arg(first)?, last, &options, cancel).await?;
-    let mut out = vec![frame("start", pair.first, Vec::new())];
+    let said = advice::advise(
+        Some(&pair.first.facts),
+        pair.last.as_ref().map(|l| &l.facts),
+        aspect,
+    );
+    let mut out = vec![frame("start", pair.first, said.start)];
     if let Some(last) = pair.last {
-        out.push(frame("end", last, pair.warnings));
+        out.push(frame("end", last, said.end));
     }
     Ok(out)
 }
 
-fn frame(role: &'static str, prepared: PreparedFrame, pair_warnings: Vec<Warning>) -> Frame {
+fn frame(role: &'static str, prepared: PreparedFrame, advice: Vec<Warning>) -> Frame {
     let f = &prepared.facts;
     let kib = |b: u64| b.div_ceil(1024);
     let mut summary = format!(
@@ -85,7 +90,7 @@ fn frame(role: &'static str, prepared: PreparedFrame, pair_warnings: Vec<Warning
         f.mime.trim_start_matches("image/").to_uppercase(),
         kib(f.bytes as u64),
     );
-    for w in f.warnings.iter().chain(&pair_warnings) {
+    for w in f.warnings.iter().chain(&advice) {
         summary.push_str(&format!("; {}", w.message));
     }
     Frame {
@@ -93,7 +98,7 @@ fn frame(role: &'static str, prepared: PreparedFrame, pair_warnings: Vec<Warning
         facts: FrameLine {
             role,
             facts: prepared.facts.clone(),
-            pair_warnings,
+            advice,
         },
         prepared,
     }

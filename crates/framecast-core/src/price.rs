@@ -56,6 +56,19 @@ impl PriceTable {
     }
 }
 
+impl PriceTable {
+    /// What `n` videos of `model` cost, in whole cents (each delivered video is charged).
+    pub fn estimate(&self, model: &str, n: u32) -> f64 {
+        cents(self.per_video(model) * f64::from(n))
+    }
+}
+
+/// An amount in US dollars, rounded to whole cents: the one rounding of every price Framecast
+/// shows (the UI's `roundCents` does the same, pinned by `tests/rules.json`).
+pub fn cents(usd: f64) -> f64 {
+    (usd * 100.0).round() / 100.0
+}
+
 /// The price of one delivered video of `model` by the default table.
 pub fn per_video(model: &str) -> f64 {
     PriceTable::default().per_video(model)

@@ -64,17 +64,23 @@ impl GenerationRequest {
                 format!("视频数量必须在 1 到 4 之间，而不是 {}", self.n),
             ));
         }
-        let model = self.model.trim();
-        if model.is_empty() {
-            return Err(Error::invalid_input("choose a model", "请选择模型"));
-        }
-        if model.len() > MAX_MODEL_BYTES
-            || model.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
-            return Err(Error::invalid_input(
-                "the model name may not contain spaces",
-                "模型名称不能包含空格",
-            ));
+        match model_problem(&self.model) {
+            None => {}
+            Some(ModelProblem::Empty) => {
+                return Err(Error::invalid_input("choose a model", "请选择模型"));
+            }
+            Some(ModelProblem::Long) => {
+                return Err(Error::invalid_input(
+                    format!("the model name is longer than {MAX_MODEL_BYTES} bytes"),
+                    format!("模型名称超过 {MAX_MODEL_BYTES} 字节"),
+                ));
+            }
+            Some(ModelProblem::Spaces | ModelProblem::Control) => {
+                return Err(Error::invalid_input(
+                    "the model name may not contain spaces or control characters",
+                    "模型名称不能包含空格或控制字符",
+                ));
+            }
         }
         if self.prompt.chars().count() > MAX_PROMPT_CHARS {
             return Err(Error::invalid_input(
@@ -119,6 +125,33 @@ impl GenerationRequest {
             "stream": self.stream,
             "n": self.n,
         })
+    }
+}
+
+/// Why a model name cannot be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelProblem {
+    Empty,
+    Spaces,
+    Control,
+    Long,
+}
+
+/// What is wrong with a model name, if anything (leading and trailing blanks are trimmed). The
+/// UI keeps the same rule (`models.ts`), pinned by the shared cases in `tests/rules.json`.
+pub fn model_problem(model: &str) -> Option<ModelProblem> {
+    let name = model.trim();
+    if name.is_empty() {
+        Some(ModelProblem::Empty)
+    } else if name.chars().any(char::is_whitespace) {
+        Some(ModelProblem::Spaces)
+    } else if name.chars().any(char::is_control) {
+        Some(ModelProblem::Control)
+    } else if name.len() > MAX_MODEL_BYTES {
+        Some(ModelProblem::Long)
+    } else {
+        None
     }
 }
 

@@ -899,13 +899,25 @@ fn shapes_are_reported_against_the_model() {
     let frame = frames::prepare_bytes(&marked(), &portrait).unwrap();
     assert_eq!(frame.facts.shape, Shape::Landscape);
     assert!(!frame.facts.matches_model);
-    let w = frame
-        .facts
-        .warnings
-        .iter()
-        .find(|w| w.code == WarningCode::ShapeMismatch)
-        .unwrap();
-    assert!(w.message.contains("portrait") && w.message_zh.contains("竖向"));
+    // The advice follows the orientation asked about, whatever the frame was prepared for.
+    let advice = frames::advice::advise(Some(&frame.facts), None, ModelAspect::Portrait);
+    let w = &advice.start[0];
+    assert_eq!(w.code, WarningCode::ShapeMismatch);
+    assert!(
+        w.message.contains("landscape") && w.message.contains("9:16"),
+        "{w:?}"
+    );
+    assert!(w.message_zh.contains("横向"), "{w:?}");
+    let fits = frames::advice::advise(Some(&frame.facts), None, ModelAspect::Landscape);
+    assert!(fits.start.is_empty() && fits.end.is_empty());
+    // The pipeline itself no longer says it: the advice is the one place.
+    assert!(
+        frame
+            .facts
+            .warnings
+            .iter()
+            .all(|w| w.code != WarningCode::ShapeMismatch)
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 use crate::{Library, Result};
 use chrono::{Datelike, Local, TimeZone};
+use framecast_core::price::cents;
 use rusqlite::params;
 use serde::Serialize;
 
@@ -208,9 +209,4 @@ fn field(text: &str) -> String {
 
 fn count(n: i64) -> u32 {
     u32::try_from(n).unwrap_or(0)
-}
-
-/// Rounded to cents, so sums of prices like 0.15 print as they should.
-fn cents(usd: f64) -> f64 {
-    (usd * 100.0).round() / 100.0
 }

@@ -17,6 +17,21 @@ function setup() {
     drop_frame: (a) =>
       frameView(a.slot as Slot, String(a.path).includes("tall") ? "portrait" : "landscape"),
     clear_frame: () => null,
+    // Rust's advice, as it would answer for a tall start frame (its rules are tested in Rust).
+    frame_advice: (a) => ({
+      start:
+        a.orientation === "landscape" && frames.start.view?.facts.shape === "portrait"
+          ? [
+              {
+                code: "shape_mismatch",
+                message:
+                  "This image is portrait, the model makes 16:9 video: Veo will crop or pad it.",
+                messageZh: "",
+              },
+            ]
+          : [],
+      end: [],
+    }),
   });
   render(App);
   return ipc;
@@ -104,7 +119,7 @@ describe("the window", () => {
   });
 
   it("adds -fl with a start frame and follows its orientation unless one was picked", async () => {
-    setup();
+    const ipc = setup();
     await flush();
     await frames.dropPath("start", "/photos/tall.jpg");
     flushSync();
@@ -117,7 +132,12 @@ describe("the window", () => {
 
     await fireEvent.click(screen.getByTestId("orientation-landscape"));
     expect(modelName().value).toBe("veo-3.1-landscape-fl");
-    // The frame's orientation now differs from the model's: the slot says so.
+    // The frame's orientation now differs from the model's: Rust is asked again, the slot says so.
+    await flush();
+    flushSync();
+    expect(ipc.calls.filter((c) => c.cmd === "frame_advice").at(-1)?.args.orientation).toBe(
+      "landscape",
+    );
     expect(screen.getByTestId("slot-start").textContent).toContain("This image is portrait");
     await frames.dropPath("start", "/photos/another-tall.jpg");
     flushSync();

@@ -2,6 +2,7 @@
 // are here; the types come from the Rust definitions (ts-rs, in ./bindings).
 
 import { Channel, invoke } from "@tauri-apps/api/core";
+import type { Advice } from "./bindings/Advice";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { Busy } from "./bindings/Busy";
 import type { CheckReport } from "./bindings/CheckReport";
@@ -107,6 +108,9 @@ export const api = {
   /** Puts a past job's stored frames into the slots (an unused slot is cleared). */
   reuseFrames: (job: string) => call<[FrameView | null, FrameView | null]>("reuse_frames", { job }),
   clearFrame: (slot: Slot) => call<void>("clear_frame", { slot }),
+  /** What the slots should say for the chosen orientation (shape and pair advice). */
+  frameAdvice: (orientation: "landscape" | "portrait") =>
+    call<Advice>("frame_advice", { orientation }),
   /** Swaps start and end; returns what each slot holds now. */
   swapFrames: () => call<[FrameView | null, FrameView | null]>("swap_frames"),
   /**

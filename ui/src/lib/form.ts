@@ -54,6 +54,7 @@ export function disabledReason(f: FormInput): Reason | null {
     case "empty":
       return { key: "reasonModelEmpty" };
     case "spaces":
+    case "control":
       return { key: "reasonModelSpaces" };
     case "long":
       return { key: "reasonModelLong" };

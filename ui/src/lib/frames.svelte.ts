@@ -3,9 +3,11 @@
 // else: the slot keeps (and Rust still holds) its previous image, with the error shown on top.
 
 import { api, errorReport } from "./api";
+import type { Advice } from "./bindings/Advice";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { FrameView } from "./bindings/FrameView";
 import type { Slot } from "./bindings/Slot";
+import type { Orientation } from "./models";
 
 export type Busy = "preparing" | "browsing" | null;
 
@@ -35,6 +37,12 @@ export class FrameStore {
   hovered: Slot | null = $state(null);
   /** Called when the start slot gets a new image (to suggest an orientation). */
   onStartFilled: ((view: FrameView) => void) | null = null;
+  /**
+   * What each slot should say about its frame's shape against the video's and about the pair,
+   * as Rust computes it for the chosen orientation (`frame_advice`).
+   */
+  advice: Advice = $state({ start: [], end: [] });
+  #advised = 0;
 
   #seq: Record<Slot, number> = { start: 0, end: 0 };
 
@@ -119,6 +127,20 @@ export class FrameStore {
       state.view = null;
     } catch (e) {
       state.error = errorReport(e);
+    }
+  }
+
+  /**
+   * Asks Rust what the slots should say for `orientation`; the newest answer wins. Called
+   * whenever the frames or the orientation change.
+   */
+  async advise(orientation: Orientation): Promise<void> {
+    const asked = ++this.#advised;
+    try {
+      const advice = await api.frameAdvice(orientation);
+      if (asked === this.#advised) this.advice = advice;
+    } catch {
+      // Advice is a courtesy: the slots keep what they said.
     }
   }
 

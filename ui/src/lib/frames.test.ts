@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, flush, frameView, installIpc } from "../test/ipc";
 import type { FrameFacts } from "./bindings/FrameFacts";
 import type { Slot } from "./bindings/Slot";
-import { actionWords, pairWarning, sizeLine, slotWarnings } from "./frameFacts";
+import { actionWords, sizeLine, slotWarnings } from "./frameFacts";
 import { FrameStore } from "./frames.svelte";
 
 const facts = (shape: "landscape" | "portrait" | "square", w: number, h: number): FrameFacts => ({
@@ -23,33 +23,10 @@ describe("frame facts", () => {
     expect(actionWords("zh", { ...f, actions: ["converted"] })).toEqual(["已从 JPEG 转换"]);
   });
 
-  it("warn when the frame's orientation differs from the model's, following the picker", () => {
-    const portrait = facts("portrait", 1080, 1920);
-    expect(slotWarnings("en", portrait, "portrait", null, false)).toEqual([]);
-    const w = slotWarnings("en", portrait, "landscape", null, false);
-    expect(w.map((x) => x.code)).toEqual(["orientation"]);
-    expect(w[0].text).toContain("portrait");
-    expect(w[0].text).toContain("16:9");
-  });
-
-  it("warn when start and end differ in aspect, else in size", () => {
-    const a = facts("landscape", 1920, 1080);
-    expect(pairWarning("en", a, facts("landscape", 1920, 1080))).toBeNull();
-    expect(pairWarning("en", a, facts("landscape", 1280, 720))?.code).toBe("pair_size");
-    const aspect = pairWarning("en", a, facts("landscape", 1600, 1200));
-    expect(aspect?.code).toBe("pair_aspect");
-    expect(aspect?.text).toContain("16:9 vs 4:3");
-    // Said once, on the end slot.
-    expect(slotWarnings("en", a, "landscape", a, false)).toEqual([]);
-    const onEnd = slotWarnings("en", facts("landscape", 1280, 720), "landscape", a, true);
-    expect(onEnd.map((x) => x.code)).toEqual(["pair_size"]);
-  });
-
-  it("keep the engine's other warnings and drop its copies of the UI's", () => {
+  it("show Rust's advice first, then what preparing found, in the UI's language", () => {
     const f = {
       ...facts("landscape", 1920, 1080),
       warnings: [
-        { code: "shape_mismatch" as const, message: "stale", messageZh: "旧" },
         {
           code: "upscaled" as const,
           message: "Upscaled from 640×360",
@@ -57,9 +34,18 @@ describe("frame facts", () => {
         },
       ],
     };
-    expect(slotWarnings("zh", f, "landscape", null, false)).toEqual([
+    const advice = [
+      {
+        code: "pair_aspect" as const,
+        message: "Start and end frames differ in shape (16:9 vs 4:3).",
+        messageZh: "首帧和尾帧的比例不同（16:9 与 4:3）。",
+      },
+    ];
+    expect(slotWarnings("zh", f, advice)).toEqual([
+      { code: "pair_aspect", text: "首帧和尾帧的比例不同（16:9 与 4:3）。" },
       { code: "upscaled", text: "已从 640×360 放大" },
     ]);
+    expect(slotWarnings("en", { ...f, warnings: [] }, [])).toEqual([]);
   });
 });
 
@@ -119,5 +105,24 @@ describe("the frame store", () => {
     expect(frames.start.view?.facts.shape).toBe("portrait");
     expect(frames.end.view?.facts.shape).toBe("landscape");
     expect(seen).toEqual(["landscape", "portrait"]);
+  });
+
+  it("asks Rust for the advice of the chosen orientation, the newest answer winning", async () => {
+    const answers: Record<string, unknown> = {
+      landscape: { start: [], end: [] },
+      portrait: {
+        start: [{ code: "shape_mismatch", message: "landscape frame", messageZh: "横向" }],
+        end: [],
+      },
+    };
+    const ipc = installIpc({ frame_advice: (a) => answers[a.orientation as string] });
+    const store = new FrameStore();
+    await store.advise("portrait");
+    expect(store.advice.start.map((w) => w.code)).toEqual(["shape_mismatch"]);
+    await Promise.all([store.advise("portrait"), store.advise("landscape")]);
+    expect(store.advice.start).toEqual([]);
+    expect(
+      ipc.calls.filter((c) => c.cmd === "frame_advice").map((c) => c.args.orientation),
+    ).toEqual(["portrait", "portrait", "landscape"]);
   });
 });

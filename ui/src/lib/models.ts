@@ -29,20 +29,27 @@ export const KNOWN_MODELS: readonly string[] = (["portrait", "landscape"] as con
   ),
 );
 
-/** The orientation a model name asks for, when the name says so (`-landscape` / `-portrait`). */
+/**
+ * The orientation a model name asks for, when the name says so (`-landscape` / `-portrait`);
+ * the engine's `ModelAspect::of_model` is the same rule (pinned by `rules.test.ts`).
+ */
 export function orientationOf(model: string, fallback: Orientation): Orientation {
-  const name = model.toLowerCase();
+  const name = model.trim().toLowerCase();
   if (name.includes("landscape")) return "landscape";
   if (name.includes("portrait")) return "portrait";
   // Veo's plain names are portrait; an unknown gateway's names say nothing.
   return name.startsWith("veo-3.1") ? "portrait" : fallback;
 }
 
-/** A model name the gateway can accept: not empty, no spaces, at most 128 bytes. */
-export function modelNameProblem(model: string): "empty" | "spaces" | "long" | null {
+/**
+ * A model name the gateway can accept: not empty, no spaces or control characters, at most 128
+ * bytes (the engine's `model_problem`, pinned by `rules.test.ts`).
+ */
+export function modelNameProblem(model: string): "empty" | "spaces" | "control" | "long" | null {
   const name = model.trim();
   if (name === "") return "empty";
   if (/\s/.test(name)) return "spaces";
+  if (/\p{Cc}/u.test(name)) return "control";
   if (new TextEncoder().encode(name).length > 128) return "long";
   return null;
 }
@@ -63,9 +70,14 @@ export function pricePerVideo(model: string, table: PriceTable = DEFAULT_PRICES)
   return /(^|[-_.])fast($|[-_.])/i.test(name) ? table.fast : table.standard;
 }
 
+/** An amount in US dollars rounded to whole cents: the one rounding of every price shown. */
+export function roundCents(usd: number): number {
+  return Math.round(usd * 100) / 100;
+}
+
 /** Estimated cost of `n` videos (charged per delivered video). */
 export function estimateCost(model: string, n: number, table: PriceTable = DEFAULT_PRICES): number {
-  return Math.round(pricePerVideo(model, table) * n * 100) / 100;
+  return roundCents(pricePerVideo(model, table) * n);
 }
 
 export function formatUsd(amount: number): string {

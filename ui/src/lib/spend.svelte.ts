@@ -4,6 +4,7 @@
 
 import { api } from "./api";
 import type { SpendReport } from "./bindings/SpendReport";
+import { roundCents } from "./models";
 
 export interface BudgetCheck {
   budget: number;
@@ -19,7 +20,7 @@ export function overBudget(
 ): BudgetCheck | null {
   const budget = report?.budgetUsd ?? null;
   if (budget === null || report === null) return null;
-  const after = Math.round((report.monthUsd + pending + cost) * 100) / 100;
+  const after = roundCents(report.monthUsd + pending + cost);
   return after > budget + 1e-9 ? { budget, after } : null;
 }
 

@@ -56,6 +56,7 @@ export function installIpc(handlers: Record<string, Handler> = {}): Ipc {
       if (cmd === "recent_jobs") return [];
       if (cmd === "resume_downloads") return 0;
       if (cmd === "opened_files") return [];
+      if (cmd === "frame_advice") return { start: [], end: [] };
       return null;
     },
     // Events go through the mock too: `emit` from a test reaches the app's `listen`.

@@ -33,6 +33,21 @@ impl ModelAspect {
         }
     }
 
+    /// The orientation a model name asks for, when it says: `-landscape` or `-portrait` in any
+    /// case, and Veo's plain names (`veo-3.1…`) are portrait; another gateway's names say
+    /// nothing (`None`). The UI keeps the same rule (`models.ts`), pinned to this one by the
+    /// shared cases in `tests/rules.json`.
+    pub fn of_model(model: &str) -> Option<Self> {
+        let name = model.trim().to_ascii_lowercase();
+        if name.contains("landscape") {
+            Some(Self::Landscape)
+        } else if name.contains("portrait") || name.starts_with("veo-3.1") {
+            Some(Self::Portrait)
+        } else {
+            None
+        }
+    }
+
     /// The shape frames should have for this video.
     pub fn shape(self) -> Shape {
         match self {
