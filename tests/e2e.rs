@@ -14,15 +14,46 @@
 
 mod support;
 
-use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use fantoccini::{Client, Locator, elements::Element};
 use framecast_mock::{MockConfig, MockGateway};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Process, frame, free_port, xvfb};
+use support::{Process, frame, free_port, session, xvfb};
 
 const KEY: &str = "sk-framecast-e2e";
+
+/// What every test starts from: the mock gateway (with the test's key, at its own pace), a
+/// temporary home holding the videos folder and the folder save dialogs answer with, and where
+/// the screenshots for the docs go.
+struct Scene {
+    mock: MockGateway,
+    temp: tempfile::TempDir,
+    videos: PathBuf,
+    saves: PathBuf,
+    shots: PathBuf,
+}
+
+async fn scene(tick_ms: u64) -> Scene {
+    let mock = MockGateway::start(MockConfig {
+        api_key: Some(KEY.to_owned()),
+        tick: Duration::from_millis(tick_ms),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let (videos, saves) = (temp.path().join("videos"), temp.path().join("saves"));
+    std::fs::create_dir_all(&saves).unwrap();
+    Scene {
+        mock,
+        temp,
+        videos,
+        saves,
+        shots: Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"),
+    }
+}
 
 struct App {
     client: Client,
@@ -84,34 +115,12 @@ async fn launch_env(
         .spawn()
         .expect("WebKitWebDriver is not installed (scripts/setup installs webkit2gtk-driver)");
     let driver = Process(driver);
-    let caps = json!({
-        "webkitgtk:browserOptions": {
-            "binary": env!("CARGO_BIN_EXE_framecast"),
-            "args": [],
-        }
-    });
-    let caps = caps.as_object().unwrap().clone();
-    let mut last_error = None;
-    for _ in 0..100 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(client) => {
-                return App {
-                    client,
-                    _driver: driver,
-                    _xvfb: xvfb,
-                };
-            }
-            Err(e) => {
-                last_error = Some(e);
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
+    let binary = Path::new(env!("CARGO_BIN_EXE_framecast"));
+    App {
+        client: session(port, binary, &[]).await,
+        _driver: driver,
+        _xvfb: xvfb,
     }
-    panic!("could not start a WebDriver session: {last_error:?}");
 }
 
 impl App {
@@ -144,18 +153,7 @@ impl App {
 
     /// Polls `script` until it returns something truthy.
     async fn until(&self, what: &str, secs: u64, script: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let v = self.js(script, vec![]).await;
-            if !(v.is_null() || v == json!(false) || v == json!(0) || v == json!("")) {
-                return v;
-            }
-            if Instant::now() > deadline {
-                let text = self.js("return document.body.innerText", vec![]).await;
-                panic!("timed out waiting for {what}; the page says:\n{text}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        support::until(&self.client, what, secs, script).await
     }
 
     /// A screenshot of the page. WebKit takes it at the next paint, and a page where nothing
@@ -214,19 +212,15 @@ fn card(job: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_drops_frames_generates_watches_plays_saves_and_cancels() {
-    let mock = MockGateway::start(MockConfig {
-        api_key: Some(KEY.to_owned()),
-        tick: Duration::from_millis(250),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap();
-    let temp = tempfile::tempdir().unwrap();
-    let (library, saves) = (temp.path().join("library"), temp.path().join("saves"));
-    std::fs::create_dir_all(&saves).unwrap();
+    let Scene {
+        mock,
+        temp,
+        videos: library,
+        saves,
+        shots,
+    } = scene(250).await;
     let start = frame(temp.path(), "start.png", 1600, 900, 40);
     let end = frame(temp.path(), "end.jpg", 1600, 900, 200);
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
 
     let app = launch(&mock.base_url(), &library, &saves).await;
     app.find("prompt").await;
@@ -612,16 +606,13 @@ async fn play_first(app: &App, card: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_start_offers_the_demo_and_a_key_that_is_tested_before_it_is_kept() {
-    let mock = MockGateway::start(MockConfig {
-        api_key: Some(KEY.to_owned()),
-        tick: Duration::from_millis(100),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap();
-    let temp = tempfile::tempdir().unwrap();
-    let (videos, saves) = (temp.path().join("videos"), temp.path().join("saves"));
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    let Scene {
+        mock,
+        temp: _temp,
+        videos,
+        saves,
+        shots,
+    } = scene(100).await;
     let app = launch_with(None, &videos, &saves).await;
 
     // Nothing is set up: the welcome, and Generate says why it waits.
@@ -771,16 +762,13 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_route_job_survives_quitting_the_app() {
-    let mock = MockGateway::start(MockConfig {
-        api_key: Some(KEY.to_owned()),
-        tick: Duration::from_millis(120),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap();
-    let temp = tempfile::tempdir().unwrap();
+    let Scene {
+        mock,
+        temp: _temp,
+        videos,
+        ..
+    } = scene(120).await;
     // "Save all" is answered with the folder the videos already live in.
-    let videos = temp.path().join("videos");
     let saves = videos.clone();
     let env = [("FRAMECAST_ROUTE", "task"), ("FRAMECAST_POLL_MS", "150")];
     let app = launch_env(Some(&mock.base_url()), &videos, &saves, &env).await;
@@ -921,19 +909,15 @@ async fn language(app: &App, lang: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_library_finds_plays_compares_reuses_and_continues_from_a_frame() {
-    let mock = MockGateway::start(MockConfig {
-        api_key: Some(KEY.to_owned()),
-        tick: Duration::from_millis(80),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap();
-    let temp = tempfile::tempdir().unwrap();
-    let (videos, saves) = (temp.path().join("videos"), temp.path().join("saves"));
-    std::fs::create_dir_all(&saves).unwrap();
+    let Scene {
+        mock,
+        temp,
+        videos,
+        saves,
+        shots,
+    } = scene(80).await;
     let data = videos.with_file_name("data");
     let trash = videos.with_file_name("profile").join("data/Trash/files");
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
     let start = frame(temp.path(), "harbour.png", 1600, 900, 120);
 
     let app = launch(&mock.base_url(), &videos, &saves).await;

@@ -11,13 +11,13 @@
 
 mod support;
 
-use fantoccini::{Client, ClientBuilder};
-use serde_json::{Value, json};
+use fantoccini::Client;
+use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Process, frame, free_port, xvfb};
+use support::{Process, frame, free_port, session, until, xvfb};
 
 /// A private session bus: the app finds its running instance there and nowhere else.
 fn session_bus() -> (Process, String) {
@@ -51,47 +51,6 @@ fn environment(display: &str, bus: &str, home: &Path) -> Vec<(&'static str, Stri
         ("NO_AT_BRIDGE", "1".to_owned()),
         ("LANG", "en_US.UTF-8".to_owned()),
     ]
-}
-
-async fn session(port: u16, binary: &Path, args: &[&str]) -> Client {
-    let caps = json!({
-        "webkitgtk:browserOptions": { "binary": binary, "args": args }
-    });
-    let caps = caps.as_object().unwrap().clone();
-    let mut last_error = None;
-    for _ in 0..100 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(client) => return client,
-            Err(e) => {
-                last_error = Some(e);
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
-    panic!("could not start a WebDriver session: {last_error:?}");
-}
-
-/// Polls `script` until it returns something truthy.
-async fn until(client: &Client, what: &str, secs: u64, script: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Ok(v) = client.execute(script, vec![]).await
-            && !(v.is_null() || v == json!(false) || v == json!(""))
-        {
-            return v;
-        }
-        if Instant::now() > deadline {
-            let text = client
-                .execute("return document.body.innerText", vec![])
-                .await;
-            panic!("timed out waiting for {what}; the page says:\n{text:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// A script's expression for what a slot shows: its text (with the size line) when it holds a

@@ -1,7 +1,10 @@
 //! What the tests that start the real app share: child processes that stop cleanly, a free
-//! port, a private X display, and test frames.
+//! port, a private X display, a WebDriver session with the app, waiting on the page, and test
+//! frames.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -75,4 +78,48 @@ pub fn frame(dir: &Path, name: &str, w: u32, h: u32, hue: u8) -> PathBuf {
     let path = dir.join(name);
     img.save(&path).unwrap();
     path
+}
+
+/// A WebDriver session with `binary` started with `args`, through the driver on `port` (tried
+/// again while the driver starts).
+pub async fn session(port: u16, binary: &Path, args: &[&str]) -> Client {
+    let caps = json!({
+        "webkitgtk:browserOptions": { "binary": binary, "args": args }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    let mut last_error = None;
+    for _ in 0..100 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return client,
+            Err(e) => {
+                last_error = Some(e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("could not start a WebDriver session: {last_error:?}");
+}
+
+/// Polls `script` until it returns something truthy (not null, false, 0 or ""); on timeout, the
+/// page's text is in the failure.
+pub async fn until(client: &Client, what: &str, secs: u64, script: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Ok(v) = client.execute(script, vec![]).await
+            && !(v.is_null() || v == json!(false) || v == json!(0) || v == json!(""))
+        {
+            return v;
+        }
+        if Instant::now() > deadline {
+            let text = client
+                .execute("return document.body.innerText", vec![])
+                .await;
+            panic!("timed out waiting for {what}; the page says:\n{text:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

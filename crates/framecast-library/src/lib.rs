@@ -16,7 +16,8 @@
 //! The pieces: [`location`] (where the library lives), [`migrate`] (the schema's versions),
 //! [`lease`] (process ownership), [`frames`] (frames stored by content), [`jobs`] and [`videos`]
 //! (rows and queries), [`recorder`] (events to rows), [`recovery`] (what a dead process left),
-//! [`profiles`] (gateways and settings) and [`keys`] (their API keys, out of the database); for
+//! [`tasks`] (the task route's tasks), [`profiles`] (gateways), [`settings`] (small named
+//! settings) and [`keys`] (API keys and proxy passwords, out of the database); for
 //! the library view, [`browse`] (filtered pages of jobs), [`posters`] (a still per video),
 //! [`lineage`] (which moment of which video a job continued from) and [`spend`] (what was
 //! delivered and what it cost).
@@ -35,7 +36,9 @@ mod private;
 pub mod profiles;
 pub mod recorder;
 pub mod recovery;
+pub mod settings;
 pub mod spend;
+pub mod tasks;
 pub mod videos;
 
 pub use browse::{LibraryFilter, LibraryItem, LibraryPage, ModelCount, Order, Outcome, Take};

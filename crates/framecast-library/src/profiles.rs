@@ -10,7 +10,7 @@ use crate::{Library, LibraryError, Result, now_ms};
 use framecast_core::price::PriceTable;
 use framecast_core::proxy::Proxy;
 use framecast_core::{AuthScheme, Error, Limits, RouteKind};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Row, params};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -386,25 +386,6 @@ impl Library {
                 }
             }
         }
-        Ok(())
-    }
-
-    /// A named setting.
-    pub fn setting(&self, name: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()?)
-    }
-
-    pub fn set_setting(&self, name: &str, value: &str) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO settings (name, value) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            params![name, value],
-        )?;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@
 //! twenty thousand progress lines. A write that fails is logged and the job goes on: the stream
 //! and the downloads are worth more than the record of them.
 
+use crate::tasks::TaskEnd;
 use crate::{Library, Result, now_ms};
 use framecast_core::{ErrorKind, Event, JobId, JobResult, JobSpec, Phase};
 use rusqlite::params;
@@ -167,28 +168,10 @@ impl Recorder {
                     )?;
                 }
             }
-            Event::Task { index, id } => {
-                conn().execute(
-                    "INSERT INTO tasks (job_id, idx, task_id, state, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, 'watching', ?4, ?4)
-                     ON CONFLICT (job_id, idx) DO UPDATE SET task_id = excluded.task_id,
-                       state = 'watching', updated_at = excluded.updated_at",
-                    params![job, index, id, now],
-                )?;
-            }
-            Event::TaskLost { index } => {
-                conn().execute(
-                    "INSERT INTO tasks (job_id, idx, task_id, state, created_at, updated_at)
-                     VALUES (?1, ?2, NULL, 'lost', ?3, ?3) ON CONFLICT DO NOTHING",
-                    params![job, index, now],
-                )?;
-            }
+            Event::Task { index, id } => self.library.task_created(job, *index, id)?,
+            Event::TaskLost { index } => self.library.task_lost(job, *index)?,
             Event::Video { index, url, extra } => {
-                conn().execute(
-                    "UPDATE tasks SET state = 'done', updated_at = ?3
-                     WHERE job_id = ?1 AND idx = ?2",
-                    params![job, index, now],
-                )?;
+                self.library.task_ended(job, *index, TaskEnd::Done)?;
                 let target = self
                     .spec
                     .as_ref()
@@ -225,11 +208,7 @@ impl Recorder {
                     (first, due.then(|| failures.json()))
                 };
                 if let (true, Some(i)) = (first_for_take, index) {
-                    conn().execute(
-                        "UPDATE tasks SET state = 'failed', updated_at = ?3
-                         WHERE job_id = ?1 AND idx = ?2 AND state = 'watching'",
-                        params![job, i, now],
-                    )?;
+                    self.library.task_ended(job, *i, TaskEnd::Failed)?;
                 }
                 if let Some(list) = list {
                     conn().execute(

@@ -86,18 +86,6 @@ impl Library {
         Ok(recovered)
     }
 
-    /// The tasks of job `id` the gateway is still making.
-    fn watching(&self, id: &str) -> Result<Vec<(u8, String)>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT idx, task_id FROM tasks
-             WHERE job_id = ?1 AND state = 'watching' AND task_id IS NOT NULL ORDER BY idx",
-        )?;
-        Ok(stmt
-            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?)
-    }
-
     /// Claims job `id` from `owner` and records that its process is gone. False if another
     /// process claimed it first.
     fn take_over(&self, id: &str, owner: Option<&str>) -> Result<bool> {
