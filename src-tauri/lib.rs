@@ -53,7 +53,10 @@ pub fn run(images: Vec<PathBuf>) {
                 tracing::error!(%e, "recovery failed");
                 Vec::new()
             });
-            let media = tauri::async_runtime::block_on(Media::start(library.clone()))?;
+            #[cfg(target_os = "linux")]
+            let media = tauri::async_runtime::block_on(Media::loopback(library.clone()))?;
+            #[cfg(not(target_os = "linux"))]
+            let media = Media::scheme();
             app.manage(Folders::from_env(default_videos));
             app.manage(Arc::new(Gateways::from_env(library.clone(), keys)));
             app.manage(library);
@@ -80,6 +83,10 @@ pub fn run(images: Vec<PathBuf>) {
             _ => {}
         })
         .invoke_handler(handlers());
+    // Saved videos play through the app's own URI scheme, except on Linux (media/mod.rs says why).
+    #[cfg(not(target_os = "linux"))]
+    let app =
+        app.register_asynchronous_uri_scheme_protocol(media::scheme::SCHEME, media::scheme::serve);
     match app.build(tauri::generate_context!()) {
         Ok(app) => app.run(on_run_event),
         Err(e) => {

@@ -508,7 +508,7 @@ mod tests {
     async fn app(base_url: &str, key: Option<&str>, dir: &Path) -> tauri::App<MockRuntime> {
         let library = Arc::new(Library::open(&dir.join("data")).unwrap());
         let recovered = library.recover().unwrap();
-        let media = Media::start(library.clone()).await.unwrap();
+        let media = Media::loopback(library.clone()).await.unwrap();
         let keys = Arc::new(Keys::file_only(
             library.dir(),
             framecast_core::Text::same("test"),

@@ -1,18 +1,13 @@
-//! Local playback: the library's videos and their posters over `http://127.0.0.1`, with `Range`
-//! support.
+//! Linux: the library's videos and their posters over `http://127.0.0.1`, with `Range` support.
 //!
-//! WebKitGTK will not play an MP4 through Tauri's asset protocol (MEDIA_ERR_SRC_NOT_SUPPORTED,
-//! tauri#3725), while the same file over loopback HTTP plays. So the app runs its own tiny server,
-//! bound to 127.0.0.1 only. It serves a video by its id (`<job id>-<index>`), from the path the
-//! library recorded when the video was saved — never a path or a name from the request — and
-//! only under a random per-run token, compared in constant time: other local programs cannot
-//! list or guess what is there.
-//!
-//! The window draws a paused video onto a canvas to take a frame from it (and to capture a
-//! poster). A canvas that drew a cross-origin video without CORS approval is tainted and cannot
-//! be read, so answers carry `Access-Control-Allow-Origin` for the app's own origins (and only
-//! those): the page plays with `crossorigin="anonymous"`.
+//! WebKitGTK will not play an MP4 through a custom URI scheme such as Tauri's asset protocol
+//! (MEDIA_ERR_SRC_NOT_SUPPORTED, tauri#3725), while the same file over loopback HTTP plays. So
+//! on Linux the app runs its own tiny server, bound to 127.0.0.1 only. It serves a video by its
+//! id (`<job id>-<index>`), from the path the library recorded when the video was saved — never a
+//! path or a name from the request — and only under a random per-run token, compared in constant
+//! time: other local programs cannot list or guess what is there.
 
+use super::{Media, approved_origin};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -20,70 +15,39 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use framecast_library::Library;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
-
-/// The running media server.
-pub struct Media {
-    addr: SocketAddr,
-    token: String,
-}
 
 struct Served {
     library: Arc<Library>,
     token: String,
 }
 
-impl Media {
-    /// Starts serving the library's saved videos on a free loopback port.
-    pub async fn start(library: Arc<Library>) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let token = uuid::Uuid::new_v4().simple().to_string();
-        let served = Arc::new(Served {
-            library,
-            token: token.clone(),
-        });
-        let app = Router::new()
-            .route("/media/{token}/{video}", get(serve))
-            .route("/poster/{token}/{video}", get(poster))
-            .with_state(served);
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(%e, "the media server stopped");
-            }
-        });
-        Ok(Self { addr, token })
-    }
-
-    /// Where the web side plays videos from: `<base>/<video id>`.
-    pub fn base(&self) -> String {
-        format!("http://{}/media/{}", self.addr, self.token)
-    }
-
-    /// Where the web side shows posters from: `<poster base>/<video id>`.
-    pub fn poster_base(&self) -> String {
-        format!("http://{}/poster/{}", self.addr, self.token)
-    }
-
-    /// The URL the web side plays a saved video from.
-    pub fn url(&self, video_id: &str) -> String {
-        format!("{}/{video_id}", self.base())
-    }
+/// Starts serving the library's saved videos on a free loopback port.
+pub async fn start(library: Arc<Library>) -> std::io::Result<Media> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let served = Arc::new(Served {
+        library,
+        token: token.clone(),
+    });
+    let app = Router::new()
+        .route("/media/{token}/{video}", get(serve))
+        .route("/poster/{token}/{video}", get(poster))
+        .with_state(served);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(%e, "the media server stopped");
+        }
+    });
+    Ok(Media {
+        base: format!("http://{addr}/media/{token}"),
+        poster_base: format!("http://{addr}/poster/{token}"),
+    })
 }
-
-/// The pages that may read what is served: the app's own origins on each OS (and Vite's in a
-/// development build).
-const APP_ORIGINS: &[&str] = &[
-    "tauri://localhost",
-    "http://tauri.localhost",
-    "https://tauri.localhost",
-    #[cfg(debug_assertions)]
-    "http://localhost:1420",
-];
 
 async fn serve(
     State(served): State<Arc<Served>>,
@@ -121,7 +85,7 @@ async fn send(file: Option<std::path::PathBuf>, request: Request<Body>) -> Respo
     let origin = request
         .headers()
         .get(header::ORIGIN)
-        .filter(|o| APP_ORIGINS.iter().any(|a| o.as_bytes() == a.as_bytes()))
+        .filter(|o| approved_origin(o.as_bytes()))
         .cloned();
     let mut response = match file {
         None => StatusCode::NOT_FOUND.into_response(),
@@ -188,7 +152,8 @@ mod tests {
             path: file,
             bytes: 10,
         });
-        let media = Media::start(library.clone()).await.unwrap();
+        let media = start(library.clone()).await.unwrap();
+        let token = media.base().rsplit('/').next().unwrap().to_owned();
         let http = reqwest::Client::new();
 
         let url = media.url(&spec.id.video(1));
@@ -230,10 +195,10 @@ mod tests {
             got.bytes().await.unwrap().as_ref(),
             [0xFF, 0xD8, 0xFF, 0xDB, 7]
         );
-        let wrong = poster.replace(&media.token, &"0".repeat(32));
+        let wrong = poster.replace(&token, &"0".repeat(32));
         assert_eq!(http.get(&wrong).send().await.unwrap().status(), 404);
 
-        let wrong_token = url.replace(&media.token, &"0".repeat(32));
+        let wrong_token = url.replace(&token, &"0".repeat(32));
         assert_eq!(http.get(&wrong_token).send().await.unwrap().status(), 404);
         for name in [
             spec.id.video(2),
