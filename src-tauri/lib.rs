@@ -9,6 +9,7 @@ mod gateways;
 pub mod launch;
 mod media;
 mod notify;
+mod quit;
 mod state;
 
 #[cfg(test)]
@@ -21,7 +22,7 @@ use media::Media;
 use state::{Drops, Folders, Frames, Jobs, Opened};
 use std::path::PathBuf;
 use std::sync::Arc;
-use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
+use tauri::{DragDropEvent, Manager, WindowEvent};
 
 /// Starts the app, with `images` (from `framecast IMAGE [IMAGE]`) for the start and end slots.
 /// If Framecast already runs, hands the command line to it and exits instead.
@@ -74,7 +75,11 @@ pub fn run(images: Vec<PathBuf>) {
             Ok(())
         })
         .on_window_event(|window, event| match event {
-            WindowEvent::CloseRequested { api, .. } => ask_before_quitting(window, api),
+            WindowEvent::CloseRequested { api, .. }
+                if quit::ask(window.app_handle(), quit::Request::CloseWindow) =>
+            {
+                api.prevent_close();
+            }
             WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
                 if let Some(drops) = window.try_state::<Drops>() {
                     drops.dropped(paths);
@@ -87,6 +92,9 @@ pub fn run(images: Vec<PathBuf>) {
     #[cfg(not(target_os = "linux"))]
     let app =
         app.register_asynchronous_uri_scheme_protocol(media::scheme::SCHEME, media::scheme::serve);
+    // ⌘Q asks first while work runs, as closing the window does (quit.rs).
+    #[cfg(target_os = "macos")]
+    let app = app.menu(quit::app_menu).on_menu_event(quit::on_menu_event);
     match app.build(tauri::generate_context!()) {
         Ok(app) => app.run(on_run_event),
         Err(e) => {
@@ -96,17 +104,30 @@ pub fn run(images: Vec<PathBuf>) {
     }
 }
 
-/// macOS hands files opened from the Finder ("Open With", a drop on the Dock icon) to the
-/// running app as an event, not as arguments.
-fn on_run_event(_app: &tauri::AppHandle, _event: tauri::RunEvent) {
-    #[cfg(target_os = "macos")]
-    if let tauri::RunEvent::Opened { urls } = _event {
-        let images = urls
-            .iter()
-            .filter_map(|u| u.to_file_path().ok())
-            .take(launch::MAX_IMAGES)
-            .collect();
-        commands::open::offer(_app, images);
+/// The app's own events: an exit the event loop was asked for (asked about first while work
+/// runs, quit.rs), and on macOS the files opened from the Finder ("Open With", a drop on the Dock
+/// icon), which come to the running app as an event, not as arguments.
+fn on_run_event(app: &tauri::AppHandle, event: tauri::RunEvent) {
+    match event {
+        tauri::RunEvent::ExitRequested { code, api, .. } => {
+            let request = match code {
+                Some(_) => quit::Request::Chosen,
+                None => quit::Request::Quit,
+            };
+            if quit::ask(app, request) {
+                api.prevent_exit();
+            }
+        }
+        #[cfg(target_os = "macos")]
+        tauri::RunEvent::Opened { urls } => {
+            let images = urls
+                .iter()
+                .filter_map(|u| u.to_file_path().ok())
+                .take(launch::MAX_IMAGES)
+                .collect();
+            commands::open::offer(app, images);
+        }
+        _ => {}
     }
 }
 
@@ -128,18 +149,6 @@ fn open_library(app: &tauri::AppHandle) -> Result<Library, Box<dyn std::error::E
             .blocking_show();
         text.into()
     })
-}
-
-/// Closing the window while videos are generating or downloading asks first (the window shows
-/// the choices and answers with the `quit` command); otherwise it closes at once.
-fn ask_before_quitting(window: &tauri::Window, api: &tauri::CloseRequestApi) {
-    let Some(jobs) = window.try_state::<Arc<Jobs>>() else {
-        return;
-    };
-    let busy = jobs.busy();
-    if !busy.idle() && window.emit("quit-requested", busy).is_ok() {
-        api.prevent_close();
-    }
 }
 
 /// Renders the page without WebKitGTK's accelerated compositing. The UI is a form and a few video
