@@ -249,7 +249,10 @@ fn discard_file(path: &std::path::Path, how: Discard) -> Result<()> {
 /// NSFileManager moves the file to the same Trash without asking anyone (only the Finder's "Put
 /// Back" does not know where it came from).
 fn trash_context() -> trash::TrashContext {
-    #[cfg_attr(not(target_os = "macos"), expect(unused_mut, reason = "set on macOS only"))]
+    #[cfg_attr(
+        not(target_os = "macos"),
+        expect(unused_mut, reason = "set on macOS only")
+    )]
     let mut context = trash::TrashContext::new();
     #[cfg(target_os = "macos")]
     trash::macos::TrashContextExtMacos::set_delete_method(
