@@ -24,9 +24,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::{DragDropEvent, Manager, WindowEvent};
 
-/// Starts the app, with `images` (from `framecast IMAGE [IMAGE]`) for the start and end slots.
-/// If Framecast already runs, hands the command line to it and exits instead.
-pub fn run(images: Vec<PathBuf>) {
+/// Starts the app, with `images` (from `framecast IMAGE [IMAGE]`) for the start and end slots,
+/// and returns when it ends; an error when it could not start. If Framecast already runs, hands
+/// the command line to it and exits instead.
+pub fn run(images: Vec<PathBuf>) -> Result<(), tauri::Error> {
     let app = tauri::Builder::default()
         // First, so a second instance exits before anything else starts.
         .plugin(tauri_plugin_single_instance::init(
@@ -95,13 +96,8 @@ pub fn run(images: Vec<PathBuf>) {
     // ⌘Q asks first while work runs, as closing the window does (quit.rs).
     #[cfg(target_os = "macos")]
     let app = app.menu(quit::app_menu).on_menu_event(quit::on_menu_event);
-    match app.build(tauri::generate_context!()) {
-        Ok(app) => app.run(on_run_event),
-        Err(e) => {
-            eprintln!("Framecast could not start: {e}");
-            std::process::exit(1);
-        }
-    }
+    app.build(tauri::generate_context!())?.run(on_run_event);
+    Ok(())
 }
 
 /// The app's own events: an exit the event loop was asked for (asked about first while work
