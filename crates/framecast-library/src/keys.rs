@@ -1,7 +1,8 @@
 //! API keys, kept out of the database: in the OS's credential store (macOS Keychain, Windows
 //! Credential Manager, the Secret Service on Linux, through the `keyring` crate), or — where no
 //! store works, as on a headless Linux without a Secret Service or with a locked keyring — in a
-//! file only the user can read (`keys/profile-<id>.key`, mode 0600), which Settings labels as such.
+//! file only the user can read (`keys/profile-<id>.key`: mode 0600 on Unix, on Windows an access
+//! list that names only the file's owner), which Settings labels as such.
 //!
 //! A store that silently does not persist is caught by a probe: a random value written, read back
 //! and deleted, once per process, off the first paint (it may wait on D-Bus). Keys are handed out
@@ -234,8 +235,9 @@ pub fn hint(key: &SecretString) -> String {
     }
 }
 
-/// Writes `bytes` to `path` so that only the user can read it: the folder 0700, the file 0600,
-/// through a temporary file so a half-written key is never read.
+/// Writes `bytes` to `path` so that only the user can read it: on Unix the folder 0700 and the
+/// file 0600, on Windows the file's access list the owner's alone ([`owner_only`]); through a
+/// temporary file so a half-written key is never read (a rename keeps the file's access list).
 fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     std::fs::create_dir_all(dir).map_err(|e| LibraryError::io(dir, e))?;
@@ -249,10 +251,76 @@ fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
     let mut file = options.open(&tmp).map_err(|e| LibraryError::io(&tmp, e))?;
+    // Before the key is written: the new file inherited its folder's access list.
+    #[cfg(windows)]
+    owner_only(&tmp).map_err(|e| LibraryError::io(&tmp, e))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|e| LibraryError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| LibraryError::io(path, e))
+}
+
+/// Windows: replaces `path`'s access list with one that grants its owner (the user who created
+/// it) full access and no one else any, and no longer inherits its folder's entries — the
+/// Windows form of mode 0600. "D:P(A;;FA;;;OW)" says exactly that in Windows' own notation:
+/// a protected DACL (P) with one entry allowing (A) all file access (FA) to the Owner Rights
+/// SID (OW).
+#[cfg(windows)]
+#[allow(unsafe_code)]
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::windows::ffi::OsStrExt;
+    use windows_sys::Win32::Foundation::LocalFree;
+    use windows_sys::Win32::Security::Authorization::{
+        ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1, SE_FILE_OBJECT,
+        SetNamedSecurityInfoW,
+    };
+    use windows_sys::Win32::Security::{
+        ACL, DACL_SECURITY_INFORMATION, GetSecurityDescriptorDacl,
+        PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR,
+    };
+    let sddl: Vec<u16> = "D:P(A;;FA;;;OW)".encode_utf16().chain([0]).collect();
+    let wide_path: Vec<u16> = path.as_os_str().encode_wide().chain([0]).collect();
+    let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+    // SAFETY: `sddl` is NUL-terminated UTF-16 and outlives the call; `descriptor` receives a
+    // buffer Windows allocates, freed below with LocalFree; the size pointer may be null.
+    let parsed = unsafe {
+        ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl.as_ptr(),
+            SDDL_REVISION_1,
+            &mut descriptor,
+            std::ptr::null_mut(),
+        )
+    };
+    if parsed == 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let (mut present, mut defaulted) = (0, 0);
+    let mut dacl: *mut ACL = std::ptr::null_mut();
+    // SAFETY: `descriptor` is the valid descriptor parsed above, and `dacl` points into it, which
+    // stays allocated until LocalFree; `wide_path` is NUL-terminated UTF-16; the owner, group
+    // and SACL pointers may be null when their information flags are not passed.
+    let result = unsafe {
+        if GetSecurityDescriptorDacl(descriptor, &mut present, &mut dacl, &mut defaulted) == 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            match SetNamedSecurityInfoW(
+                wide_path.as_ptr(),
+                SE_FILE_OBJECT,
+                DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                dacl,
+                std::ptr::null(),
+            ) {
+                0 => Ok(()),
+                code => Err(std::io::Error::from_raw_os_error(code as i32)),
+            }
+        }
+    };
+    // SAFETY: `descriptor` was allocated by ConvertStringSecurityDescriptorToSecurityDescriptorW
+    // and is not used after this.
+    unsafe { LocalFree(descriptor) };
+    result
 }
 
 #[cfg(test)]
@@ -290,6 +358,23 @@ mod tests {
         );
         let back = keys.load(7, KeyStore::File).unwrap().unwrap();
         assert_eq!(back.expose_secret(), "sk-file-store-9876");
+        keys.delete(7);
+        assert!(keys.load(7, KeyStore::File).unwrap().is_none());
+    }
+
+    /// Windows: the owner-only access list still lets its owner write, read back, replace and
+    /// remove the key (that no one else can read it needs a second account to show).
+    #[cfg(windows)]
+    #[test]
+    fn the_file_store_keeps_a_key_its_owner_can_read_replace_and_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::file_only(dir.path(), Text::same("test"));
+        for key in ["sk-file-store-9876", "sk-file-store-5432"] {
+            let store = keys.save(7, &SecretString::from(key)).unwrap();
+            assert_eq!(store, KeyStore::File);
+            let back = keys.load(7, KeyStore::File).unwrap().unwrap();
+            assert_eq!(back.expose_secret(), key);
+        }
         keys.delete(7);
         assert!(keys.load(7, KeyStore::File).unwrap().is_none());
     }
