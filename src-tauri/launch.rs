@@ -61,6 +61,24 @@ impl Launch {
     }
 }
 
+/// The images waiting for the window once another launch named `more`: those already waiting
+/// keep their places (the first launch's image stays the start frame), the new ones follow, a
+/// path named twice is kept once, and no more than [`MAX_IMAGES`] are kept.
+///
+/// Windows' "Open with" on several images starts one `framecast` per image, each handing over a
+/// list of its own; a list that replaced the one before kept only the last image.
+pub fn merge_opened(mut waiting: Vec<PathBuf>, more: Vec<PathBuf>) -> Vec<PathBuf> {
+    for path in more {
+        if waiting.len() >= MAX_IMAGES {
+            break;
+        }
+        if !waiting.contains(&path) {
+            waiting.push(path);
+        }
+    }
+    waiting
+}
+
 /// An argument as an absolute path: a `file://` URI's path, or a path joined to `cwd`.
 fn path_of(arg: OsString, cwd: &Path) -> PathBuf {
     if let Some(path) = arg
@@ -178,6 +196,35 @@ mod tests {
             parse(&["https://example.com/a.png"]),
             open(&["/home/ann/Pictures/https://example.com/a.png"])
         );
+    }
+
+    #[test]
+    fn launches_that_hand_over_one_image_each_fill_start_then_end() {
+        let cwd = Path::new("/home/ann/Pictures");
+        // Windows' "Open with" on sea.png and sky.png: two processes, one image each.
+        let forwarded = [
+            vec!["C:/Program Files/Framecast/framecast.exe", "sea.png"],
+            vec!["C:/Program Files/Framecast/framecast.exe", "sky.png"],
+            vec!["C:/Program Files/Framecast/framecast.exe", "sun.png"],
+        ];
+        let waiting = forwarded.iter().fold(Vec::new(), |waiting, argv| {
+            match Launch::parse(argv.iter().skip(1).copied(), cwd) {
+                Launch::Open(images) => merge_opened(waiting, images),
+                other => panic!("{other:?}"),
+            }
+        });
+        assert_eq!(waiting, [cwd.join("sea.png"), cwd.join("sky.png")]);
+    }
+
+    #[test]
+    fn merging_keeps_what_waits_first_once_and_at_most_two() {
+        let p = |names: &[&str]| names.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert_eq!(merge_opened(p(&[]), p(&["/a"])), p(&["/a"]));
+        assert_eq!(merge_opened(p(&["/a"]), p(&["/b"])), p(&["/a", "/b"]));
+        assert_eq!(merge_opened(p(&["/a"]), p(&["/a", "/b"])), p(&["/a", "/b"]));
+        assert_eq!(merge_opened(p(&["/a", "/b"]), p(&["/c"])), p(&["/a", "/b"]));
+        assert_eq!(merge_opened(p(&["/a"]), p(&[])), p(&["/a"]));
+        assert_eq!(merge_opened(p(&[]), p(&["/a", "/b"])), p(&["/a", "/b"]));
     }
 
     #[test]

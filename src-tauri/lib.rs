@@ -10,6 +10,7 @@ mod gateways;
 pub mod launch;
 mod media;
 mod notify;
+mod quit;
 mod state;
 
 #[cfg(test)]
@@ -17,15 +18,15 @@ mod bindings;
 
 use framecast_library::{Keys, Library};
 use gateways::Gateways;
-use media::Media;
-use state::{Drops, Folders, Jobs, Opened};
+use state::{Drops, Folders, Opened};
 use std::path::PathBuf;
 use std::sync::Arc;
-use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
+use tauri::{DragDropEvent, Manager, WindowEvent};
 
-/// Starts the app, with `images` (from `framecast IMAGE [IMAGE]`) for the start and end slots.
-/// If Framecast already runs, hands the command line to it and exits instead.
-pub fn run(images: Vec<PathBuf>) {
+/// Starts the app, with `images` (from `framecast IMAGE [IMAGE]`) for the start and end slots,
+/// and returns when it ends; an error when it could not start. If Framecast already runs, hands
+/// the command line to it and exits instead.
+pub fn run(images: Vec<PathBuf>) -> Result<(), tauri::Error> {
     let data_dir = framecast_library::location::data_dir().ok();
     let (recent, _log) = match &data_dir {
         Some(dir) => diagnostics::start(dir),
@@ -46,7 +47,11 @@ pub fn run(images: Vec<PathBuf>) {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .on_window_event(|window, event| match event {
-            WindowEvent::CloseRequested { api, .. } => ask_before_quitting(window, api),
+            WindowEvent::CloseRequested { api, .. }
+                if quit::ask(window.app_handle(), quit::Request::CloseWindow) =>
+            {
+                api.prevent_close();
+            }
             WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
                 if let Some(drops) = window.try_state::<Drops>() {
                     drops.dropped(paths);
@@ -55,21 +60,32 @@ pub fn run(images: Vec<PathBuf>) {
             _ => {}
         })
         .invoke_handler(handlers());
+    // Saved videos play through the app's own URI scheme, except on Linux (media/mod.rs says why).
+    #[cfg(not(target_os = "linux"))]
+    let app =
+        app.register_asynchronous_uri_scheme_protocol(media::scheme::SCHEME, media::scheme::serve);
+    // ⌘Q asks first while work runs, as closing the window does (quit.rs).
+    #[cfg(target_os = "macos")]
+    let app = app.menu(quit::app_menu).on_menu_event(quit::on_menu_event);
     let mut context = tauri::generate_context!();
-    let media_port = match Media::bind() {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("Framecast could not start its media server: {e}");
-            std::process::exit(1);
-        }
+    // Linux plays from a loopback server whose port is taken now, before the window exists, so
+    // the page's content security policy names exactly that port.
+    #[cfg(target_os = "linux")]
+    let media_port = {
+        let listener = media::loopback::bind()?;
+        narrow_csp(&mut context, &listener);
+        listener
     };
-    narrow_csp(&mut context, &media_port);
     let app = app.setup(move |app| {
         let library = Arc::new(open_library(app.handle())?);
         let folders = videos_folder(app.handle(), &library)?;
         let keys = Arc::new(Keys::new(library.dir()));
-        let media =
-            tauri::async_runtime::block_on(async { Media::serve(library.clone(), media_port) })?;
+        #[cfg(target_os = "linux")]
+        let media = tauri::async_runtime::block_on(async {
+            media::loopback::serve(library.clone(), media_port)
+        })?;
+        #[cfg(not(target_os = "linux"))]
+        let media = media::Media::scheme();
         let gateways = Gateways::from_env(library.clone(), keys);
         state::manage(app, library, gateways, media, folders);
         notify::listen(app.handle());
@@ -80,51 +96,40 @@ pub fn run(images: Vec<PathBuf>) {
         }
         Ok(())
     });
-    match app.build(context) {
-        Ok(app) => app.run(on_run_event),
-        Err(e) => {
-            eprintln!("Framecast could not start: {e}");
-            std::process::exit(1);
+    app.build(context)?.run(on_run_event);
+    Ok(())
+}
+
+/// The app's own events: an exit the event loop was asked for (asked about first while work
+/// runs, quit.rs), and on macOS the files opened from the Finder ("Open With", a drop on the Dock
+/// icon), which come to the running app as an event, not as arguments.
+fn on_run_event(app: &tauri::AppHandle, event: tauri::RunEvent) {
+    match event {
+        tauri::RunEvent::ExitRequested { code, api, .. } => {
+            let request = match code {
+                Some(_) => quit::Request::Chosen,
+                None => quit::Request::Quit,
+            };
+            if quit::ask(app, request) {
+                api.prevent_exit();
+            }
         }
+        #[cfg(target_os = "macos")]
+        tauri::RunEvent::Opened { urls } => {
+            let images = urls
+                .iter()
+                .filter_map(|u| u.to_file_path().ok())
+                .take(launch::MAX_IMAGES)
+                .collect();
+            commands::open::offer(app, images);
+        }
+        _ => {}
     }
-}
-
-/// macOS hands files opened from the Finder ("Open With", a drop on the Dock icon) to the
-/// running app as an event, not as arguments.
-fn on_run_event(_app: &tauri::AppHandle, _event: tauri::RunEvent) {
-    #[cfg(target_os = "macos")]
-    if let tauri::RunEvent::Opened { urls } = _event {
-        let images = urls
-            .iter()
-            .filter_map(|u| u.to_file_path().ok())
-            .take(launch::MAX_IMAGES)
-            .collect();
-        commands::open::offer(_app, images);
-    }
-}
-
-/// Opens the library; if it cannot be opened, says so in a dialog before giving up, because a
-/// Framecast that cannot record its jobs must not send any.
-fn open_library(app: &tauri::AppHandle) -> Result<Library, Box<dyn std::error::Error>> {
-    Library::open_default().map_err(|e| {
-        use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
-        let error = framecast_core::Error::from(e);
-        let text = format!(
-            "{}\n\n{}",
-            error.message(framecast_core::Lang::En),
-            error.message(framecast_core::Lang::Zh)
-        );
-        app.dialog()
-            .message(&text)
-            .title("Framecast")
-            .kind(MessageDialogKind::Error)
-            .blocking_show();
-        text.into()
-    })
 }
 
 /// Narrows the page's content security policy to the media server's own port (see
-/// `media::csp_for`).
+/// `media::loopback::csp_for`).
+#[cfg(target_os = "linux")]
 fn narrow_csp(context: &mut tauri::Context<tauri::Wry>, media: &std::net::TcpListener) {
     use tauri::utils::config::Csp;
     let Ok(port) = media.local_addr().map(|a| a.port()) else {
@@ -132,7 +137,10 @@ fn narrow_csp(context: &mut tauri::Context<tauri::Wry>, media: &std::net::TcpLis
     };
     let security = &mut context.config_mut().app.security;
     if let Some(csp) = &security.csp {
-        security.csp = Some(Csp::Policy(media::csp_for(&csp.to_string(), port)));
+        security.csp = Some(Csp::Policy(media::loopback::csp_for(
+            &csp.to_string(),
+            port,
+        )));
     }
 }
 
@@ -154,16 +162,24 @@ fn videos_folder(
 /// The library setting that holds the videos folder chosen in Settings.
 pub(crate) const VIDEOS_SETTING: &str = "videos_dir";
 
-/// Closing the window while videos are generating or downloading asks first (the window shows
-/// the choices and answers with the `quit` command); otherwise it closes at once.
-fn ask_before_quitting(window: &tauri::Window, api: &tauri::CloseRequestApi) {
-    let Some(jobs) = window.try_state::<Arc<Jobs>>() else {
-        return;
-    };
-    let busy = jobs.busy();
-    if !busy.idle() && window.emit("quit-requested", busy).is_ok() {
-        api.prevent_close();
-    }
+/// Opens the library; if it cannot be opened, says so in a dialog before giving up, because a
+/// Framecast that cannot record its jobs must not send any.
+fn open_library(app: &tauri::AppHandle) -> Result<Library, Box<dyn std::error::Error>> {
+    Library::open_default().map_err(|e| {
+        use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+        let error = framecast_core::Error::from(e);
+        let text = format!(
+            "{}\n\n{}",
+            error.message(framecast_core::Lang::En),
+            error.message(framecast_core::Lang::Zh)
+        );
+        app.dialog()
+            .message(&text)
+            .title("Framecast")
+            .kind(MessageDialogKind::Error)
+            .blocking_show();
+        text.into()
+    })
 }
 
 /// Renders the page without WebKitGTK's accelerated compositing. The UI is a form and a few video

@@ -236,16 +236,21 @@ impl Drops {
 #[derive(Default)]
 pub struct Opened {
     pending: Mutex<Vec<PathBuf>>,
+    /// The window will be told of the images soon (`commands::open::forwarded` gathers the
+    /// launches that arrive together).
+    pub telling: AtomicBool,
 }
 
 impl Opened {
-    /// Offers `images` to the window; a newer launch's images replace any not yet taken.
+    /// Offers `images` to the window, after any it has not taken yet
+    /// ([`crate::launch::merge_opened`]).
     pub fn open(&self, drops: &Drops, images: Vec<PathBuf>) {
         if images.is_empty() {
             return;
         }
         drops.dropped(&images);
-        *lock(&self.pending) = images;
+        let mut pending = lock(&self.pending);
+        *pending = crate::launch::merge_opened(std::mem::take(&mut *pending), images);
     }
 
     /// The images not yet taken, start frame first; each is given out once.

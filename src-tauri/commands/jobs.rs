@@ -295,7 +295,7 @@ mod tests {
     /// in `dir` (a second app on the same `dir` is the same person starting Framecast again).
     async fn app(base_url: &str, key: Option<&str>, dir: &Path) -> tauri::App<MockRuntime> {
         let library = Arc::new(Library::open(&dir.join("data")).unwrap());
-        let media = Media::start(library.clone()).await.unwrap();
+        let media = Media::loopback(library.clone()).await.unwrap();
         let keys = Arc::new(Keys::file_only(
             library.dir(),
             framecast_core::Text::same("test"),

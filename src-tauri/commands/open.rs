@@ -6,14 +6,23 @@
 //! way, tells the window with the `open-files` event, and brings the window to the front. Either
 //! way each path is registered in [`Drops`] by Rust first, so `drop_frame` accepts exactly the
 //! paths a command line named, and still no other.
+//!
+//! Windows' "Open with" on two images starts two `framecast`s a moment apart, each handing over
+//! one image. Their lists are merged, not replaced ([`crate::launch::merge_opened`]), and the
+//! window is told [`GATHER`] after the first arrives, so it takes both at once: start and end.
 
 use crate::launch::Launch;
 use crate::state::{Drops, Opened};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 /// The event that tells the window new images wait in `opened_files`.
 pub const OPEN_FILES: &str = "open-files";
+
+/// How long the launches that arrive together are gathered before the window is told.
+pub const GATHER: Duration = Duration::from_millis(300);
 
 /// The images named on a command line that the window has not taken yet, start frame first.
 #[tauri::command]
@@ -28,8 +37,19 @@ pub fn opened_files(opened: State<'_, Opened>) -> Vec<String> {
 /// A second `framecast` started while this one runs: `argv` is its command line (the program
 /// first) and `cwd` its working directory.
 pub fn forwarded<R: Runtime>(app: &AppHandle<R>, argv: Vec<String>, cwd: String) {
-    if let Launch::Open(images) = Launch::parse(argv.into_iter().skip(1), Path::new(&cwd)) {
-        offer(app, images);
+    if let Launch::Open(images) = Launch::parse(argv.into_iter().skip(1), Path::new(&cwd))
+        && !images.is_empty()
+    {
+        let opened = app.state::<Opened>();
+        opened.open(&app.state::<Drops>(), images);
+        if !opened.telling.swap(true, Ordering::SeqCst) {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(GATHER).await;
+                app.state::<Opened>().telling.store(false, Ordering::SeqCst);
+                let _ = app.emit(OPEN_FILES, ());
+            });
+        }
     }
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
@@ -38,7 +58,15 @@ pub fn forwarded<R: Runtime>(app: &AppHandle<R>, argv: Vec<String>, cwd: String)
     }
 }
 
-/// Offers images to the window and tells it so.
+/// Offers images to the window and tells it so at once (macOS hands over all of Finder's images
+/// in one event).
+#[cfg_attr(
+    not(target_os = "macos"),
+    expect(
+        dead_code,
+        reason = "macOS only; compiled everywhere so Linux checks it"
+    )
+)]
 pub fn offer<R: Runtime>(app: &AppHandle<R>, images: Vec<PathBuf>) {
     if images.is_empty() {
         return;
@@ -86,6 +114,12 @@ mod tests {
         assert!(drops.was_dropped(&sea) && drops.was_dropped(&sky));
         assert!(!drops.was_dropped(&cwd.join("x.png")), "only two are taken");
         assert!(!drops.was_dropped(Path::new("/usr/bin/framecast")));
+        assert_eq!(
+            told.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "told once gathered"
+        );
+        std::thread::sleep(GATHER * 3);
         assert_eq!(told.load(std::sync::atomic::Ordering::SeqCst), 1);
         let given = opened_files(app.state());
         assert_eq!(
@@ -102,7 +136,38 @@ mod tests {
                 "/".to_owned(),
             );
         }
+        std::thread::sleep(GATHER * 3);
         assert_eq!(told.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert!(opened_files(app.state()).is_empty());
+    }
+
+    #[test]
+    fn images_handed_over_together_reach_the_window_together() {
+        let app = mock_builder()
+            .manage(Drops::default())
+            .manage(Opened::default())
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let told = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = told.clone();
+        app.listen_any(OPEN_FILES, move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+        let cwd = std::env::temp_dir();
+        // "Open with" on two images in Windows' Explorer: one process each, a moment apart.
+        for name in ["sea.png", "sky.png"] {
+            let argv = vec!["framecast.exe".to_owned(), name.to_owned()];
+            forwarded(app.handle(), argv, cwd.display().to_string());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(GATHER * 3);
+        assert_eq!(
+            told.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "told once"
+        );
+        let given = opened_files(app.state());
+        let expected = [cwd.join("sea.png"), cwd.join("sky.png")];
+        assert_eq!(given, expected.map(|p| p.to_string_lossy().into_owned()));
     }
 }

@@ -167,6 +167,9 @@ async fn cli_processes_writing_one_library_at_once_lose_nothing() {
     assert_eq!(integrity(data.path()), "ok");
 }
 
+// Sends SIGINT with `kill -INT`: Windows has neither signals nor `kill`, and its Ctrl+C is a
+// console event that cannot be aimed at one child process.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupt_after_a_delivery_keeps_the_paid_video() {
     let mock = MockGateway::start(MockConfig::default()).await.unwrap();

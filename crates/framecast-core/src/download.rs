@@ -519,7 +519,7 @@ async fn finish(part: &Path, target: &Path) -> Result<PathBuf> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 // A part that was already linked by a process that died before removing it.
                 if same_file::is_same_file(part, &candidate).unwrap_or(false) {
-                    let _ = fs::remove_file(part).await;
+                    let_go_of_part(part).await;
                     return Ok(candidate);
                 }
                 continue;
@@ -536,9 +536,8 @@ async fn finish(part: &Path, target: &Path) -> Result<PathBuf> {
                 return Ok(candidate);
             }
         }
-        fs::remove_file(part)
-            .await
-            .map_err(|e| write_error(&e, part))?;
+        // The video is whole under its name now: nothing after this may fail the save.
+        let_go_of_part(part).await;
         sync_dir(&candidate).await;
         return Ok(candidate);
     }
@@ -547,6 +546,46 @@ async fn finish(part: &Path, target: &Path) -> Result<PathBuf> {
         format!("no free file name beside {}", target.display()),
         format!("{} 旁边没有可用的文件名", target.display()),
     ))
+}
+
+/// How long to wait before each new try to remove a part that its video's link left behind:
+/// about 1.5 s in all.
+const PART_REMOVAL_WAITS: [Duration; 5] = [
+    Duration::from_millis(50),
+    Duration::from_millis(100),
+    Duration::from_millis(200),
+    Duration::from_millis(400),
+    Duration::from_millis(800),
+];
+
+/// Removes the part once its video has taken its name (the part is then a second name for the
+/// same bytes). On Windows a virus scanner may still hold the part open after the link, and the
+/// removal fails while it does: it is tried again for a moment, and a part still held after that
+/// is left where it is, with a warning. The save has succeeded either way: the video is whole
+/// under its own name.
+async fn let_go_of_part(part: &Path) {
+    if let Err(e) = retry_removal(|| fs::remove_file(part), &PART_REMOVAL_WAITS).await {
+        tracing::warn!(%e, part = %part.display(), "the saved video's part file is left behind");
+    }
+}
+
+/// Runs `remove` until it succeeds (or finds nothing to remove), waiting `waits[i]` after the
+/// `i`-th failure; the last failure when the waits run out.
+async fn retry_removal<F, Fut>(mut remove: F, waits: &[Duration]) -> io::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = io::Result<()>>,
+{
+    let mut waits = waits.iter();
+    loop {
+        match remove().await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => match waits.next() {
+                Some(wait) => tokio::time::sleep(*wait).await,
+                None => return Err(e),
+            },
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// `name.mp4`, `name-2.mp4`, ... `name-999.mp4`.
@@ -711,6 +750,42 @@ mod tests {
         assert_eq!(std::fs::read(&target).unwrap(), b"someone else's");
         assert_eq!(std::fs::read(&placed).unwrap(), b"mine");
         assert!(!part.exists());
+    }
+
+    #[tokio::test]
+    async fn a_part_held_after_its_link_is_tried_again_then_left() {
+        let waits = [Duration::from_millis(1); 5];
+        let held = |frees_after: usize| {
+            let tries = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let counted = tries.clone();
+            let remove = move || {
+                let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // What Windows says while another process holds the file without delete sharing.
+                let result = if n < frees_after {
+                    Err(io::Error::from_raw_os_error(32))
+                } else {
+                    Ok(())
+                };
+                std::future::ready(result)
+            };
+            (tries, remove)
+        };
+        // The scanner lets go after three tries: the fourth removes the part.
+        let (tries, remove) = held(3);
+        assert!(retry_removal(remove, &waits).await.is_ok());
+        assert_eq!(tries.load(std::sync::atomic::Ordering::SeqCst), 4);
+        // It never lets go: one try and one after each wait, then the last error.
+        let (tries, remove) = held(usize::MAX);
+        assert!(retry_removal(remove, &waits).await.is_err());
+        assert_eq!(tries.load(std::sync::atomic::Ordering::SeqCst), 6);
+        // Already gone is removed.
+        let gone = || std::future::ready(Err(io::Error::from(io::ErrorKind::NotFound)));
+        assert!(retry_removal(gone, &waits).await.is_ok());
+        // Waiting for a part that is not there takes no time.
+        let dir = tempfile::tempdir().unwrap();
+        let started = std::time::Instant::now();
+        let_go_of_part(&dir.path().join(".v.mp4.part")).await;
+        assert!(started.elapsed() < Duration::from_millis(40));
     }
 
     #[tokio::test]

@@ -11,7 +11,8 @@ use url::Url;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Proxy {
-    /// What the system says: the `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` variables.
+    /// What the system says: the `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` variables, and on
+    /// Windows and macOS the proxy set in the system's settings (reqwest's `system-proxy`).
     #[default]
     System,
     /// No proxy, whatever the system says.

@@ -1,7 +1,8 @@
 //! API keys, kept out of the database: in the OS's credential store (macOS Keychain, Windows
 //! Credential Manager, the Secret Service on Linux, through the `keyring` crate), or — where no
 //! store works, as on a headless Linux without a Secret Service or with a locked keyring — in a
-//! file only the user can read (`keys/profile-<id>.key`, mode 0600), which Settings labels as such.
+//! file only the user can read (`keys/profile-<id>.key`: mode 0600 on Unix, on Windows an access
+//! list that names only the file's owner), which Settings labels as such.
 //!
 //! A store that silently does not persist is caught by a probe: a random value written, read back
 //! and deleted, once per process, off the first paint (it may wait on D-Bus). Keys are handed out
@@ -270,7 +271,8 @@ pub fn hint(key: &SecretString) -> String {
     }
 }
 
-/// Writes `bytes` to `path` so that only the user can read it: the folder 0700, the file 0600,
+/// Writes `bytes` to `path` so that only the user can read it (see [`crate::private`]): on Unix
+/// the folder 0700 and the file 0600, on Windows the file's access list the owner's alone;
 /// through a temporary file so a half-written key is never read.
 fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     crate::private::dir(dir)?;
@@ -338,5 +340,22 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600, "{name}");
         }
         assert!(!leftover.exists());
+    }
+
+    /// Windows: the owner-only access list still lets its owner write, read back, replace and
+    /// remove the key (that no one else can read it needs a second account to show).
+    #[cfg(windows)]
+    #[test]
+    fn the_file_store_keeps_a_key_its_owner_can_read_replace_and_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::file_only(dir.path(), Text::same("test"));
+        for key in ["sk-file-store-9876", "sk-file-store-5432"] {
+            let store = keys.save(7, &SecretString::from(key)).unwrap();
+            assert_eq!(store, KeyStore::File);
+            let back = keys.load(7, KeyStore::File).unwrap().unwrap();
+            assert_eq!(back.expose_secret(), key);
+        }
+        keys.delete(7);
+        assert!(keys.load(7, KeyStore::File).unwrap().is_none());
     }
 }

@@ -262,12 +262,30 @@ pub enum Discard {
 
 fn discard_file(path: &std::path::Path, how: Discard) -> Result<()> {
     match how {
-        Discard::Trash => trash::delete(path).map_err(|e| {
+        Discard::Trash => trash_context().delete(path).map_err(|e| {
             tracing::warn!(%e, path = %path.display(), "no trash here; nothing deleted");
             LibraryError::NoTrash(path.to_owned())
         }),
         Discard::Remove => std::fs::remove_file(path).map_err(|e| LibraryError::io(path, e)),
     }
+}
+
+/// How files go to the trash. On macOS the `trash` crate asks the Finder through AppleScript by
+/// default, which needs an Automation permission that a hardened app may never be granted;
+/// NSFileManager moves the file to the same Trash without asking anyone (only the Finder's "Put
+/// Back" does not know where it came from).
+fn trash_context() -> trash::TrashContext {
+    #[cfg_attr(
+        not(target_os = "macos"),
+        expect(unused_mut, reason = "set on macOS only")
+    )]
+    let mut context = trash::TrashContext::new();
+    #[cfg(target_os = "macos")]
+    trash::macos::TrashContextExtMacos::set_delete_method(
+        &mut context,
+        trash::macos::DeleteMethod::NsFileManager,
+    );
+    context
 }
 
 /// The sidecar's view of a recorded video.

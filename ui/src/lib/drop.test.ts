@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clearMocks, flush, frameView, installIpc } from "../test/ipc";
 import type { Slot } from "./bindings/Slot";
-import { pasteTarget, planDrop, slotAt, toLogical } from "./drop";
+import { dropPointToCss, pasteTarget, planDrop, slotAt } from "./drop";
 import { FrameStore } from "./frames.svelte";
 import { handleDragDrop, handlePaste } from "./listeners";
 
@@ -32,9 +32,20 @@ describe("drop targeting", () => {
     expect(planDrop(["/a.jpg"], null, [])[0].slot).toBe("start");
   });
 
-  it("converts Tauri's physical position to CSS pixels", () => {
-    expect(toLogical({ x: 200, y: 800 }, 2)).toEqual({ x: 100, y: 400 });
-    expect(slotAt(toLogical({ x: 200, y: 800 }, 2), boxes)).toBe("end");
+  it("reads each webview's drop position in CSS pixels", () => {
+    // WebView2 (Windows) reports physical pixels: at 200 % a point on the End slot is twice as far.
+    expect(dropPointToCss({ x: 200, y: 800 }, 2, "windows")).toEqual({ x: 100, y: 400 });
+    expect(dropPointToCss({ x: 150, y: 600 }, 1.5, "windows")).toEqual({ x: 100, y: 400 });
+    expect(slotAt(dropPointToCss({ x: 200, y: 800 }, 2, "windows"), boxes)).toBe("end");
+    // WKWebView (macOS) reports points, already CSS pixels: on a Retina screen dividing by 2
+    // would have put a drop on the End slot onto the Start slot.
+    expect(dropPointToCss({ x: 100, y: 400 }, 2, "macos")).toEqual({ x: 100, y: 400 });
+    expect(slotAt(dropPointToCss({ x: 100, y: 400 }, 2, "macos"), boxes)).toBe("end");
+    // WebKitGTK (Linux) reports GTK's logical pixels, also CSS pixels, scaled screen or not.
+    expect(dropPointToCss({ x: 100, y: 400 }, 1, "linux")).toEqual({ x: 100, y: 400 });
+    expect(dropPointToCss({ x: 100, y: 400 }, 2, "linux")).toEqual({ x: 100, y: 400 });
+    // A ratio the window cannot have is taken as 1.
+    expect(dropPointToCss({ x: 100, y: 400 }, 0, "windows")).toEqual({ x: 100, y: 400 });
   });
 
   it("pastes into the focused slot, else the hovered one, else the first empty", () => {
@@ -67,9 +78,10 @@ describe("native drag-drop events", () => {
 
   it("highlight the slot under the pointer, then fill it on drop", async () => {
     const frames = new FrameStore();
-    handleDragDrop(frames, { type: "enter", paths: ["/p/a.jpg"], position: { x: 200, y: 800 } });
+    const at = { x: 200, y: 800 }; // physical pixels, as WebView2 reports them at 200 %
+    handleDragDrop(frames, { type: "enter", paths: ["/p/a.jpg"], position: at }, "windows");
     expect(frames.drag).toMatchObject({ active: true, over: "end", targets: ["end"] });
-    handleDragDrop(frames, { type: "drop", paths: ["/p/a.jpg"], position: { x: 200, y: 800 } });
+    handleDragDrop(frames, { type: "drop", paths: ["/p/a.jpg"], position: at }, "windows");
     expect(frames.drag.active).toBe(false);
     expect(frames.end.busy).toBe("preparing");
     await flush();
@@ -78,6 +90,21 @@ describe("native drag-drop events", () => {
     ]);
     expect(frames.end.view?.slot).toBe("end");
     expect(frames.start.view).toBeNull();
+  });
+
+  it("land on the slot under the pointer on a Retina Mac and a scaled Linux screen", async () => {
+    for (const on of ["macos", "linux"] as const) {
+      const frames = new FrameStore();
+      const at = { x: 100, y: 400 }; // points (WKWebView), GTK's logical pixels (WebKitGTK)
+      handleDragDrop(frames, { type: "over", position: at }, on);
+      expect(frames.drag.over, on).toBe("end");
+      handleDragDrop(frames, { type: "drop", paths: [`/${on}.png`], position: at }, on);
+    }
+    await flush();
+    expect(ipc.calls.filter((c) => c.cmd === "drop_frame").map((c) => c.args)).toEqual([
+      { slot: "end", path: "/macos.png" },
+      { slot: "end", path: "/linux.png" },
+    ]);
   });
 
   it("send two dropped files to start and end", async () => {
@@ -98,7 +125,8 @@ describe("native drag-drop events", () => {
 
   it("clear the highlight when the drag leaves", () => {
     const frames = new FrameStore();
-    handleDragDrop(frames, { type: "enter", paths: ["/a.png"], position: { x: 200, y: 640 } });
+    const at = { x: 200, y: 640 };
+    handleDragDrop(frames, { type: "enter", paths: ["/a.png"], position: at }, "windows");
     expect(frames.drag.over).toBe("start");
     handleDragDrop(frames, { type: "leave" });
     expect(frames.drag).toEqual({ active: false, over: null, targets: [] });

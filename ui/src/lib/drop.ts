@@ -2,6 +2,7 @@
 // tested without a window.
 
 import type { Slot } from "./bindings/Slot";
+import type { Os } from "./platform";
 
 export interface Point {
   x: number;
@@ -15,9 +16,14 @@ export interface Box {
   bottom: number;
 }
 
-/** A physical position (Tauri's drag-drop events) in CSS pixels. */
-export function toLogical(position: Point, devicePixelRatio: number): Point {
-  const r = devicePixelRatio > 0 ? devicePixelRatio : 1;
+/**
+ * A drag-drop event's position (Tauri's drag-drop events) in CSS pixels. Tauri calls every one
+ * physical, but each webview reports its own unit: WebView2 physical pixels (divided by the
+ * device pixel ratio here), WKWebView points and WebKitGTK GTK's logical pixels, which are CSS
+ * pixels already. On a Retina Mac, dividing put a drop on the End slot onto the Start slot.
+ */
+export function dropPointToCss(position: Point, devicePixelRatio: number, os: Os): Point {
+  const r = os === "windows" && devicePixelRatio > 0 ? devicePixelRatio : 1;
   return { x: position.x / r, y: position.y / r };
 }
 

@@ -7,8 +7,9 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { api } from "./api";
 import type { Busy } from "./bindings/Busy";
 import type { Slot } from "./bindings/Slot";
-import { type Box, pasteTarget, planDrop, slotAt, toLogical } from "./drop";
+import { type Box, dropPointToCss, pasteTarget, planDrop, slotAt } from "./drop";
 import type { FrameStore } from "./frames.svelte";
+import { type Os, os } from "./platform";
 
 /** The slot elements, for hit-testing drops; each carries `data-slot`. */
 function slotBoxes(): Partial<Record<Slot, Box>> {
@@ -30,8 +31,8 @@ interface DragDropPayload {
 /** How many files the current drag carries (only `enter` says). */
 let dragCount = 1;
 
-/** Handles one drag-drop event (exported for tests). */
-export function handleDragDrop(frames: FrameStore, payload: DragDropPayload): void {
+/** Handles one drag-drop event (exported for tests, which name the OS). */
+export function handleDragDrop(frames: FrameStore, payload: DragDropPayload, on: Os = os): void {
   if (payload.type === "leave") {
     frames.drag.active = false;
     frames.drag.over = null;
@@ -39,7 +40,7 @@ export function handleDragDrop(frames: FrameStore, payload: DragDropPayload): vo
     return;
   }
   const point = payload.position
-    ? toLogical(payload.position, window.devicePixelRatio || 1)
+    ? dropPointToCss(payload.position, window.devicePixelRatio || 1, on)
     : { x: -1, y: -1 };
   const over = slotAt(point, slotBoxes());
   if (payload.type === "enter" || payload.type === "over") {

@@ -3,6 +3,7 @@
 
 import { type Key, type Lang, langFromLocale, type Params, translate } from "./i18n";
 import type { Orientation, Speed } from "./models";
+import { modifierKey, os } from "./platform";
 import { isString, isStringOrNull, load, oneOf, save } from "./storage";
 
 export type ThemePref = "system" | "light" | "dark";
@@ -100,5 +101,4 @@ export function t(key: Key, params?: Params): string {
 }
 
 /** The platform's shortcut modifier, as printed. */
-export const modKey =
-  typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘" : "Ctrl";
+export const modKey = modifierKey(os);

@@ -1,18 +1,15 @@
-//! Local playback: the library's videos and their posters over `http://127.0.0.1`, with `Range`
-//! support.
+//! Linux: the library's videos and their posters over `http://127.0.0.1`, with `Range` support.
 //!
-//! WebKitGTK will not play an MP4 through Tauri's asset protocol (MEDIA_ERR_SRC_NOT_SUPPORTED,
-//! tauri#3725), while the same file over loopback HTTP plays. So the app runs its own tiny server,
-//! bound to 127.0.0.1 only. It serves a video by its id (`<job id>-<index>`), from the path the
-//! library recorded when the video was saved — never a path or a name from the request — and
-//! only under a random per-run token, compared in constant time: other local programs cannot
-//! list or guess what is there.
-//!
-//! The window draws a paused video onto a canvas to take a frame from it (and to capture a
-//! poster). A canvas that drew a cross-origin video without CORS approval is tainted and cannot
-//! be read, so answers carry `Access-Control-Allow-Origin` for the app's own origins (and only
-//! those): the page plays with `crossorigin="anonymous"`.
+//! WebKitGTK will not play an MP4 through a custom URI scheme such as Tauri's asset protocol
+//! (MEDIA_ERR_SRC_NOT_SUPPORTED, tauri#3725), while the same file over loopback HTTP plays. So
+//! on Linux the app runs its own tiny server, bound to 127.0.0.1 only. It serves a video by its
+//! id (`<job id>-<index>`), from the path the library recorded when the video was saved — never a
+//! path or a name from the request — and only under a random per-run token, compared in constant
+//! time: other local programs cannot list or guess what is there. Its port is taken before the
+//! window exists ([`bind`]), so the page's content security policy names exactly that port
+//! ([`csp_for`]), and its look-ups read the library off the async runtime's workers.
 
+use super::{Media, approved_origin};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -20,74 +17,21 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use framecast_library::Library;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
-
-/// The running media server.
-pub struct Media {
-    addr: SocketAddr,
-    token: String,
-}
 
 struct Served {
     library: Arc<Library>,
     token: String,
 }
 
-impl Media {
-    /// A free loopback port for the server, taken before the window exists, so the page's
-    /// content security policy can name exactly this port ([`csp_for`]).
-    pub fn bind() -> std::io::Result<std::net::TcpListener> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-        listener.set_nonblocking(true)?;
-        Ok(listener)
-    }
-
-    /// Starts serving the library's saved videos on a free loopback port.
-    #[cfg(test)]
-    pub async fn start(library: Arc<Library>) -> std::io::Result<Self> {
-        Self::serve(library, Self::bind()?)
-    }
-
-    /// Starts serving the library's saved videos on `listener` (from [`Media::bind`]).
-    pub fn serve(library: Arc<Library>, listener: std::net::TcpListener) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::from_std(listener)?;
-        let addr = listener.local_addr()?;
-        let token = uuid::Uuid::new_v4().simple().to_string();
-        let served = Arc::new(Served {
-            library,
-            token: token.clone(),
-        });
-        let app = Router::new()
-            .route("/media/{token}/{video}", get(video))
-            .route("/poster/{token}/{video}", get(poster))
-            .with_state(served);
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(%e, "the media server stopped");
-            }
-        });
-        Ok(Self { addr, token })
-    }
-
-    /// Where the web side plays videos from: `<base>/<video id>`.
-    pub fn base(&self) -> String {
-        format!("http://{}/media/{}", self.addr, self.token)
-    }
-
-    /// Where the web side shows posters from: `<poster base>/<video id>`.
-    pub fn poster_base(&self) -> String {
-        format!("http://{}/poster/{}", self.addr, self.token)
-    }
-
-    /// The URL the web side plays a saved video from.
-    #[cfg(test)]
-    pub fn url(&self, video_id: &str) -> String {
-        format!("{}/{video_id}", self.base())
-    }
+/// A free loopback port for the server, taken before the window exists.
+pub fn bind() -> std::io::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
 }
 
 /// The app's content security policy with its loopback sources narrowed from any port
@@ -97,15 +41,35 @@ pub fn csp_for(csp: &str, port: u16) -> String {
     csp.replace("http://127.0.0.1:*", &format!("http://127.0.0.1:{port}"))
 }
 
-/// The pages that may read what is served: the app's own origins on each OS (and Vite's in a
-/// development build).
-const APP_ORIGINS: &[&str] = &[
-    "tauri://localhost",
-    "http://tauri.localhost",
-    "https://tauri.localhost",
-    #[cfg(debug_assertions)]
-    "http://localhost:1420",
-];
+/// Starts serving the library's saved videos on a free loopback port (tests).
+#[cfg(test)]
+pub async fn start(library: Arc<Library>) -> std::io::Result<Media> {
+    serve(library, bind()?)
+}
+
+/// Starts serving the library's saved videos on `listener` (from [`bind`]).
+pub fn serve(library: Arc<Library>, listener: std::net::TcpListener) -> std::io::Result<Media> {
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let addr = listener.local_addr()?;
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let served = Arc::new(Served {
+        library,
+        token: token.clone(),
+    });
+    let app = Router::new()
+        .route("/media/{token}/{video}", get(video))
+        .route("/poster/{token}/{video}", get(poster))
+        .with_state(served);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(%e, "the media server stopped");
+        }
+    });
+    Ok(Media {
+        base: format!("http://{addr}/media/{token}"),
+        poster_base: format!("http://{addr}/poster/{token}"),
+    })
+}
 
 async fn video(
     State(served): State<Arc<Served>>,
@@ -160,7 +124,7 @@ async fn send(file: Option<std::path::PathBuf>, request: Request<Body>) -> Respo
     let origin = request
         .headers()
         .get(header::ORIGIN)
-        .filter(|o| APP_ORIGINS.iter().any(|a| o.as_bytes() == a.as_bytes()))
+        .filter(|o| approved_origin(o.as_bytes()))
         .cloned();
     let mut response = match file {
         None => StatusCode::NOT_FOUND.into_response(),
@@ -231,7 +195,8 @@ mod tests {
             path: file,
             bytes: 10,
         });
-        let media = Media::start(library.clone()).await.unwrap();
+        let media = start(library.clone()).await.unwrap();
+        let token = media.base().rsplit('/').next().unwrap().to_owned();
         let http = reqwest::Client::new();
 
         let url = media.url(&spec.id.video(1));
@@ -273,10 +238,10 @@ mod tests {
             got.bytes().await.unwrap().as_ref(),
             [0xFF, 0xD8, 0xFF, 0xDB, 7]
         );
-        let wrong = poster.replace(&media.token, &"0".repeat(32));
+        let wrong = poster.replace(&token, &"0".repeat(32));
         assert_eq!(http.get(&wrong).send().await.unwrap().status(), 404);
 
-        let wrong_token = url.replace(&media.token, &"0".repeat(32));
+        let wrong_token = url.replace(&token, &"0".repeat(32));
         assert_eq!(http.get(&wrong_token).send().await.unwrap().status(), 404);
         for name in [
             spec.id.video(2),
@@ -289,13 +254,10 @@ mod tests {
             assert_eq!(http.get(&u).send().await.unwrap().status(), 404, "{name}");
         }
     }
-}
 
-#[cfg(test)]
-mod csp {
     #[test]
     fn the_page_may_reach_only_the_media_servers_port() {
-        let narrowed = super::csp_for(
+        let narrowed = csp_for(
             "img-src 'self' data: http://127.0.0.1:*; media-src 'self' http://127.0.0.1:* https:",
             43123,
         );
