@@ -11,12 +11,18 @@
 //! English and Chinese.
 
 pub mod compat;
+pub mod edl;
+mod export;
+pub mod fcpxml;
 pub mod join;
 mod mux;
+pub mod otio;
 pub mod probe;
+pub mod sidecar;
 mod text;
 pub mod timeline;
 
+pub use export::write as write_export;
 pub use join::JoinedClip;
 pub use probe::{Probe, probe};
 pub use timeline::{ClipSpec, Rate, Shot, Timeline};

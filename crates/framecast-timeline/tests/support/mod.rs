@@ -13,7 +13,8 @@ use std::process::Command;
 pub struct Take {
     pub width: u32,
     pub height: u32,
-    pub fps: u32,
+    /// Frames per second as ffmpeg takes it: `24`, `30`, `24000/1001`.
+    pub fps: &'static str,
     pub seconds: f64,
     /// A lavfi video source: `testsrc2`, `testsrc`, `smptehdbars`, `rgbtestsrc`.
     pub pattern: &'static str,
@@ -32,7 +33,7 @@ impl Default for Take {
         Self {
             width: 1280,
             height: 720,
-            fps: 24,
+            fps: "24",
             seconds: 2.0,
             pattern: "testsrc2",
             tone: Some(440),
@@ -49,7 +50,7 @@ impl Take {
             "v2-{}x{}-{}fps-{}s-{}-{:?}-{}-{}-g{}",
             self.width,
             self.height,
-            self.fps,
+            self.fps.replace('/', "_"),
             self.seconds,
             self.pattern,
             self.tone,
@@ -73,7 +74,10 @@ pub fn make(take: &Take) -> PathBuf {
     if path.exists() {
         return path;
     }
-    let tmp = path.with_extension(format!("{}.tmp.mp4", std::process::id()));
+    // Tests in parallel may make the same take: each writes its own file, the last rename wins.
+    static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("{}-{n}.tmp.mp4", std::process::id()));
     let video = format!(
         "{}=size={}x{}:rate={}",
         take.pattern, take.width, take.height, take.fps
