@@ -222,3 +222,30 @@ fn print_summary(joined: Option<&JoinReport>, exports: &[PathBuf], lang: Lang) {
         println!("{} {}", pick(lang, "Wrote", "已写入"), path.display());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut(arg: &str) -> (String, Option<f64>, Option<f64>) {
+        let spec = parse_clip(arg).unwrap();
+        (
+            spec.path.display().to_string(),
+            spec.in_point,
+            spec.out_point,
+        )
+    }
+
+    #[test]
+    fn clips_take_a_cut_after_an_at_sign() {
+        assert_eq!(cut("beach.mp4"), ("beach.mp4".into(), None, None));
+        assert_eq!(
+            cut("beach.mp4@1.5-6"),
+            ("beach.mp4".into(), Some(1.5), Some(6.0))
+        );
+        assert_eq!(cut("beach.mp4@-4"), ("beach.mp4".into(), None, Some(4.0)));
+        assert_eq!(cut("beach.mp4@2-"), ("beach.mp4".into(), Some(2.0), None));
+        assert_eq!(cut("me@home.mp4"), ("me@home.mp4".into(), None, None));
+        assert_eq!(cut("beach.mp4@-"), ("beach.mp4@-".into(), None, None));
+    }
+}

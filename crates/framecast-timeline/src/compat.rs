@@ -1,9 +1,9 @@
 //! Whether takes can be joined without re-encoding, and if not, the one difference that stops it,
 //! named: "clip 3 (c.mp4) is 1280×720, the others 720×1280".
 //!
-//! Takes join when their pictures share codec (H.264), profile, size, frame rate and pixel format,
-//! and their sound (all or none of them have it) shares codec (AAC), sample rate and channels.
-//! Encoder settings may differ: each distinct set of parameter sets gets its own sample
+//! Takes join when their pictures share codec (H.264), profile, size, frame rate, pixel format
+//! and orientation, and their sound (all or none of them have it) shares codec (AAC), sample rate
+//! and channels. Encoder settings may differ: each distinct set of parameter sets gets its own sample
 //! description in the joined file. Also here: checking a clip's requested in and out points.
 
 use crate::probe::{Probe, Track};
@@ -214,6 +214,25 @@ fn pixel_name(chroma: u8, depth: u8) -> String {
     format!("{sub} {depth}-bit")
 }
 
+/// How a track's display matrix turns its pictures, in English and Chinese.
+fn rotation(m: &mp4_atom::Matrix) -> (String, String) {
+    const ONE: i32 = 0x10000;
+    let (en, zh) = match (m.a, m.b, m.c, m.d) {
+        (ONE, 0, 0, ONE) => ("shown as stored", "按原样显示"),
+        (0, ONE, x, 0) if x == -ONE => ("turned 90°", "旋转了 90°"),
+        (x, 0, 0, y) if x == -ONE && y == -ONE => ("turned 180°", "旋转了 180°"),
+        (0, x, ONE, 0) if x == -ONE => ("turned 270°", "旋转了 270°"),
+        (a, b, c, d) => {
+            let m = format!("[{a} {b}; {c} {d}]");
+            return (
+                format!("transformed by the matrix {m}"),
+                format!("经矩阵 {m} 变换"),
+            );
+        }
+    };
+    (en.into(), zh.into())
+}
+
 /// One property every take must share, as each clip has it.
 struct Property {
     /// "is 1280×720" / "是 1280×720", per clip.
@@ -272,6 +291,15 @@ pub fn check(probes: &[Probe]) -> Result<()> {
                 .map(|v| {
                     let p = pixel_name(v.chroma, v.bit_depth);
                     (format!("is {p}"), format!("是 {p}"))
+                })
+                .collect(),
+        },
+        Property {
+            values: probes
+                .iter()
+                .map(|p| {
+                    let (en, zh) = rotation(&p.video.trak.tkhd.matrix);
+                    (format!("is {en}"), zh)
                 })
                 .collect(),
         },

@@ -110,7 +110,7 @@ pub(crate) fn plan<'a>(
         let track = &probe.video;
         let length = track.end() as f64 / f64::from(track.timescale);
         let (start, end) = compat::checked_cut(probe, cut_in, cut_out, length)?;
-        let scale = Scale::new(track.timescale, vts, probe)?;
+        let scale = Scale::new(track.timescale, vts, probe);
         let (range, a, b) = video_range(track, start, end, probe)?;
         let mut picked = Vec::with_capacity(range.len());
         let base_cts = track.samples[range.start].cts;
@@ -292,7 +292,7 @@ fn audio_picks(
         let Some(track) = &probe.audio else {
             return Err(Refusal::new("has no sound", "没有声音").about(&probe.clip));
         };
-        let scale = Scale::new(track.timescale, ats, probe)?;
+        let scale = Scale::new(track.timescale, ats, probe);
         let frames = &track.samples;
         // Every AAC frame decodes to a whole frame of sound, even one whose duration the take's
         // table shortens (its last, trimmed by its edit list): inside a joined file it is heard
@@ -496,8 +496,8 @@ struct Scale<'a> {
 }
 
 impl<'a> Scale<'a> {
-    fn new(from: u32, to: u32, probe: &'a Probe) -> Result<Self> {
-        Ok(Self { from, to, probe })
+    fn new(from: u32, to: u32, probe: &'a Probe) -> Self {
+        Self { from, to, probe }
     }
 
     fn i64(&self, v: i64) -> Result<i64> {

@@ -194,6 +194,10 @@ fn takes_that_differ_are_refused_by_what_differs_and_nothing_is_left() {
         tone: None,
         ..Take::default()
     });
+    let turned = make(&Take {
+        rotate: 90,
+        ..Take::default()
+    });
     let cases = [
         (
             vec![&landscape, &landscape, &portrait],
@@ -206,6 +210,7 @@ fn takes_that_differ_are_refused_by_what_differs_and_nothing_is_left() {
             "has sound at 44100 Hz, clip 1",
         ),
         (vec![&landscape, &silent], "clip 2", "has no sound"),
+        (vec![&landscape, &turned], "clip 2", "is turned 90°"),
     ];
     for (paths, clip, says) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -26,6 +26,8 @@ pub struct Take {
     pub x264: &'static str,
     /// Keyframe interval in frames.
     pub gop: u32,
+    /// Degrees the player is told to turn the pictures (the track's display matrix).
+    pub rotate: u32,
 }
 
 impl Default for Take {
@@ -40,6 +42,7 @@ impl Default for Take {
             sample_rate: 48_000,
             x264: "",
             gop: 24,
+            rotate: 0,
         }
     }
 }
@@ -47,7 +50,7 @@ impl Default for Take {
 impl Take {
     fn key(&self) -> String {
         format!(
-            "v2-{}x{}-{}fps-{}s-{}-{:?}-{}-{}-g{}",
+            "v2-{}x{}-{}fps-{}s-{}-{:?}-{}-{}-g{}-r{}",
             self.width,
             self.height,
             self.fps.replace('/', "_"),
@@ -56,7 +59,8 @@ impl Take {
             self.tone,
             self.sample_rate,
             self.x264.replace([':', '='], "_"),
-            self.gop
+            self.gop,
+            self.rotate
         )
     }
 }
@@ -121,8 +125,31 @@ pub fn make(take: &Take) -> PathBuf {
     }
     args.push(tmp.display().to_string());
     run("ffmpeg", &args);
+    if take.rotate != 0 {
+        turn(&tmp, take.rotate);
+    }
     std::fs::rename(&tmp, &path).unwrap();
     path
+}
+
+/// Sets the first track's (the video's) display matrix to a turn of `degrees`, as a phone does;
+/// ffmpeg 5 no longer writes one from `-metadata rotate`.
+fn turn(path: &Path, degrees: u32) {
+    let mut data = std::fs::read(path).unwrap();
+    let at = data.windows(4).position(|w| w == b"tkhd").unwrap() + 4;
+    assert_eq!(data[at], 0, "a version 0 tkhd");
+    let one = 0x10000i32;
+    let (a, b, c, d) = match degrees {
+        90 => (0, one, -one, 0),
+        180 => (-one, 0, 0, -one),
+        270 => (0, -one, one, 0),
+        _ => (one, 0, 0, one),
+    };
+    let matrix = at + 40;
+    for (i, v) in [(0, a), (4, b), (12, c), (16, d)] {
+        data[matrix + i..matrix + i + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    std::fs::write(path, data).unwrap();
 }
 
 /// Panics with what to install when `tool` is missing.
