@@ -13,8 +13,10 @@
 //!   the sound ends as close as it can to the picture; the error never builds up, because each
 //!   join is measured against the pictures, not against the previous join. The first take's
 //!   priming is hidden by the edit list, as an encoder does.
-//! - **Parameter sets stay correct.** Takes whose H.264 configuration (SPS/PPS) differs keep their
-//!   own sample description; samples point at theirs. Identical configurations share one.
+//! - **Parameter sets stay correct.** Takes that share one H.264 configuration (SPS/PPS) share
+//!   its `avc1` sample description and are copied byte for byte. When configurations differ,
+//!   every keyframe carries its own take's SPS and PPS in band, written before the keyframe's own
+//!   NAL units (which are still copied as they are); see [`InBand`] for why.
 
 use crate::compat;
 use crate::probe::{Probe, Sample, Track};
@@ -56,11 +58,14 @@ pub(crate) struct OutTrack<'a> {
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OutSample {
+    /// Including the parameter sets written before it, if any.
     pub size: u32,
     pub duration: u32,
     pub cts: i64,
     pub sync: bool,
     pub entry: u32,
+    /// The parameter sets ([`Plan::parameter_sets`]) written in band before this sample.
+    pub prefix: Option<u32>,
 }
 
 /// A run of samples of one track, contiguous in one take's file.
@@ -73,6 +78,8 @@ pub(crate) struct OutChunk {
     pub len: u64,
     pub count: u32,
     pub entry: u32,
+    /// Parameter sets written before the chunk's first sample (which then starts the chunk).
+    pub prefix: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -81,6 +88,8 @@ pub(crate) struct Plan<'a> {
     pub audio: Option<OutTrack<'a>>,
     /// In the order they are written.
     pub chunks: Vec<OutChunk>,
+    /// In-band SPS/PPS, as length-prefixed NAL units, when the takes' configurations differ.
+    pub parameter_sets: Vec<Vec<u8>>,
     pub clips: Vec<JoinedClip>,
 }
 
@@ -99,6 +108,7 @@ pub(crate) fn plan<'a>(
     compat::check(probes)?;
 
     let vts = first.video.timescale;
+    let mut in_band = InBand::new(probes)?;
     let mut video_entries = Entries::default();
     let mut audio_entries = Entries::default();
     let mut video_picked = Vec::with_capacity(probes.len());
@@ -116,13 +126,24 @@ pub(crate) fn plan<'a>(
         let base_cts = track.samples[range.start].cts;
         let mut sum = 0i64;
         for s in &track.samples[range.clone()] {
-            let entry = video_entries.index(probe, 0, s.entry, &track.entries);
+            let (entry, prefix) = match &mut in_band {
+                Some(in_band) => (0, s.sync.then(|| in_band.index(probe, s.entry))),
+                None => (video_entries.index(probe, 0, s.entry, &track.entries), None),
+            };
+            let extra = prefix.map_or(0, |p| in_band.as_ref().map_or(0, |b| b.len(p)));
             let out = OutSample {
-                size: s.size,
+                size: s.size.checked_add(extra).ok_or_else(|| {
+                    Refusal::new(
+                        "has a picture too large to join",
+                        "的某个画面太大，无法拼接",
+                    )
+                    .about(&probe.clip)
+                })?,
                 duration: scale.u32(s.duration)?,
                 cts: scale.i64(i64::from(s.cts) - i64::from(base_cts))?,
                 sync: s.sync,
                 entry,
+                prefix,
             };
             sum += i64::from(out.duration);
             picked.push((*s, out));
@@ -192,7 +213,10 @@ pub(crate) fn plan<'a>(
     let video = OutTrack {
         template: &first.video,
         timescale: vts,
-        entries: video_entries.codecs,
+        entries: match &in_band {
+            Some(b) => vec![b.entry.clone()],
+            None => video_entries.codecs,
+        },
         samples: video_picked
             .into_iter()
             .flat_map(|p| p.samples.into_iter().map(|(_, o)| o))
@@ -218,6 +242,7 @@ pub(crate) fn plan<'a>(
         video,
         audio,
         chunks,
+        parameter_sets: in_band.map(|b| b.sets).unwrap_or_default(),
         clips,
     })
 }
@@ -353,6 +378,7 @@ fn audio_picks(
                     cts: 0,
                     sync: true,
                     entry,
+                    prefix: None,
                 },
             ));
         }
@@ -383,6 +409,105 @@ fn nearest(range: impl Iterator<Item = usize>, key: impl Fn(usize) -> i64, targe
         }
     }
     best.map_or(0, |(i, _)| i)
+}
+
+/// Takes whose H.264 configurations (SPS/PPS) differ share the first take's `avc1` sample
+/// description, and every keyframe of every take carries its own take's parameter sets in band,
+/// so a decoder has the right ones wherever it starts or seeks. This is what ffmpeg, GStreamer
+/// (avdec_h264, as WebKitGTK plays) and Chromium all decode to the takes' exact pictures. One
+/// description per configuration would leave the samples untouched, but Chromium stalls where the
+/// description changes; an `avc3` description plays in Chromium but GStreamer needs h264parse
+/// (gst-plugins-bad) to read it.
+#[derive(Debug)]
+struct InBand {
+    entry: Codec,
+    /// Length-prefixed NAL units, one set per distinct configuration.
+    sets: Vec<Vec<u8>>,
+    /// (clip index, source entry) → set.
+    seen: Vec<((usize, u32), u32)>,
+}
+
+impl InBand {
+    /// `None` when every take has the same configuration (nothing needs to be in band).
+    fn new(probes: &[Probe]) -> Result<Option<Self>> {
+        let mut configs: Vec<(&Probe, &mp4_atom::Avc1)> = Vec::new();
+        for probe in probes {
+            for codec in &probe.video.entries {
+                if let Codec::Avc1(avc1) = codec {
+                    configs.push((probe, avc1));
+                }
+            }
+        }
+        let Some(&(_, first)) = configs.first() else {
+            return Ok(None);
+        };
+        if configs.iter().all(|(_, c)| c.avcc == first.avcc) {
+            return Ok(None);
+        }
+        if let Some((probe, c)) = configs
+            .iter()
+            .find(|(_, c)| c.avcc.length_size != first.avcc.length_size)
+        {
+            return Err(Refusal::new(
+                format!(
+                    "counts H.264 NAL unit lengths in {} bytes, the first clip in {}; the takes cannot be joined without re-encoding",
+                    c.avcc.length_size, first.avcc.length_size
+                ),
+                format!(
+                    "的 H.264 NAL 长度占 {} 字节，第一个片段占 {} 字节；这些镜头不重新编码就无法拼接",
+                    c.avcc.length_size, first.avcc.length_size
+                ),
+            )
+            .about(&probe.clip));
+        }
+        let entry = Codec::Avc1(first.clone());
+        Ok(Some(Self {
+            entry,
+            sets: Vec::new(),
+            seen: Vec::new(),
+        }))
+    }
+
+    fn index(&mut self, probe: &Probe, entry: u32) -> u32 {
+        let key = (probe.clip.index, entry);
+        if let Some(&(_, i)) = self.seen.iter().find(|(k, _)| *k == key) {
+            return i;
+        }
+        let bytes = match probe.video.entries.get(entry as usize) {
+            Some(Codec::Avc1(avc1)) => nal_units(&avc1.avcc),
+            _ => Vec::new(),
+        };
+        let i = match self.sets.iter().position(|s| *s == bytes) {
+            Some(i) => i as u32,
+            None => {
+                self.sets.push(bytes);
+                (self.sets.len() - 1) as u32
+            }
+        };
+        self.seen.push((key, i));
+        i
+    }
+
+    fn len(&self, set: u32) -> u32 {
+        self.sets.get(set as usize).map_or(0, |s| s.len() as u32)
+    }
+}
+
+/// An `avcC`'s SPS, SPS extension and PPS NAL units, each preceded by its length.
+fn nal_units(avcc: &mp4_atom::Avcc) -> Vec<u8> {
+    let size = usize::from(avcc.length_size.clamp(1, 4));
+    let ext = avcc.ext.iter().flat_map(|e| &e.sequence_parameter_sets_ext);
+    let mut out = Vec::new();
+    for nal in avcc
+        .sequence_parameter_sets
+        .iter()
+        .chain(ext)
+        .chain(&avcc.picture_parameter_sets)
+    {
+        out.extend_from_slice(&(nal.len() as u32).to_be_bytes()[4 - size..]);
+        out.extend_from_slice(nal);
+    }
+    out
 }
 
 /// The output's sample descriptions: one per distinct decoder configuration.
@@ -465,9 +590,12 @@ fn group(samples: &[(Sample, OutSample)], track: usize, clip: usize) -> Vec<OutC
     let mut chunks: Vec<OutChunk> = Vec::new();
     let mut last_chunk = None;
     for (s, o) in samples {
-        let joins = chunks.last().is_some_and(|c| {
-            last_chunk == Some(s.chunk) && c.src_offset + c.len == s.offset && c.entry == o.entry
-        });
+        let joins = o.prefix.is_none()
+            && chunks.last().is_some_and(|c| {
+                last_chunk == Some(s.chunk)
+                    && c.src_offset + c.len == s.offset
+                    && c.entry == o.entry
+            });
         match chunks.last_mut() {
             Some(c) if joins => {
                 c.len += u64::from(s.size);
@@ -480,6 +608,7 @@ fn group(samples: &[(Sample, OutSample)], track: usize, clip: usize) -> Vec<OutC
                 len: u64::from(s.size),
                 count: 1,
                 entry: o.entry,
+                prefix: o.prefix,
             }),
         }
         last_chunk = Some(s.chunk);

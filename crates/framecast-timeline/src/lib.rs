@@ -39,9 +39,9 @@ pub struct JoinReport {
     /// Seconds.
     pub duration: f64,
     pub frames: u64,
-    /// How many H.264 sample descriptions the file carries (more than one when takes' encoder
-    /// settings differ).
-    pub video_descriptions: usize,
+    /// Whether the takes' H.264 configurations differed, so every keyframe carries its take's
+    /// SPS/PPS in band; otherwise the pictures are copied byte for byte.
+    pub in_band_parameter_sets: bool,
     pub has_audio: bool,
     pub clips: Vec<JoinedClip>,
 }
@@ -66,7 +66,7 @@ pub fn join(specs: &[ClipSpec], probes: &[Probe], out: &Path) -> Result<JoinRepo
         bytes,
         duration,
         frames: plan.video.samples.len() as u64,
-        video_descriptions: plan.video.entries.len(),
+        in_band_parameter_sets: !plan.parameter_sets.is_empty(),
         has_audio: plan.audio.is_some(),
         clips: plan.clips,
     })

@@ -1,8 +1,8 @@
 //! Writes a planned join as one MP4: `ftyp`, `moov`, then `mdat` (faststart: a player or browser
 //! can start before the whole file has arrived).
 //!
-//! The boxes are built and encoded with `mp4-atom`; only the `mdat` header and the copy are done
-//! here. No MP4 crate writes the `mdat` from the takes' files as a stream, which is what keeps
+//! The boxes are built and encoded with `mp4-atom`; only the `mdat` header and the copy (with any
+//! in-band parameter sets the plan asks for) are done here. No MP4 crate writes the `mdat` from the takes' files as a stream, which is what keeps
 //! memory flat: the sample tables are the only thing held, the media bytes go from each take's
 //! file to the output in the largest contiguous runs the plan allows (on Linux, in the kernel,
 //! with `copy_file_range`).
@@ -24,7 +24,7 @@ use std::path::Path;
 
 /// Writes `plan` to `out`, reading the media from `probes`' files. Returns the file's size.
 pub(crate) fn write(plan: &Plan<'_>, probes: &[Probe], out: &Path) -> Result<u64> {
-    let payload: u64 = plan.chunks.iter().map(|c| c.len).sum();
+    let payload: u64 = plan.chunks.iter().map(|c| written_len(plan, c)).sum();
     let ftyp = encode(&Ftyp {
         major_brand: FourCC::new(b"isom"),
         minor_version: 512,
@@ -93,7 +93,7 @@ pub(crate) fn write(plan: &Plan<'_>, probes: &[Probe], out: &Path) -> Result<u64
         head.extend_from_slice(b"mdat");
     }
     file.write_all(&head).map_err(fail)?;
-    copy_media(&plan.chunks, probes, &mut file, out)?;
+    copy_media(plan, probes, &mut file, out)?;
     let size = data_start + payload;
     let written = file.stream_position().map_err(fail)?;
     if written != size {
@@ -103,16 +103,36 @@ pub(crate) fn write(plan: &Plan<'_>, probes: &[Probe], out: &Path) -> Result<u64
     Ok(size)
 }
 
-/// Copies the chunks' bytes in order, merging runs that are contiguous in one source file.
-fn copy_media(chunks: &[OutChunk], probes: &[Probe], out: &mut &File, path: &Path) -> Result<()> {
+/// A chunk's size in the joined file: its samples, and the parameter sets written before them.
+fn written_len(plan: &Plan<'_>, chunk: &OutChunk) -> u64 {
+    let prefix = chunk
+        .prefix
+        .and_then(|p| plan.parameter_sets.get(p as usize))
+        .map_or(0, Vec::len);
+    chunk.len + prefix as u64
+}
+
+/// Copies the chunks' bytes in order, merging runs that are contiguous in one source file, and
+/// writes in-band parameter sets where a chunk asks for them.
+fn copy_media(plan: &Plan<'_>, probes: &[Probe], out: &mut &File, path: &Path) -> Result<()> {
+    let chunks = &plan.chunks;
     let mut open: Option<(usize, File)> = None;
     let mut i = 0;
     while i < chunks.len() {
         let first = chunks[i];
+        if let Some(set) = first
+            .prefix
+            .and_then(|p| plan.parameter_sets.get(p as usize))
+        {
+            out.write_all(set).map_err(|e| write_failed(path, &e))?;
+        }
         let mut len = first.len;
         let mut j = i + 1;
         while let Some(next) = chunks.get(j) {
-            if next.clip != first.clip || next.src_offset != first.src_offset + len {
+            if next.clip != first.clip
+                || next.src_offset != first.src_offset + len
+                || next.prefix.is_some()
+            {
                 break;
             }
             len += next.len;
@@ -160,7 +180,7 @@ fn movie(plan: &Plan<'_>, data_start: u64, wide: bool) -> Moov {
     for c in &plan.chunks {
         offsets[c.track].push(at);
         runs[c.track].push((c.count, c.entry));
-        at += c.len;
+        at += written_len(plan, c);
     }
     let [video_offsets, audio_offsets] = offsets;
     let [video_runs, audio_runs] = runs;

@@ -122,9 +122,17 @@ fn joins_takes_into_exactly_their_pictures_with_the_sound_in_step() {
         (audio_seconds - video_seconds).abs() <= AUDIO_FRAME,
         "sound {audio_seconds} s, pictures {video_seconds} s"
     );
+    assert!(
+        report.in_band_parameter_sets,
+        "the take with other settings carries its own SPS/PPS"
+    );
+    // A player that seeks into the third take's second GOP starts decoding there, far from where
+    // the take began, and must still have the take's own parameter sets.
+    let seeked = support::picture_hashes_from(&out, 5.0, 6);
     assert_eq!(
-        report.video_descriptions, 2,
-        "the take with other settings keeps its own SPS/PPS"
+        seeked,
+        picture_hashes(&takes[2])[24..30],
+        "pictures after a seek"
     );
     for c in &report.clips {
         assert!(c.audio_offset.unwrap().abs() <= AUDIO_FRAME / 2.0, "{c:?}");
@@ -155,6 +163,10 @@ fn cuts_between_keyframes_snap_to_them_and_say_so() {
     ];
     let (out, report) = joined(&specs, dir.path());
 
+    assert!(
+        !report.in_band_parameter_sets,
+        "takes made alike share one description"
+    );
     let cuts: Vec<_> = report
         .clips
         .iter()
@@ -301,7 +313,7 @@ fn gstreamer_plays_a_join_of_takes_with_different_parameter_sets() {
     let dir = tempfile::tempdir().unwrap();
     let specs: Vec<_> = takes.iter().map(ClipSpec::new).collect();
     let (out, report) = joined(&specs, dir.path());
-    assert_eq!(report.video_descriptions, 2);
+    assert!(report.in_band_parameter_sets);
     let expected: Vec<String> = takes.iter().flat_map(|t| picture_hashes(t)).collect();
     let played = support::gstreamer_picture_hashes(&out, 1280, 720);
     assert_eq!(played.len(), expected.len(), "pictures GStreamer decoded");

@@ -194,6 +194,33 @@ pub fn picture_hashes(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The MD5s of `count` pictures decoded after seeking to `seconds` (ffmpeg seeks to the
+/// keyframe before and starts a fresh decoder there).
+pub fn picture_hashes_from(path: &Path, seconds: f64, count: usize) -> Vec<String> {
+    let out = run(
+        "ffmpeg",
+        &[
+            "-v".into(),
+            "error".into(),
+            "-ss".into(),
+            seconds.to_string(),
+            "-i".into(),
+            path.display().to_string(),
+            "-map".into(),
+            "0:v".into(),
+            "-frames:v".into(),
+            count.to_string(),
+            "-f".into(),
+            "framemd5".into(),
+            "-".into(),
+        ],
+    );
+    out.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(',').next().map(|h| h.trim().to_owned()))
+        .collect()
+}
+
 /// A stream's (duration in seconds, frame count) as ffprobe reads them.
 pub fn stream(path: &Path, which: &str) -> Option<(f64, u64)> {
     let out = run(
