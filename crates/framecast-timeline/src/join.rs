@@ -205,6 +205,21 @@ pub(crate) fn plan<'a>(
         None => None,
     };
 
+    // One AAC description for every take, as for the pictures: players do not all follow a
+    // change of description. Takes with the same rate, channels and object type whose
+    // AudioSpecificConfig still differs are refused.
+    if let Some(&((clip, _, _), _)) = audio_entries.seen.iter().find(|(_, out)| *out != 0) {
+        let probe = probes
+            .iter()
+            .find(|p| p.clip.index == clip)
+            .unwrap_or(first);
+        return Err(Refusal::new(
+            "has AAC sound configured differently from the first clip's (its AudioSpecificConfig); the takes cannot be joined without re-encoding",
+            "的 AAC 声音配置（AudioSpecificConfig）与第一个片段不同；这些镜头不重新编码就无法拼接",
+        )
+        .about(&probe.clip));
+    }
+
     let chunks = chunks(
         &video_picked,
         audio_picked.as_ref().map(|(p, _, _)| p.as_slice()),
