@@ -95,7 +95,8 @@ fn avc_format(avcc: &mp4_atom::Avcc, width: u16, height: u16, rate: Rate) -> Vid
 }
 
 /// Chroma format and luma bit depth from an SPS NAL unit (with its header byte), for an `avcC`
-/// without the extension that carries them. Profiles below High are 4:2:0 8-bit.
+/// without the extension that carries them (mp4-atom does not build its SPS parser). Profiles
+/// below High are 4:2:0 8-bit.
 fn sps_pixel_format(nal: &[u8]) -> Option<(u8, u8)> {
     let profile = *nal.get(1)?;
     if !matches!(

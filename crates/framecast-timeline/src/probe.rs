@@ -3,7 +3,8 @@
 //! keyframe, which sample description it uses).
 //!
 //! Only the `moov` box is read into memory; the media data is never touched here, only checked to
-//! lie inside the file. A clip that is not an MP4, has no `moov` (a download cut short), has no
+//! lie inside the file. The top-level boxes are walked here by their headers alone (mp4-atom's
+//! readers would load an `mdat` whole); the `moov` is decoded by mp4-atom. A clip that is not an MP4, has no `moov` (a download cut short), has no
 //! video, or whose tables do not add up is refused with its name and the reason, before anything
 //! is written.
 
