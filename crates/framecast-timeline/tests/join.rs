@@ -251,6 +251,28 @@ fn clips_that_are_not_whole_mp4s_with_pictures_are_refused_with_the_reason() {
     let bytes = std::fs::read(&good).unwrap();
     let half = dir.path().join("half.mp4");
     std::fs::write(&half, &bytes[..bytes.len() / 2]).unwrap();
+    // With the index first, half a file has it, but not the pictures it lists.
+    let faststart = dir.path().join("faststart.mp4");
+    support::run(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-i",
+            &good.display().to_string(),
+            "-c",
+            "copy",
+            "-movflags",
+            "+faststart",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([faststart.display().to_string()])
+        .collect::<Vec<_>>(),
+    );
+    let bytes = std::fs::read(&faststart).unwrap();
+    let cut_short = dir.path().join("cut-short.mp4");
+    std::fs::write(&cut_short, &bytes[..bytes.len() / 2]).unwrap();
     let sound_only = dir.path().join("song.m4a");
     support::run(
         "ffmpeg",
@@ -279,6 +301,11 @@ fn clips_that_are_not_whole_mp4s_with_pictures_are_refused_with_the_reason() {
             "不是 MP4 文件",
         ),
         (&half, "clip 2 (half.mp4) is truncated", "不完整"),
+        (
+            &cut_short,
+            "clip 2 (cut-short.mp4) is truncated: its pictures or sound run past the end",
+            "超出了文件末尾",
+        ),
         (
             &sound_only,
             "clip 2 (song.m4a) has no video track",
