@@ -13,7 +13,10 @@
 //! - `spend`: what was delivered and what it cost, by month or day and model.
 //! - `resume`: finishes what a Framecast that stopped left unfinished; never re-sends a request.
 //! - `profile`: the gateway profiles (base URL, key, proxy) shared with the desktop app.
+//! - `assemble`: takes joined into one MP4 without re-encoding, and the cut exported as
+//!   OpenTimelineIO, FCPXML and CMX 3600 EDL.
 
+mod assemble;
 mod frames;
 mod generate;
 mod history;
@@ -48,6 +51,8 @@ enum Command {
     Resume(resume::ResumeArgs),
     /// Manage gateway profiles (shared with the desktop app).
     Profile(profile::ProfileArgs),
+    /// Join takes into one MP4 without re-encoding, and export the cut for editors.
+    Assemble(assemble::AssembleArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,5 +76,6 @@ fn main() -> ExitCode {
         Command::Spend(args) => spend::run(&args),
         Command::Resume(args) => runtime.block_on(resume::run(args)),
         Command::Profile(args) => runtime.block_on(profile::run(args)),
+        Command::Assemble(args) => assemble::run(&args),
     }
 }
