@@ -124,6 +124,7 @@ mod tests {
             request: GenerationRequest::text("a paper boat"),
             frames_sha256: Vec::new(),
             save_dir: None,
+            label: None,
         };
         let mut result = JobResult::failed(2, Error::new(ErrorKind::Quota));
         let (t, b) = words(&spec, &result, Lang::Zh);

@@ -92,6 +92,7 @@ async fn draft<R: Runtime>(request: StartJob, app: &AppHandle<R>) -> IpcResult<D
         lineage,
         retry_of,
         save_dir: Some(app.state::<Folders>().videos()),
+        label: None,
         origin: Origin::App,
     })
 }

@@ -261,6 +261,7 @@ mod tests {
             request: GenerationRequest::text("a pig"),
             frames_sha256: Vec::new(),
             save_dir: Some(dir.path().to_owned()),
+            label: None,
         };
         library
             .begin_job(&NewJob {

@@ -4,36 +4,18 @@
 //! for. A second Ctrl-C stops the downloads too, keeping them in the library for `resume`.
 
 use crate::frames;
+use crate::gateway::GatewayArgs;
 use crate::output::Output;
-use crate::profile::KeyArgs;
 use clap::Args;
-use framecast_core::client::seconds;
-use framecast_core::proxy::Proxy;
 use framecast_core::request::DEFAULT_MODEL;
 use framecast_core::{
-    CancellationToken, Controls, Error, GenerationRequest, JobId, JobResult, Lang, RouteKind,
+    CancellationToken, Controls, Error, GenerationRequest, JobId, JobResult, Lang,
 };
-use framecast_jobs::{Draft, Overrides, Started};
+use framecast_jobs::{Draft, Started};
 use framecast_library::{Keys, Library, Origin};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-
-/// The `--route` values.
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum RouteArg {
-    Stream,
-    Task,
-}
-
-impl RouteArg {
-    fn kind(self) -> RouteKind {
-        match self {
-            Self::Stream => RouteKind::Stream,
-            Self::Task => RouteKind::Task,
-        }
-    }
-}
 
 /// Later options override earlier ones, so scripts can append to a base command line.
 #[derive(Args)]
@@ -64,22 +46,8 @@ pub struct GenerateArgs {
     /// Crop and resize the end frame to the start frame's size.
     #[arg(long)]
     fit_end: bool,
-    /// The gateway's base URL (default: the active profile's, else the document's gateway).
-    #[arg(long, env = "FRAMECAST_BASE_URL")]
-    base_url: Option<String>,
     #[command(flatten)]
-    key: KeyArgs,
-    /// Send the key as `Bearer <key>` instead of the bare key.
-    #[arg(long)]
-    bearer: bool,
-    /// `system`, `none`, or a proxy URL (default: the active profile's, else `system`).
-    #[arg(long, value_name = "URL")]
-    proxy: Option<String>,
-    /// `stream`: the chat-completions stream (the gateway document's route); `task`: create a
-    /// task per video, poll it and fetch the result, so the job survives a dropped connection
-    /// (default: the active profile's route, else `stream`).
-    #[arg(long, value_name = "stream|task")]
-    route: Option<RouteArg>,
+    gateway: GatewayArgs,
     /// Folder to save the videos in.
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
@@ -89,12 +57,6 @@ pub struct GenerateArgs {
     /// Ask for one JSON answer at the end instead of a stream.
     #[arg(long)]
     no_stream: bool,
-    /// Seconds of silence from the gateway before giving up (default: the profile's, or 360).
-    #[arg(long, value_name = "SECONDS")]
-    idle_timeout: Option<f64>,
-    /// Seconds the whole generation may take (default: the profile's, or 1200).
-    #[arg(long, value_name = "SECONDS")]
-    timeout: Option<f64>,
     /// Print one JSON object per line instead of a progress bar.
     #[arg(long)]
     pub json: bool,
@@ -147,21 +109,7 @@ async fn start(
     let library = Arc::new(Library::open_default()?);
     let keys = Keys::new(library.dir());
     library.move_proxy_passwords(&keys)?;
-    let mut overrides = Overrides::from_env();
-    if let Some(key) = args.key.read()? {
-        overrides.key = Some(key);
-    }
-    if let Some(base) = &args.base_url {
-        overrides.base_url = Some(base.clone());
-    }
-    overrides.bearer |= args.bearer;
-    overrides.proxy = args.proxy.as_deref().map(Proxy::parse).transpose()?;
-    overrides.route = args.route.map(RouteArg::kind).or(overrides.route);
-    overrides.idle = args
-        .idle_timeout
-        .map(|s| seconds(s, "--idle-timeout"))
-        .transpose()?;
-    overrides.overall = args.timeout.map(|s| seconds(s, "--timeout")).transpose()?;
+    let overrides = args.gateway.overrides()?;
     let target = framecast_jobs::target::resolve(&library, &keys, &overrides)?;
     let request = GenerationRequest {
         prompt: args.prompt.clone(),
@@ -197,6 +145,7 @@ async fn start(
             lineage: Vec::new(),
             retry_of: None,
             save_dir: (!args.no_download).then(|| args.out.clone()),
+            label: None,
             origin: Origin::Cli,
         },
     )

@@ -13,11 +13,14 @@
 //! - `spend`: what was delivered and what it cost, by month or day and model.
 //! - `resume`: finishes what a Framecast that stopped left unfinished; never re-sends a request.
 //! - `profile`: the gateway profiles (base URL, key, proxy) shared with the desktop app.
+//! - `batch`: a file of prompts as a queue, planned before money, each row sent once.
 //! - `assemble`: takes joined into one MP4 without re-encoding, and the cut exported as
 //!   OpenTimelineIO, FCPXML and CMX 3600 EDL.
 
 mod assemble;
+mod batch;
 mod frames;
+mod gateway;
 mod generate;
 mod history;
 mod output;
@@ -51,6 +54,8 @@ enum Command {
     Resume(resume::ResumeArgs),
     /// Manage gateway profiles (shared with the desktop app).
     Profile(profile::ProfileArgs),
+    /// Run a file of prompts as a queue: planned first, each row sent once, continued if run again.
+    Batch(batch::BatchArgs),
     /// Join takes into one MP4 without re-encoding, and export the cut for editors.
     Assemble(assemble::AssembleArgs),
 }
@@ -76,6 +81,7 @@ fn main() -> ExitCode {
         Command::Spend(args) => spend::run(&args),
         Command::Resume(args) => runtime.block_on(resume::run(args)),
         Command::Profile(args) => runtime.block_on(profile::run(args)),
+        Command::Batch(args) => runtime.block_on(batch::run(args)),
         Command::Assemble(args) => assemble::run(&args),
     }
 }

@@ -14,7 +14,7 @@ use crate::download::{Downloader, ensure_dir};
 use crate::error::{Error, ErrorKind, Text};
 use crate::event::{Event, Phase};
 use crate::id::JobId;
-use crate::naming::video_file_name;
+use crate::naming::{labelled_file_name, video_file_name};
 use crate::request::GenerationRequest;
 use crate::sidecar::{self, Sidecar, VideoOrigin};
 use crate::task::TaskClient;
@@ -42,13 +42,21 @@ pub struct JobSpec {
     pub frames_sha256: Vec<String>,
     /// Where to save the videos; `None` keeps only their URLs.
     pub save_dir: Option<PathBuf>,
+    /// What the job is part of, naming its files instead of the time and prompt (a batch's row:
+    /// `007-bottle`).
+    pub label: Option<String>,
 }
 
 impl JobSpec {
     /// Where take `index` will be saved (before any `-2` a taken name needs).
     pub fn video_path(&self, index: u8) -> Option<PathBuf> {
-        let at = self.id.minted_at().with_timezone(&Local);
-        let name = video_file_name(&self.request.prompt, at, &self.id, index, self.request.n);
+        let name = match &self.label {
+            Some(label) => labelled_file_name(label, &self.id, index, self.request.n),
+            None => {
+                let at = self.id.minted_at().with_timezone(&Local);
+                video_file_name(&self.request.prompt, at, &self.id, index, self.request.n)
+            }
+        };
         self.save_dir.as_ref().map(|d| d.join(name))
     }
 }

@@ -23,6 +23,12 @@ pub fn video_file_name(prompt: &str, at: DateTime<Local>, job: &JobId, index: u8
     )
 }
 
+/// The file name (with `.mp4`) for take `index` of `n` of job `job`, named for what it is part of
+/// (`007-bottle_5e0c9a1f_1of2.mp4` for a batch's row 7 named "bottle").
+pub fn labelled_file_name(label: &str, job: &JobId, index: u8, n: u8) -> String {
+    format!("{}_{}_{index}of{n}.mp4", excerpt(label), job.short())
+}
+
 /// The prompt's first words as a file-name piece: `"A pig, flying!"` → `a-pig-flying`.
 pub fn excerpt(prompt: &str) -> String {
     let mut out = String::new();

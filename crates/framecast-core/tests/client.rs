@@ -48,6 +48,7 @@ fn spec(n: u8, dir: &std::path::Path) -> JobSpec {
         request: request(n),
         frames_sha256: vec!["ab".repeat(32)],
         save_dir: Some(dir.to_owned()),
+        label: None,
     }
 }
 

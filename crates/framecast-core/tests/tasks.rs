@@ -53,6 +53,7 @@ fn spec(n: u8, dir: &std::path::Path, prompt: &str) -> JobSpec {
         },
         frames_sha256: Vec::new(),
         save_dir: Some(dir.to_owned()),
+        label: None,
     }
 }
 

@@ -8,10 +8,12 @@
 //! - [`start`]: a job checked, recorded before anything is sent, then run with every event
 //!   passing the library's recorder before anyone sees it;
 //! - [`recover`]: what a process that stopped left unfinished, watched and downloaded again with
-//!   the job's own gateway, key and proxy, never re-sent.
+//!   the job's own gateway, key and proxy, never re-sent;
+//! - [`batch`]: a file of prompts as a queue of such jobs, each row sent once.
 //!
 //! Everything here is plain Rust over the engine and the library: no Tauri, no terminal.
 
+pub mod batch;
 pub mod recover;
 pub mod start;
 pub mod target;

@@ -32,6 +32,9 @@ pub struct Draft {
     pub retry_of: Option<JobId>,
     /// Where the videos are saved; `None` keeps only their links.
     pub save_dir: Option<PathBuf>,
+    /// What the job is part of, naming its files (a batch's row); `None` names them by time and
+    /// prompt.
+    pub label: Option<String>,
     pub origin: Origin,
 }
 
@@ -60,6 +63,7 @@ pub fn begin(library: &Arc<Library>, target: Target, draft: Draft) -> Result<Sta
             .map(|f| f.facts.sha256.clone())
             .collect(),
         save_dir: draft.save_dir,
+        label: draft.label,
         request,
     };
     library.begin_job(&NewJob {

@@ -51,6 +51,7 @@ fn recorded(f: &Fixture, target: &framecast_jobs::Target, route: RouteKind) -> J
         request: GenerationRequest::text("a harbour at dawn"),
         frames_sha256: Vec::new(),
         save_dir: None,
+        label: None,
     };
     f.library
         .begin_job(&NewJob {

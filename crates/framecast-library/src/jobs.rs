@@ -58,6 +58,8 @@ pub struct JobRecord {
     pub profile_id: Option<i64>,
     /// When the job's time runs out (Unix milliseconds), when recorded.
     pub deadline_at: Option<i64>,
+    /// What the job is part of, naming its files (a batch's row).
+    pub label: Option<String>,
     pub state: JobState,
     pub phase: Option<framecast_core::Phase>,
     pub progress: Option<f64>,
@@ -126,6 +128,7 @@ impl JobRecord {
                 .cloned()
                 .collect(),
             save_dir: self.save_dir.as_ref().map(std::path::PathBuf::from),
+            label: self.label.clone(),
         })
     }
 }
@@ -146,9 +149,9 @@ impl Library {
             "INSERT INTO jobs (id, created_at, updated_at, origin, owner, prompt, model, n,
                                start_frame, end_frame, gateway_host, auth_scheme, price_usd,
                                save_dir, retry_of, route, base_url, profile_id, state,
-                               deadline_at)
+                               deadline_at, label)
              VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, 'running', ?18)
+                     ?17, 'running', ?18, ?19)
              ON CONFLICT (id) DO NOTHING",
             params![
                 spec.id.to_string(),
@@ -169,6 +172,7 @@ impl Library {
                 job.base_url,
                 job.profile_id,
                 now.saturating_add(i64::try_from(job.overall.as_millis()).unwrap_or(i64::MAX)),
+                spec.label,
             ],
         )?;
         if inserted == 0 {
@@ -254,7 +258,7 @@ pub(crate) const COLUMNS: &str =
     "id, created_at, updated_at, finished_at, origin, prompt, model, n,
     start_frame, end_frame, gateway_host, auth_scheme, price_usd, save_dir, retry_of, state, phase,
     progress, status_text, error, failures, transcript, route, base_url, profile_id, delivered,
-    deadline_at";
+    deadline_at, label";
 
 pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
     let json = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
@@ -300,6 +304,7 @@ pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
         profile_id: r.get(24)?,
         delivered: r.get(25)?,
         deadline_at: r.get(26)?,
+        label: r.get(27)?,
         videos: Vec::new(),
         continues: Vec::new(),
     })

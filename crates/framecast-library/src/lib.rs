@@ -20,8 +20,9 @@
 //! settings) and [`keys`] (API keys and proxy passwords, out of the database); for
 //! the library view, [`browse`] (filtered pages of jobs), [`posters`] (a still per video),
 //! [`lineage`] (which moment of which video a job continued from) and [`spend`] (what was
-//! delivered and what it cost).
+//! delivered and what it cost); for batch runs, [`batches`] (a queue of rows, each sent once).
 
+pub mod batches;
 pub mod browse;
 pub mod error;
 pub mod frames;
@@ -41,6 +42,7 @@ pub mod spend;
 pub mod tasks;
 pub mod videos;
 
+pub use batches::{BatchRecord, BatchRow, BatchState, NewBatch, RowState};
 pub use browse::{LibraryFilter, LibraryItem, LibraryPage, ModelCount, Order, Outcome, Take};
 pub use error::{LibraryError, Result};
 pub use framecast_core::JobState;

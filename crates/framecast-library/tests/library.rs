@@ -20,6 +20,7 @@ fn spec(prompt: &str, n: u8, save: Option<&Path>) -> JobSpec {
         },
         frames_sha256: Vec::new(),
         save_dir: save.map(Path::to_owned),
+        label: None,
     }
 }
 

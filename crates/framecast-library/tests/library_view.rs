@@ -47,6 +47,7 @@ fn job(
         },
         frames_sha256: Vec::new(),
         save_dir: Some(dir.join("videos")),
+        label: None,
     };
     library
         .begin_job(&NewJob {

@@ -73,6 +73,11 @@ struct Shared {
     config: MockConfig,
     base: String,
     jobs: AtomicU64,
+    /// Generations whose answer is still being sent, and the most there were at once.
+    in_flight: std::sync::atomic::AtomicUsize,
+    most_in_flight: std::sync::atomic::AtomicUsize,
+    /// Prompts already refused once by `http-429-once`.
+    refused_once: Mutex<std::collections::HashSet<String>>,
     requests: Mutex<Vec<Recorded>>,
     video_hits: Mutex<std::collections::HashMap<String, u32>>,
     tasks: Mutex<std::collections::HashMap<String, tasks::Task>>,
@@ -102,6 +107,9 @@ impl MockGateway {
             config,
             base: format!("http://{addr}"),
             jobs: AtomicU64::new(0),
+            in_flight: Default::default(),
+            most_in_flight: Default::default(),
+            refused_once: Mutex::default(),
             requests: Mutex::new(Vec::new()),
             video_hits: Mutex::new(Default::default()),
             tasks: Mutex::new(Default::default()),
@@ -160,6 +168,11 @@ impl MockGateway {
             .unwrap_or_default()
     }
 
+    /// The most generations whose answers were being sent at the same time.
+    pub fn most_in_flight(&self) -> usize {
+        self.shared.most_in_flight.load(Ordering::SeqCst)
+    }
+
     /// The chat-completions POSTs received so far (each one a paid generation on a real gateway).
     pub fn generation_posts(&self) -> Vec<Recorded> {
         self.requests()
@@ -215,7 +228,7 @@ async fn chat(
     body: Bytes,
 ) -> Response {
     let script = answer(&shared, None, &headers, &body);
-    respond(script, hang_up).await
+    respond(script, hang_up, InFlight::enter(&shared)).await
 }
 
 async fn chat_in_scenario(
@@ -226,16 +239,40 @@ async fn chat_in_scenario(
     body: Bytes,
 ) -> Response {
     let script = answer(&shared, Some(name), &headers, &body);
-    respond(script, hang_up).await
+    respond(script, hang_up, InFlight::enter(&shared)).await
 }
 
-/// Plays the script, or hangs up without a word when that is the script.
-async fn respond(script: Script, hang_up: HangUp) -> Response {
+/// A generation being answered, counted until its answer's body is sent or dropped.
+struct InFlight(Arc<Shared>);
+
+impl InFlight {
+    fn enter(shared: &Arc<Shared>) -> Self {
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        Self(shared.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Plays the script, or hangs up without a word when that is the script; `counted` is held
+/// until the answer's body is over.
+async fn respond(script: Script, hang_up: HangUp, counted: InFlight) -> Response {
     if script.ending == Ending::HangUp {
         hang_up.0.notify_one();
         std::future::pending::<()>().await;
     }
-    play(script)
+    let response = play(script);
+    let (parts, body) = response.into_parts();
+    let body = body.into_data_stream().map(move |piece| {
+        let _held = &counted;
+        piece
+    });
+    Response::from_parts(parts, Body::from_stream(body))
 }
 
 fn answer(shared: &Shared, named: Option<String>, headers: &HeaderMap, body: &[u8]) -> Script {
@@ -245,10 +282,18 @@ fn answer(shared: &Shared, named: Option<String>, headers: &HeaderMap, body: &[u
         .map(str::to_owned);
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let prompt = parsed.as_ref().map(prompt_of).unwrap_or_default();
-    let chosen = named
+    let mut chosen = named
         .clone()
         .or_else(|| scenario::by_tag(&prompt).map(str::to_owned))
         .unwrap_or_else(|| shared.config.default_scenario.clone());
+    if chosen == "http-429-once" {
+        let first = shared
+            .refused_once
+            .lock()
+            .map(|mut seen| seen.insert(prompt.clone()))
+            .unwrap_or(false);
+        chosen = if first { "http-429" } else { "success" }.to_owned();
+    }
     shared.record(Recorded {
         method: "POST".into(),
         path: named.map_or_else(

@@ -36,6 +36,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ),
     ("http-403-quota", "HTTP 403 insufficient_user_quota"),
     ("http-429", "HTTP 429 upstream saturated"),
+    (
+        "http-429-once",
+        "HTTP 429 the first time a prompt is sent, then its videos",
+    ),
     ("http-500", "HTTP 500 with a JSON error"),
     ("http-503-model", "HTTP 503 model_not_found"),
     ("http-524", "HTTP 524 with Cloudflare's HTML page"),

@@ -89,7 +89,7 @@ pub(crate) enum Sniffed {
 }
 
 /// How many leading bytes [`sniff`] looks at.
-pub(crate) const SNIFF_LEN: usize = 1024;
+pub const SNIFF_LEN: usize = 1024;
 
 /// Names what `head` (the file's first bytes, at least [`SNIFF_LEN`] when the file has them) is.
 pub(crate) fn sniff(head: &[u8]) -> Sniffed {
@@ -222,6 +222,12 @@ fn sniff_text(h: &[u8]) -> Sniffed {
 pub(crate) enum Came {
     File,
     Url,
+}
+
+/// The format of a file whose first bytes are `head`, or a refusal that says what the file is and
+/// what to do (a batch's plan looks at its frames this way, before preparing any).
+pub fn recognise_file(head: &[u8]) -> Result<SourceFormat> {
+    recognise(head, Came::File)
 }
 
 /// The format, or a refusal that says what the file is and what to do.

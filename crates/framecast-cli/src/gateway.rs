@@ -1,0 +1,75 @@
+//! The gateway options `generate` and `batch` share: where to send, with which key, through which
+//! proxy, by which route, within which times. They become the one-off settings
+//! (`framecast_jobs::Overrides`) over the environment's, which are over the active profile's.
+
+use crate::profile::KeyArgs;
+use clap::Args;
+use framecast_core::client::seconds;
+use framecast_core::proxy::Proxy;
+use framecast_core::{Error, RouteKind};
+use framecast_jobs::Overrides;
+
+/// The `--route` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum RouteArg {
+    Stream,
+    Task,
+}
+
+impl RouteArg {
+    fn kind(self) -> RouteKind {
+        match self {
+            Self::Stream => RouteKind::Stream,
+            Self::Task => RouteKind::Task,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct GatewayArgs {
+    /// The gateway's base URL (default: the active profile's, else the document's gateway).
+    #[arg(long, env = "FRAMECAST_BASE_URL")]
+    base_url: Option<String>,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Send the key as `Bearer <key>` instead of the bare key.
+    #[arg(long)]
+    bearer: bool,
+    /// `system`, `none`, or a proxy URL (default: the active profile's, else `system`).
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// `stream`: the chat-completions stream (the gateway document's route); `task`: create a
+    /// task per video, poll it and fetch the result, so the job survives a dropped connection
+    /// (default: the active profile's route, else `stream`).
+    #[arg(long, value_name = "stream|task")]
+    route: Option<RouteArg>,
+    /// Seconds of silence from the gateway before giving up (default: the profile's, or 360).
+    #[arg(long, value_name = "SECONDS")]
+    idle_timeout: Option<f64>,
+    /// Seconds the whole generation may take (default: the profile's, or 1200).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+}
+
+impl GatewayArgs {
+    /// The environment's one-off settings with these flags over them; times are checked here,
+    /// before anything is recorded or sent.
+    pub fn overrides(&self) -> Result<Overrides, Error> {
+        let mut overrides = Overrides::from_env();
+        if let Some(key) = self.key.read()? {
+            overrides.key = Some(key);
+        }
+        if let Some(base) = &self.base_url {
+            overrides.base_url = Some(base.clone());
+        }
+        overrides.bearer |= self.bearer;
+        overrides.proxy = self.proxy.as_deref().map(Proxy::parse).transpose()?;
+        overrides.route = self.route.map(RouteArg::kind).or(overrides.route);
+        overrides.idle = self
+            .idle_timeout
+            .map(|s| seconds(s, "--idle-timeout"))
+            .transpose()?;
+        overrides.overall = self.timeout.map(|s| seconds(s, "--timeout")).transpose()?;
+        Ok(overrides)
+    }
+}
