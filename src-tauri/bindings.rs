@@ -22,6 +22,11 @@ fn export_bindings() {
     FrameView::export_all(&cfg).unwrap();
     framecast_core::Event::export_all(&cfg).unwrap();
     framecast_core::frames::Advice::export_all(&cfg).unwrap();
+    crate::commands::batch::BatchUpdate::export_all(&cfg).unwrap();
+    crate::commands::batch::PlanView::export_all(&cfg).unwrap();
+    crate::commands::batch::BatchAction::export_all(&cfg).unwrap();
+    framecast_library::BatchRecord::export_all(&cfg).unwrap();
+    framecast_jobs::batch::plan::Defaults::export_all(&cfg).unwrap();
     StartJob::export_all(&cfg).unwrap();
     JobUpdate::export_all(&cfg).unwrap();
     JobRecord::export_all(&cfg).unwrap();

@@ -58,6 +58,21 @@ pub async fn folder(app: &AppHandle) -> Option<PathBuf> {
     into_path(rx.await.ok().flatten())
 }
 
+/// Asks for a batch file (CSV, JSON Lines or text).
+pub async fn batch_file(app: &AppHandle) -> Option<PathBuf> {
+    if let Some(file) = test_answer("FRAMECAST_TEST_PICK_BATCH") {
+        return Some(file);
+    }
+    let (tx, rx) = oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter("Batch", &["csv", "jsonl", "ndjson", "txt"])
+        .pick_file(move |p| {
+            let _ = tx.send(p);
+        });
+    into_path(rx.await.ok().flatten())
+}
+
 /// Asks for an image to use as a frame.
 pub async fn image(app: &AppHandle) -> Option<PathBuf> {
     if let Some(file) = test_answer("FRAMECAST_TEST_PICK_IMAGE") {

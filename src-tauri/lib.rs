@@ -88,6 +88,7 @@ pub fn run(images: Vec<PathBuf>) -> Result<(), tauri::Error> {
         let media = media::Media::scheme();
         let gateways = Gateways::from_env(library.clone(), keys);
         state::manage(app, library, gateways, media, folders);
+        commands::batch::continue_batches(app.handle());
         notify::listen(app.handle());
         app.state::<Opened>().open(&app.state::<Drops>(), images);
         #[cfg(target_os = "linux")]
@@ -236,6 +237,16 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         jobs::recent_jobs,
         jobs::resume_downloads,
         jobs::busy,
+        batch::batch_plan_file,
+        batch::batch_open_file,
+        batch::batch_plan_text,
+        batch::batch_start,
+        batch::batch_watch,
+        batch::batch_list,
+        batch::batch_rows,
+        batch::batch_act,
+        batch::batch_retry,
+        batch::batch_move,
         open::opened_files,
         library::library_page,
         library::library_models,

@@ -109,15 +109,19 @@ pub fn quit<R: Runtime>(
     app: AppHandle<R>,
     jobs: State<'_, Arc<Jobs>>,
     library: State<'_, Arc<Library>>,
+    batches: State<'_, Arc<crate::commands::batch::Batches>>,
 ) -> IpcResult<()> {
     match choice {
         QuitChoice::Now => {
             // What is unfinished is recorded; the next start continues it.
+            batches.stop_all();
             jobs.discard_all();
             library.release();
             app.exit(0);
         }
         QuitChoice::WhenDone => {
+            // Batches start no new row; their running rows are what "done" waits for.
+            batches.pause_all();
             let handle = app.clone();
             jobs.quit_when_idle(move || handle.exit(0));
         }

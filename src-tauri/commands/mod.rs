@@ -2,6 +2,7 @@
 //! and maps the error; arguments are validated here, on the Rust side.
 
 pub mod app;
+pub mod batch;
 pub mod frames;
 pub mod jobs;
 pub mod library;

@@ -167,6 +167,10 @@ pub struct BatchRecord {
     pub partial: u32,
     pub failed: u32,
     pub skipped: u32,
+    /// What its jobs have cost so far (the videos they delivered).
+    pub spent_usd: f64,
+    /// What its rows not skipped would cost if every video arrived.
+    pub planned_usd: f64,
 }
 
 /// What is recorded when a batch is planned.
@@ -192,7 +196,11 @@ const BATCH_COLUMNS: &str = "b.id, b.name, b.source, b.source_sha256, b.created_
     (SELECT count(*) FROM batch_rows r WHERE r.batch_id = b.id AND r.state = 'done'),
     (SELECT count(*) FROM batch_rows r WHERE r.batch_id = b.id AND r.state = 'partial'),
     (SELECT count(*) FROM batch_rows r WHERE r.batch_id = b.id AND r.state = 'failed'),
-    (SELECT count(*) FROM batch_rows r WHERE r.batch_id = b.id AND r.state = 'skipped')";
+    (SELECT count(*) FROM batch_rows r WHERE r.batch_id = b.id AND r.state = 'skipped'),
+    (SELECT coalesce(sum(j.price_usd * j.delivered), 0) FROM batch_rows r
+       JOIN jobs j ON j.id = r.job_id WHERE r.batch_id = b.id),
+    (SELECT coalesce(sum(r.price_usd * r.n), 0) FROM batch_rows r
+       WHERE r.batch_id = b.id AND r.state != 'skipped')";
 
 const ROW_COLUMNS: &str = "number, position, line, name, prompt, first, last, model, n, price_usd,
     state, problem, job_id, attempts, not_before, extra, problem_zh";
@@ -217,6 +225,8 @@ fn read_batch(r: &Row<'_>) -> rusqlite::Result<BatchRecord> {
         partial: r.get(15)?,
         failed: r.get(16)?,
         skipped: r.get(17)?,
+        spent_usd: framecast_core::price::cents(r.get(18)?),
+        planned_usd: framecast_core::price::cents(r.get(19)?),
     })
 }
 

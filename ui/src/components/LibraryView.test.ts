@@ -339,6 +339,7 @@ describe("the library view", () => {
       baseUrl: null,
       profileId: null,
       deadlineAt: null,
+      label: null,
       phase: null,
       progress: 100,
       statusText: null,

@@ -4,8 +4,13 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { Advice } from "./bindings/Advice";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { BatchAction } from "./bindings/BatchAction";
+import type { BatchRecord } from "./bindings/BatchRecord";
+import type { BatchRow } from "./bindings/BatchRow";
+import type { BatchUpdate } from "./bindings/BatchUpdate";
 import type { Busy } from "./bindings/Busy";
 import type { CheckReport } from "./bindings/CheckReport";
+import type { Defaults } from "./bindings/Defaults";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { Event } from "./bindings/Event";
 import type { FrameView } from "./bindings/FrameView";
@@ -15,6 +20,7 @@ import type { KeyStoreStatus } from "./bindings/KeyStoreStatus";
 import type { LibraryFilter } from "./bindings/LibraryFilter";
 import type { LibraryPage } from "./bindings/LibraryPage";
 import type { ModelCount } from "./bindings/ModelCount";
+import type { PlanView } from "./bindings/PlanView";
 import type { Profile } from "./bindings/Profile";
 import type { ProfileDraft } from "./bindings/ProfileDraft";
 import type { QuitChoice } from "./bindings/QuitChoice";
@@ -144,6 +150,32 @@ export const api = {
   },
   /** What is still generating or downloading. */
   busy: () => call<Busy>("busy"),
+
+  /** Registers the one channel every batch's events arrive on. */
+  batchWatch: (onUpdate: (update: BatchUpdate) => void) => {
+    const channel = new Channel<BatchUpdate>();
+    channel.onmessage = onUpdate;
+    return call<void>("batch_watch", { onUpdate: channel });
+  },
+  batchList: () => call<BatchRecord[]>("batch_list"),
+  batchRows: (id: string) => call<BatchRow[]>("batch_rows", { id }),
+  /** Plans a file dropped on the window (its path comes from Tauri's drag-drop event). */
+  batchPlanFile: (path: string, defaults: Defaults) =>
+    call<PlanView>("batch_plan_file", { path, defaults }),
+  /** File dialog (opened by Rust) for a batch file, then its plan; `null` if closed. */
+  batchOpenFile: (defaults: Defaults) => call<PlanView | null>("batch_open_file", { defaults }),
+  /** Plans prompts pasted one per line. */
+  batchPlanText: (text: string, defaults: Defaults) =>
+    call<PlanView>("batch_plan_text", { text, defaults }),
+  /** Starts the plan shown; over the month's budget only when `confirmed`. */
+  batchStart: (token: number, concurrency: number, capUsd: number | null, confirmed: boolean) =>
+    call<BatchRecord>("batch_start", { token, concurrency, capUsd, confirmed }),
+  batchAct: (id: string, action: BatchAction) => call<void>("batch_act", { id, action }),
+  /** Asks for a failed or skipped row again (a new, paid job). */
+  batchRetry: (id: string, row: number) => call<boolean>("batch_retry", { id, row }),
+  /** Moves a waiting row before row `before` (or to the end). */
+  batchMove: (id: string, row: number, before: number | null) =>
+    call<void>("batch_move", { id, row, before }),
   /** The answer to "quit while work is running?". */
   quit: (choice: QuitChoice) => call<void>("quit", { choice }),
 

@@ -5,11 +5,15 @@
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { api } from "./api";
+import { app } from "./app.svelte";
+import { BATCH_FILE, batches } from "./batch.svelte";
 import type { Busy } from "./bindings/Busy";
 import type { Slot } from "./bindings/Slot";
 import { type Box, dropPointToCss, pasteTarget, planDrop, slotAt } from "./drop";
 import type { FrameStore } from "./frames.svelte";
 import { type Os, os } from "./platform";
+import { settings } from "./settings.svelte";
+import { toasts } from "./toasts.svelte";
 
 /** The slot elements, for hit-testing drops; each carries `data-slot`. */
 function slotBoxes(): Partial<Record<Slot, Box>> {
@@ -58,6 +62,14 @@ export function handleDragDrop(frames: FrameStore, payload: DragDropPayload, on:
   frames.drag.active = false;
   frames.drag.over = null;
   frames.drag.targets = [];
+  // A batch file goes to the Batch view, with the form's settings as its rows' defaults.
+  const batchFile = payload.paths?.find((p) => BATCH_FILE.test(p));
+  if (batchFile) {
+    app.view = "batch";
+    const defaults = { model: app.model, count: settings.count };
+    void batches.planFile(batchFile, defaults).catch((e: unknown) => toasts.error(e));
+    return;
+  }
   for (const { slot, path } of planDrop(payload.paths ?? [], over, frames.empty)) {
     void frames.dropPath(slot, path);
   }

@@ -41,7 +41,11 @@ profileId: number | null,
 /**
  * When the job's time runs out (Unix milliseconds), when recorded.
  */
-deadlineAt: number | null, state: JobState, phase: Phase | null, progress: number | null, statusText: string | null, error: ErrorReport | null, failures: Array<FailureRecord>, 
+deadlineAt: number | null, 
+/**
+ * What the job is part of, naming its files (a batch's row).
+ */
+label: string | null, state: JobState, phase: Phase | null, progress: number | null, statusText: string | null, error: ErrorReport | null, failures: Array<FailureRecord>, 
 /**
  * The gateway's lines, the key redacted.
  */
