@@ -1286,3 +1286,135 @@ async fn the_library_finds_plays_compares_reuses_and_continues_from_a_frame() {
     );
     app.client.close().await.unwrap();
 }
+
+/// Clicks the element with `testid`.
+async fn click(app: &App, testid: &str) {
+    app.find(testid).await.click().await.unwrap();
+}
+
+/// The Batch view's rows' states, in order.
+async fn row_states(app: &App) -> Vec<String> {
+    let states = app
+        .js(
+            "return [...document.querySelectorAll(\"[data-testid='batch-row']\")].map(r => r.dataset.state)",
+            vec![],
+        )
+        .await;
+    serde_json::from_value(states).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_batch_is_paused_resumed_and_continued_after_a_restart() {
+    let Scene {
+        mock,
+        temp,
+        videos,
+        saves,
+        shots,
+    } = scene(120).await;
+    let file = temp.path().join("harbour.csv");
+    let csv: String = std::iter::once("prompt,name,count\n".to_owned())
+        .chain((1..=5).map(|i| format!("\"the harbour at dawn, shot {i}\",h{i},1\n")))
+        .collect();
+    std::fs::write(&file, csv).unwrap();
+    let app = launch(&mock.base_url(), &videos, &saves).await;
+    app.find("prompt").await;
+
+    // Dropped on the window, the file becomes a plan in the Batch view: nothing is sent yet.
+    let drop = format!(
+        "window.__TAURI_INTERNALS__.invoke('test_drop', {{ paths: [{}], x: 5, y: 5 }})",
+        json!(file)
+    );
+    app.js(&drop, vec![]).await;
+    app.until(
+        "the plan",
+        20,
+        "const p = document.querySelector(\"[data-testid='plan-sendable']\"); return p && p.innerText",
+    )
+    .await;
+    assert!(mock.generation_posts().is_empty(), "a plan sends nothing");
+    app.screenshot(&shots.join("batch-plan.png")).await;
+    app.js(
+        "const s = document.querySelector(\"[data-testid='batch-concurrency']\"); s.value = '1'; s.dispatchEvent(new Event('change'))",
+        vec![],
+    )
+    .await;
+    click(&app, "batch-start").await;
+    app.until(
+        "a row running",
+        30,
+        "return [...document.querySelectorAll(\"[data-testid='batch-row']\")].some(r => r.dataset.state === 'sent')",
+    )
+    .await;
+
+    // Paused: the running row finishes, no other starts.
+    click(&app, "batch-pause").await;
+    app.until(
+        "the batch paused with nothing running",
+        60,
+        "const h = document.querySelector(\"[data-testid='batch-head']\");
+         return h && h.dataset.state === 'paused' &&
+           ![...document.querySelectorAll(\"[data-testid='batch-row']\")].some(r => r.dataset.state === 'sent')",
+    )
+    .await;
+    let paused_at = mock.generation_posts().len();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(mock.generation_posts().len(), paused_at, "nothing starts while paused");
+    let states = row_states(&app).await;
+    assert!(states.iter().any(|s| s == "waiting"), "{states:?}");
+
+    // Resumed, then the app quits with a row on the wire.
+    click(&app, "batch-resume").await;
+    app.until(
+        "a row running again",
+        30,
+        "return [...document.querySelectorAll(\"[data-testid='batch-row']\")].some(r => r.dataset.state === 'sent')",
+    )
+    .await;
+    app.screenshot(&shots.join("batch.png")).await;
+    theme(&app, "dark").await;
+    language(&app, "zh").await;
+    app.screenshot(&shots.join("batch-zh-dark.png")).await;
+    language(&app, "en").await;
+    theme(&app, "light").await;
+    app.js("window.__TAURI_INTERNALS__.invoke('test_close')", vec![])
+        .await;
+    app.find("quit-now").await;
+    let _ = app
+        .client
+        .execute(
+            "setTimeout(() => document.querySelector(\"[data-testid='quit-now']\").click(), 0)",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    std::mem::drop(app);
+
+    // Started again, the batch continues where it was, and ends with each row sent once.
+    let app = launch(&mock.base_url(), &videos, &saves).await;
+    app.find("prompt").await;
+    click(&app, "nav-batch").await;
+    app.until(
+        "the batch to finish after the restart",
+        120,
+        "const h = document.querySelector(\"[data-testid='batch-head']\"); return h && h.dataset.state === 'done'",
+    )
+    .await;
+    let mut sent = std::collections::BTreeMap::<String, usize>::new();
+    for post in mock.generation_posts() {
+        let prompt = post.body.unwrap()["messages"][0]["content"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        *sent.entry(prompt).or_default() += 1;
+    }
+    assert_eq!(sent.len(), 5, "{sent:?}");
+    assert!(sent.values().all(|&n| n == 1), "each row sent once: {sent:?}");
+    let states = row_states(&app).await;
+    assert_eq!(states.len(), 5);
+    assert!(
+        states.iter().all(|s| s == "done" || s == "failed"),
+        "the row cut by the quit ends failed, never sent again: {states:?}"
+    );
+    app.client.close().await.unwrap();
+}
