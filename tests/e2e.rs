@@ -1358,6 +1358,32 @@ async fn a_dropped_batch_is_paused_resumed_and_continued_after_a_restart() {
     )
     .await;
     let paused_at = mock.generation_posts().len();
+
+    // The Spend panel projects what the paused batch still plans to spend.
+    click(&app, "nav-library").await;
+    click(&app, "library-tab-spend").await;
+    let projected = app
+        .until(
+            "the batch's projection on the spend chart",
+            10,
+            "const p = document.querySelector(\"[data-testid='spend-projected']\"); return p && p.innerText",
+        )
+        .await;
+    assert!(projected.as_str().unwrap().contains('$'), "{projected}");
+    let days = app
+        .js(
+            "return document.querySelectorAll(\"[data-testid='spend-day']\").length",
+            vec![],
+        )
+        .await;
+    assert!((28..=31).contains(&days.as_u64().unwrap()), "every day of the month: {days}");
+    app.screenshot(&shots.join("spend-batch.png")).await;
+    theme(&app, "dark").await;
+    language(&app, "zh").await;
+    app.screenshot(&shots.join("spend-batch-zh-dark.png")).await;
+    language(&app, "en").await;
+    theme(&app, "light").await;
+    click(&app, "nav-batch").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(mock.generation_posts().len(), paused_at, "nothing starts while paused");
     let states = row_states(&app).await;
