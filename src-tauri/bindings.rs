@@ -5,6 +5,7 @@
 use crate::commands::app::{AppInfo, QuitChoice};
 use crate::commands::frames::FrameView;
 use crate::commands::jobs::{JobUpdate, StartJob};
+use crate::commands::options::{ReferenceSetView, ReferenceView};
 use crate::commands::settings::SettingsView;
 use crate::state::Busy;
 use framecast_core::check::CheckReport;
@@ -40,4 +41,7 @@ fn export_bindings() {
     LibraryPage::export_all(&cfg).unwrap();
     ModelCount::export_all(&cfg).unwrap();
     SpendReport::export_all(&cfg).unwrap();
+    framecast_core::Capabilities::export_all(&cfg).unwrap();
+    ReferenceView::export_all(&cfg).unwrap();
+    ReferenceSetView::export_all(&cfg).unwrap();
 }

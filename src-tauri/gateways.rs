@@ -142,6 +142,12 @@ impl Gateways {
 
     /// What a job starting now is sent with (read off the async runtime: the key store may
     /// wait on D-Bus).
+    /// What the next job's route can carry (no key needed: the form asks as it is shown).
+    pub async fn capabilities(&self) -> IpcResult<framecast_core::Capabilities> {
+        let (library, overrides) = (self.library.clone(), self.overrides());
+        blocking(move || target::next_capabilities(&library, &overrides)).await
+    }
+
     pub async fn target(&self) -> IpcResult<Target> {
         let (library, keys, overrides) =
             (self.library.clone(), self.keys.clone(), self.overrides());

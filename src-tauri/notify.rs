@@ -123,6 +123,7 @@ mod tests {
             id: JobId::new(),
             request: GenerationRequest::text("a paper boat"),
             frames_sha256: Vec::new(),
+            references_sha256: Vec::new(),
             save_dir: None,
             label: None,
         };

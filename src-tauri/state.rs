@@ -37,6 +37,7 @@ pub fn manage<R: tauri::Runtime>(
     app.manage(Arc::new(Shown::default()));
     app.manage(Frames::default());
     app.manage(Arc::new(crate::commands::batch::Batches::default()));
+    app.manage(References::default());
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
@@ -359,5 +360,43 @@ impl Frames {
         };
         let lineage = filled.iter().filter_map(|f| f.from.clone()).collect();
         Ok((filled.into_iter().map(|f| f.frame).collect(), lineage))
+    }
+}
+
+/// The reference images the form holds (at most three, in order), prepared when they were
+/// added: a character, an object, a product kept the same across shots.
+#[derive(Default)]
+pub struct References {
+    images: Mutex<Vec<Arc<PreparedFrame>>>,
+}
+
+impl References {
+    /// Adds `image` at the end, unless three are held already; says whether it was added.
+    pub fn add(&self, image: Arc<PreparedFrame>) -> bool {
+        let mut images = lock(&self.images);
+        if images.len() >= framecast_core::options::MAX_REFERENCES {
+            return false;
+        }
+        images.push(image);
+        true
+    }
+
+    /// Replaces every image (a set chosen, a job reused).
+    pub fn set(&self, images: Vec<Arc<PreparedFrame>>) {
+        let mut held = lock(&self.images);
+        *held = images;
+        held.truncate(framecast_core::options::MAX_REFERENCES);
+    }
+
+    pub fn remove(&self, index: usize) {
+        let mut images = lock(&self.images);
+        if index < images.len() {
+            images.remove(index);
+        }
+    }
+
+    /// What a job started now sends.
+    pub fn to_send(&self) -> Vec<Arc<PreparedFrame>> {
+        lock(&self.images).clone()
     }
 }

@@ -6,9 +6,9 @@
 use crate::error::{IpcResult, blocking};
 use crate::gateways::Gateways;
 use crate::notify::Notifier;
-use crate::state::{Activity, Busy, Folders, Frames, JobGuard, Jobs};
+use crate::state::{Activity, Busy, Folders, Frames, JobGuard, Jobs, References};
 use framecast_core::frames::PreparedFrame;
-use framecast_core::{Controls, Error, Event, GenerationRequest, JobId, Phase};
+use framecast_core::{Controls, Error, Event, GenerationRequest, JobId, Phase, VideoOptions};
 use framecast_jobs::Draft;
 use framecast_library::{Continuation, JobRecord, Library, Origin};
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,11 @@ pub struct StartJob {
     pub prompt: String,
     pub model: String,
     pub n: u8,
+    /// Duration, resolution, aspect and the rest; checked in Rust against what the route can
+    /// carry before anything is recorded. A retry takes the earlier job's instead.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub options: Option<VideoOptions>,
     #[cfg_attr(test, ts(optional))]
     pub retry_of: Option<String>,
 }
@@ -66,17 +71,29 @@ pub async fn start_job<R: Runtime>(
     Ok(())
 }
 
-/// The job a start asks for: its frames are the slots' or, to try a job again, the very ones
-/// that job sent (from the library's frame store), with where they were taken from.
+/// The job a start asks for: its frames and reference images are the slots' or, to try a job
+/// again, the very ones that job sent (from the library's frame store), with where they were
+/// taken from and the options it asked for.
 async fn draft<R: Runtime>(request: StartJob, app: &AppHandle<R>) -> IpcResult<Draft> {
     let id = JobId::parse(&request.id)?;
     let retry_of = request.retry_of.as_deref().map(JobId::parse).transpose()?;
-    let (frames, lineage) = match retry_of {
+    let (sent, options) = match retry_of {
         Some(earlier) => {
             let library = app.state::<Arc<Library>>().inner().clone();
-            blocking(move || frames_of(&library, &earlier)).await?
+            blocking(move || sent_by(&library, &earlier)).await?
         }
-        None => app.state::<Frames>().to_send()?,
+        None => {
+            let (frames, lineage) = app.state::<Frames>().to_send()?;
+            let references = app.state::<References>().to_send();
+            (
+                Sent {
+                    frames,
+                    lineage,
+                    references,
+                },
+                request.options.unwrap_or_default(),
+            )
+        }
     };
     Ok(Draft {
         id,
@@ -87,9 +104,12 @@ async fn draft<R: Runtime>(request: StartJob, app: &AppHandle<R>) -> IpcResult<D
             first_frame: None,
             last_frame: None,
             stream: true,
+            options,
+            references: Vec::new(),
         },
-        frames,
-        lineage,
+        frames: sent.frames,
+        references: sent.references,
+        lineage: sent.lineage,
         retry_of,
         save_dir: Some(app.state::<Folders>().videos()),
         label: None,
@@ -97,24 +117,33 @@ async fn draft<R: Runtime>(request: StartJob, app: &AppHandle<R>) -> IpcResult<D
     })
 }
 
-/// The frames job `earlier` sent, and where they came from.
-fn frames_of(
-    library: &Library,
-    earlier: &JobId,
-) -> IpcResult<(Vec<Arc<PreparedFrame>>, Vec<Continuation>)> {
+/// The images a job sends: the frames and where they were taken from, and the reference images.
+struct Sent {
+    frames: Vec<Arc<PreparedFrame>>,
+    lineage: Vec<Continuation>,
+    references: Vec<Arc<PreparedFrame>>,
+}
+
+/// The frames and reference images job `earlier` sent, where they came from, and its options.
+fn sent_by(library: &Library, earlier: &JobId) -> IpcResult<(Sent, VideoOptions)> {
     let job = library.job(earlier)?.ok_or_else(|| {
         Error::invalid_input(
             "the job to try again is not in the library; generate from the form",
             "资料库中找不到要重试的任务；请从表单重新生成",
         )
     })?;
-    let frames = job
-        .start_frame
-        .iter()
-        .chain(&job.end_frame)
-        .map(|sha| library.frame(sha).map(Arc::new))
-        .collect::<Result<_, _>>()?;
-    Ok((frames, job.continues))
+    let stored = |shas: Vec<&String>| -> IpcResult<Vec<Arc<PreparedFrame>>> {
+        Ok(shas
+            .into_iter()
+            .map(|sha| library.frame(sha).map(Arc::new))
+            .collect::<Result<_, _>>()?)
+    };
+    let sent = Sent {
+        frames: stored(job.start_frame.iter().chain(&job.end_frame).collect())?,
+        references: stored(job.references.iter().collect())?,
+        lineage: job.continues,
+    };
+    Ok((sent, job.options))
 }
 
 /// Stops a job's generation at once (its connection is closed). Videos already delivered go on
@@ -382,6 +411,7 @@ mod tests {
             prompt: prompt.to_owned(),
             model: "veo-3.1-fast".to_owned(),
             n,
+            options: None,
             retry_of: None,
         }
     }
@@ -491,11 +521,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let app = app(&mock.base_url(), Some("sk-test"), dir.path()).await;
         let req = request("double click", 1);
-        let (channel, seen) = recorder();
+        let ((channel, seen_first), (other, seen_second)) = (recorder(), recorder());
         let (first, second) = tokio::join!(
             start(&app, req.clone(), channel),
-            start(&app, req.clone(), recorder().0)
+            start(&app, req.clone(), other)
         );
+        // Either start may win the race; the job's events go to the winner's channel.
+        let seen = if first.is_ok() {
+            seen_first
+        } else {
+            seen_second
+        };
         let refused = first
             .as_ref()
             .err()

@@ -158,6 +158,7 @@ mod tests {
             id: JobId::new(),
             request: GenerationRequest::text("a pig"),
             frames_sha256: Vec::new(),
+            references_sha256: Vec::new(),
             save_dir: Some(dir.path().to_owned()),
             label: None,
         };
@@ -170,6 +171,7 @@ mod tests {
                 price_usd: None,
                 retry_of: None,
                 frames: Vec::new(),
+                references: Vec::new(),
                 route: framecast_core::RouteKind::Stream,
                 base_url: "https://gw.example".into(),
                 profile_id: None,

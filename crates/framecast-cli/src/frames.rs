@@ -11,7 +11,7 @@ use serde::Serialize;
 /// A frame ready to send, with what the CLI prints about it.
 pub struct Frame {
     pub prepared: PreparedFrame,
-    /// `{"role": "start"|"end", ...facts}` for the JSON line.
+    /// `{"role": "start"|"end"|"reference", ...facts}` for the JSON line.
     pub facts: FrameLine,
     /// One line for people.
     pub summary: String,
@@ -44,15 +44,7 @@ pub async fn load(args: &FrameArgs<'_>, cancel: &CancellationToken) -> Result<Ve
     let Some(first) = args.first else {
         return Ok(Vec::new());
     };
-    let size = match args.size.trim() {
-        "original" => FrameSize::Original,
-        px => px.parse().ok().filter(|&p| (64..=8192).contains(&p)).map(FrameSize::LongSide).ok_or_else(|| {
-            Error::invalid_input(
-                format!("--frame-size must be “original” or a size in pixels from 64 to 8192, not “{px}”"),
-                format!("--frame-size 必须是 “original” 或 64 到 8192 之间的像素值，而不是“{px}”"),
-            )
-        })?,
-    };
+    let size = frame_size(args.size)?;
     // Veo's plain names are portrait, and so is a name that says nothing.
     let aspect = ModelAspect::of_model(args.model).unwrap_or(ModelAspect::Portrait);
     let options = FrameOptions {
@@ -74,6 +66,51 @@ pub async fn load(args: &FrameArgs<'_>, cancel: &CancellationToken) -> Result<Ve
         out.push(frame("end", last, said.end));
     }
     Ok(out)
+}
+
+/// Prepares the reference images (`--ref`), each through the same pipeline as a frame, in the
+/// order given; a refused one is named by its number.
+pub async fn load_references(
+    refs: &[String],
+    size: &str,
+    cancel: &CancellationToken,
+) -> Result<Vec<Frame>, Error> {
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let options = FrameOptions {
+        size: frame_size(size)?,
+        ..FrameOptions::default()
+    };
+    let mut out = Vec::with_capacity(refs.len());
+    for (i, arg) in refs.iter().enumerate() {
+        let prepared = frames::pipeline::prepare(FrameSource::parse_arg(arg)?, &options, cancel)
+            .await
+            .map_err(|e| {
+                let n = i + 1;
+                Error::invalid_input(
+                    format!(
+                        "reference image {n}: {}",
+                        e.message(framecast_core::Lang::En)
+                    ),
+                    format!("第 {n} 张参考图：{}", e.message(framecast_core::Lang::Zh)),
+                )
+            })?;
+        out.push(frame("reference", prepared, Vec::new()));
+    }
+    Ok(out)
+}
+
+fn frame_size(size: &str) -> Result<FrameSize, Error> {
+    match size.trim() {
+        "original" => Ok(FrameSize::Original),
+        px => px.parse().ok().filter(|&p| (64..=8192).contains(&p)).map(FrameSize::LongSide).ok_or_else(|| {
+            Error::invalid_input(
+                format!("--frame-size must be “original” or a size in pixels from 64 to 8192, not “{px}”"),
+                format!("--frame-size 必须是 “original” 或 64 到 8192 之间的像素值，而不是“{px}”"),
+            )
+        }),
+    }
 }
 
 fn frame(role: &'static str, prepared: PreparedFrame, advice: Vec<Warning>) -> Frame {

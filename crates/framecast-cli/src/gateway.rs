@@ -14,13 +14,15 @@ use framecast_jobs::Overrides;
 pub enum RouteArg {
     Stream,
     Task,
+    Unified,
 }
 
 impl RouteArg {
-    fn kind(self) -> RouteKind {
+    pub fn kind(self) -> RouteKind {
         match self {
             Self::Stream => RouteKind::Stream,
             Self::Task => RouteKind::Task,
+            Self::Unified => RouteKind::Unified,
         }
     }
 }
@@ -39,9 +41,10 @@ pub struct GatewayArgs {
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
     /// `stream`: the chat-completions stream (the gateway document's route); `task`: create a
-    /// task per video, poll it and fetch the result, so the job survives a dropped connection
-    /// (default: the active profile's route, else `stream`).
-    #[arg(long, value_name = "stream|task")]
+    /// task per video on `/v1/videos`, poll it and fetch the result, so the job survives a
+    /// dropped connection; `unified`: the same through `/v1/video/create` and
+    /// `/v1/video/query` (default: the active profile's route, else `stream`).
+    #[arg(long, value_name = "stream|task|unified")]
     route: Option<RouteArg>,
     /// Seconds of silence from the gateway before giving up (default: the profile's, or 360).
     #[arg(long, value_name = "SECONDS")]

@@ -7,9 +7,11 @@ use crate::frames;
 use crate::gateway::GatewayArgs;
 use crate::output::Output;
 use clap::Args;
+use framecast_core::frames::ModelAspect;
+use framecast_core::options::{Resolution, parse_ratio};
 use framecast_core::request::DEFAULT_MODEL;
 use framecast_core::{
-    CancellationToken, Controls, Error, GenerationRequest, JobId, JobResult, Lang,
+    CancellationToken, Controls, Error, GenerationRequest, JobId, JobResult, Lang, VideoOptions,
 };
 use framecast_jobs::{Draft, Started};
 use framecast_library::{Keys, Library, Origin};
@@ -48,6 +50,31 @@ pub struct GenerateArgs {
     fit_end: bool,
     #[command(flatten)]
     gateway: GatewayArgs,
+    /// Seconds of video: 4, 6 or 8 (default: the gateway's, 8).
+    #[arg(long, value_name = "S")]
+    duration: Option<u8>,
+    /// 720p, 1080p or 4k (1080p and 4k only at 8 seconds).
+    #[arg(long, value_name = "720p|1080p|4k", value_parser = resolution)]
+    resolution: Option<Resolution>,
+    /// 16:9 or 9:16 (default: what the model name says).
+    #[arg(long, value_name = "16:9|9:16", value_parser = aspect)]
+    aspect: Option<ModelAspect>,
+    /// What the video should not show.
+    #[arg(long, value_name = "TEXT")]
+    negative_prompt: Option<String>,
+    /// A seed, for takes that can be made again alike.
+    #[arg(long, value_name = "N")]
+    seed: Option<u32>,
+    /// A silent video.
+    #[arg(long)]
+    no_audio: bool,
+    /// Let the gateway rewrite the prompt first.
+    #[arg(long)]
+    enhance_prompt: bool,
+    /// A reference image (a character, an object, a product kept the same): a file path, an
+    /// http(s) URL or a data URL; up to three times, never with --first.
+    #[arg(long = "ref", value_name = "IMAGE")]
+    refs: Vec<String>,
     /// Folder to save the videos in.
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
@@ -118,8 +145,25 @@ async fn start(
         first_frame: args.first.clone(),
         last_frame: args.last.clone(),
         stream: !args.no_stream,
+        options: VideoOptions {
+            duration: args.duration,
+            resolution: args.resolution,
+            aspect: args.aspect,
+            negative_prompt: args.negative_prompt.clone(),
+            seed: args.seed,
+            audio: args.no_audio.then_some(false),
+            enhance_prompt: args.enhance_prompt.then_some(true),
+        },
+        references: args.refs.clone(),
     };
     request.validate()?;
+    // Refused before any image is read or anything recorded: what the route cannot carry.
+    framecast_core::options::check(
+        &request.options.clone().normalized(),
+        usize::from(args.first.is_some()) + usize::from(args.last.is_some()),
+        args.refs.len(),
+        &target.capabilities,
+    )?;
     let frames = frames::load(
         &frames::FrameArgs {
             first: args.first.as_deref(),
@@ -135,6 +179,10 @@ async fn start(
     for frame in &frames {
         out.frame(frame);
     }
+    let references = frames::load_references(&args.refs, &args.frame_size, cancel).await?;
+    for reference in &references {
+        out.frame(reference);
+    }
     framecast_jobs::begin(
         &library,
         target,
@@ -142,6 +190,10 @@ async fn start(
             id,
             request,
             frames: frames.into_iter().map(|f| Arc::new(f.prepared)).collect(),
+            references: references
+                .into_iter()
+                .map(|f| Arc::new(f.prepared))
+                .collect(),
             lineage: Vec::new(),
             retry_of: None,
             save_dir: (!args.no_download).then(|| args.out.clone()),
@@ -149,4 +201,12 @@ async fn start(
             origin: Origin::Cli,
         },
     )
+}
+
+fn resolution(text: &str) -> Result<Resolution, String> {
+    Resolution::parse(text).ok_or_else(|| format!("{text:?} is not 720p, 1080p or 4k"))
+}
+
+fn aspect(text: &str) -> Result<ModelAspect, String> {
+    parse_ratio(text).ok_or_else(|| format!("{text:?} is not 16:9 or 9:16"))
 }

@@ -111,6 +111,27 @@ fn print_job(job: &JobRecord, lang: Lang) {
         job.n
     );
     println!("    {}", job.id);
+    let options = job.options.summary();
+    let references = match job.references.len() {
+        0 => String::new(),
+        n => pick(
+            lang,
+            &format!("{n} reference image(s)"),
+            &format!("{n} 张参考图"),
+        )
+        .to_owned(),
+    };
+    let said: Vec<&str> = [
+        (job.route != framecast_core::RouteKind::Stream).then_some(job.route.as_str()),
+        (!options.is_empty()).then_some(options.as_str()),
+        (!references.is_empty()).then_some(references.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !said.is_empty() {
+        println!("    {}", visible(&said.join(" · ")));
+    }
     for video in &job.videos {
         print_video(video, lang);
     }

@@ -56,8 +56,13 @@ struct AddArgs {
     /// `system` (the default), `none`, or a proxy URL (http://, https://, socks5://).
     #[arg(long, value_name = "URL", default_value = "system")]
     proxy: String,
-    /// Make videos through the task route (create, poll, fetch) instead of the stream.
-    #[arg(long)]
+    /// How videos are made: `stream` (the chat-completions stream, the default), `task`
+    /// (`/v1/videos`: create, poll, fetch) or `unified` (`/v1/video/create` and
+    /// `/v1/video/query`).
+    #[arg(long, value_name = "stream|task|unified")]
+    route: Option<crate::gateway::RouteArg>,
+    /// The same as `--route task` (kept for scripts written before --route).
+    #[arg(long, hide = true, conflicts_with = "route")]
     task_route: bool,
 }
 
@@ -136,6 +141,9 @@ async fn command(command: ProfileCommand, lang: Lang) -> Result<ExitCode, Error>
             if a.task_route {
                 draft.route = framecast_core::RouteKind::Task;
             }
+            if let Some(route) = a.route {
+                draft.route = route.kind();
+            }
             let key = a.key.read()?;
             let profile = library.save_profile(&keys, None, &draft)?;
             if let Some(key) = key {
@@ -198,6 +206,11 @@ async fn command(command: ProfileCommand, lang: Lang) -> Result<ExitCode, Error>
                 p.draft.route,
             )
             .await;
+            // The models the gateway offers refine what its route can carry (as in the app).
+            if report.ok {
+                let models = serde_json::to_string(&report.models).unwrap_or_default();
+                library.set_setting(&format!("models:{}", p.id), &models)?;
+            }
             if json {
                 json_line(&report);
             } else {

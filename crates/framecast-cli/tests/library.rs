@@ -680,3 +680,129 @@ async fn a_task_download_killed_midway_is_finished_by_resume_with_the_key() {
         .any(|q| q.path.ends_with("/content") && q.authorization.as_deref() == Some("sk-test"));
     assert!(ranged, "the content route was asked with the key");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unified_job_with_references_survives_a_kill_and_history_shows_its_options() {
+    let mock = MockGateway::start(MockConfig {
+        tick: Duration::from_millis(150),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let (data, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let image = frame(out.path());
+    let image = image.to_str().unwrap();
+    let mut cmd = generate_in(
+        data.path(),
+        &mock.scenario_url("unified-slow"),
+        out.path(),
+        &[
+            "--prompt",
+            "the red-haired girl on a pier",
+            "--route",
+            "unified",
+            "--ref",
+            image,
+            "--ref",
+            image,
+            "--aspect",
+            "16:9",
+            "--resolution",
+            "1080p",
+            "--enhance-prompt",
+        ],
+    );
+    cmd.env("FRAMECAST_POLL_MS", "50");
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        let v: Value = serde_json::from_str(&line).unwrap();
+        if v["type"] == "task" {
+            break;
+        }
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let creates = || {
+        mock.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/v1/video/create"))
+            .collect::<Vec<_>>()
+    };
+    let sent = creates();
+    assert_eq!(sent.len(), 1);
+    let body = sent[0].body.clone().unwrap();
+    assert_eq!(body["model"], "veo3.1-components");
+    assert_eq!(body["aspect_ratio"], "16:9");
+    assert_eq!(body["enable_upsample"], true);
+    assert_eq!(body["enhance_prompt"], true);
+    let images = body["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2);
+    assert!(images.iter().all(|i| i == "jpeg" || i == "png"), "{body}");
+
+    let jobs = history(data.path(), &[]).await;
+    assert_eq!(jobs[0]["route"], "unified");
+    assert_eq!(jobs[0]["options"]["resolution"], "1080p");
+    assert_eq!(jobs[0]["options"]["aspect"], "landscape");
+    assert_eq!(jobs[0]["references"].as_array().unwrap().len(), 2);
+
+    let mut resume = cli_in(data.path());
+    resume
+        .args(["resume", "--json"])
+        .env("FRAMECAST_API_KEY", "sk-test")
+        .env("FRAMECAST_BASE_URL", mock.scenario_url("unified-slow"))
+        .env("FRAMECAST_POLL_MS", "50");
+    let r = run(resume).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let jobs = history(data.path(), &[]).await;
+    assert_eq!(jobs[0]["state"], "done", "{}", jobs[0]);
+    let saved = jobs[0]["videos"][0]["path"].as_str().unwrap().to_owned();
+    assert_eq!(std::fs::read(&saved).unwrap(), SAMPLE_MP4);
+    let sidecar: Value = serde_json::from_slice(
+        &std::fs::read(std::path::Path::new(&saved).with_extension("json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sidecar["options"]["resolution"], "1080p");
+    assert_eq!(sidecar["referencesSha256"].as_array().unwrap().len(), 2);
+    assert_eq!(creates().len(), 1, "resume never creates");
+
+    let mut people = cli_in(data.path());
+    people.args(["history"]);
+    let r = run(people).await;
+    assert!(r.stdout.contains("unified · 1080p · 16:9"), "{}", r.stdout);
+    assert!(r.stdout.contains("2 reference image(s)"), "{}", r.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn combinations_veo_refuses_send_and_record_nothing() {
+    let mock = MockGateway::start(MockConfig::default()).await.unwrap();
+    let (data, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let image = frame(out.path());
+    let image = image.to_str().unwrap();
+    for extra in [
+        vec!["--route", "task", "--duration", "4", "--resolution", "4k"],
+        vec!["--route", "stream", "--seed", "7"],
+        vec!["--route", "unified", "--ref", image, "--first", image],
+        vec![
+            "--route", "unified", "--ref", image, "--ref", image, "--ref", image, "--ref", image,
+        ],
+        vec!["--route", "task", "--ref", image],
+        vec!["--route", "task", "--duration", "5"],
+    ] {
+        let mut args = vec!["--prompt", "nothing is sent"];
+        args.extend(extra.iter().copied());
+        let r = run(generate_in(
+            data.path(),
+            &mock.base_url(),
+            out.path(),
+            &args,
+        ))
+        .await;
+        assert_eq!(r.code, 2, "{extra:?}: {}\n{}", r.stdout, r.stderr);
+    }
+    assert!(mock.requests().is_empty(), "nothing was sent");
+    assert!(
+        history(data.path(), &[]).await.is_empty(),
+        "nothing recorded"
+    );
+}

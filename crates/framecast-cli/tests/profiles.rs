@@ -90,7 +90,7 @@ async fn a_profile_supplies_generate_and_its_key_is_never_shown() {
         "{}",
         test.stdout
     );
-    assert!(test.stdout.contains("8 Veo models"), "{}", test.stdout);
+    assert!(test.stdout.contains("14 Veo models"), "{}", test.stdout);
     let refused = profile(data.path(), &["test", "wrong"], "").await;
     assert_eq!(refused.code, 1);
     assert!(

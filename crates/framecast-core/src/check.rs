@@ -331,6 +331,15 @@ async fn steps(
         Err(_) => None,
     };
     match (answered, route) {
+        // Asking after a task that does not exist tells nothing of this dialect: the models and
+        // the key are what can be known before a job.
+        (_, RouteKind::Unified) => report.pass(
+            Step::Tasks,
+            Text::new(
+                "This profile uses the create/query route (/v1/video/create), which is only known to work once a job is made",
+                "此配置使用创建/查询接口（/v1/video/create），只有在生成任务后才能确认其可用",
+            ),
+        ),
         (Some(404) | None, RouteKind::Task) => {
             return report.fail(
                 Step::Tasks,

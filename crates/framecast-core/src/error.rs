@@ -151,6 +151,7 @@ impl Lang {
 
 /// A short text in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Text {
     pub en: String,
     pub zh: String,

@@ -19,6 +19,7 @@ use crate::request::GenerationRequest;
 use crate::sidecar::{self, Sidecar, VideoOrigin};
 use crate::task::TaskClient;
 use crate::tracker::{Echo, Outcome, Video, VideoFailure};
+use crate::unified::UnifiedClient;
 use chrono::{Local, SecondsFormat, Utc};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -40,6 +41,8 @@ pub struct JobSpec {
     pub request: GenerationRequest,
     /// SHA-256 of the frames as sent, for the sidecars.
     pub frames_sha256: Vec<String>,
+    /// SHA-256 of the reference images as sent, for the sidecars.
+    pub references_sha256: Vec<String>,
     /// Where to save the videos; `None` keeps only their URLs.
     pub save_dir: Option<PathBuf>,
     /// What the job is part of, naming its files instead of the time and prompt (a batch's row:
@@ -212,22 +215,33 @@ pub enum RouteKind {
     Stream,
     /// The task route: create, poll, fetch.
     Task,
+    /// The create/query dialect (`/v1/video/create`, `/v1/video/query`).
+    Unified,
 }
 
 impl RouteKind {
+    pub const ALL: [Self; 3] = [Self::Stream, Self::Task, Self::Unified];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Stream => "stream",
             Self::Task => "task",
+            Self::Unified => "unified",
         }
     }
 
+    /// Reads a stored or typed route; anything unknown is the stream.
     pub fn parse(s: &str) -> Self {
-        if s == "task" {
-            Self::Task
-        } else {
-            Self::Stream
+        match s {
+            "task" => Self::Task,
+            "unified" => Self::Unified,
+            _ => Self::Stream,
         }
+    }
+
+    /// The route that creates tasks and polls them (task or unified), unlike the stream.
+    pub fn polls(self) -> bool {
+        self != Self::Stream
     }
 }
 
@@ -236,11 +250,63 @@ impl RouteKind {
 pub enum Route<'a> {
     /// The chat-completions stream: one POST, and its answer.
     Stream(&'a Gateway),
-    /// The task route: one task per take, created and then watched.
+    /// A route that polls: one task per take, created and then watched.
+    Task(Polled<'a>),
+    /// A route that polls, for tasks created earlier (recovery): watched, never created, for
+    /// what is left of the job's time.
+    Watch(Polled<'a>, &'a [(u8, String)], Duration),
+}
+
+/// The client of a route that creates tasks and polls them.
+#[derive(Debug, Clone, Copy)]
+pub enum Polled<'a> {
+    /// `/v1/videos`.
     Task(&'a TaskClient),
-    /// The task route, for tasks created earlier (recovery): watched, never created, for what
-    /// is left of the job's time.
-    Watch(&'a TaskClient, &'a [(u8, String)], Duration),
+    /// `/v1/video/create` and `/v1/video/query`.
+    Unified(&'a UnifiedClient),
+}
+
+impl Polled<'_> {
+    /// The gateway's own address: videos there are fetched with the key.
+    pub fn url(&self) -> &url::Url {
+        match self {
+            Self::Task(t) => t.tasks_url(),
+            Self::Unified(u) => u.create_url(),
+        }
+    }
+
+    pub fn credentials(&self) -> &crate::Credentials {
+        match self {
+            Self::Task(t) => t.credentials(),
+            Self::Unified(u) => u.credentials(),
+        }
+    }
+
+    async fn generate(
+        &self,
+        request: &GenerationRequest,
+        cancel: &CancellationToken,
+        emit: &mut (dyn FnMut(Event) + Send),
+    ) -> Outcome {
+        match self {
+            Self::Task(t) => t.generate(request, cancel, emit).await,
+            Self::Unified(u) => u.generate(request, cancel, emit).await,
+        }
+    }
+
+    async fn watch(
+        &self,
+        requested: u8,
+        tasks: Vec<(u8, String)>,
+        left: Duration,
+        cancel: &CancellationToken,
+        emit: &mut (dyn FnMut(Event) + Send),
+    ) -> Outcome {
+        match self {
+            Self::Task(t) => t.watch(requested, tasks, left, cancel, emit).await,
+            Self::Unified(u) => u.watch(requested, tasks, left, cancel, emit).await,
+        }
+    }
 }
 
 impl Route<'_> {
@@ -248,7 +314,7 @@ impl Route<'_> {
     fn host(&self) -> String {
         let url = match self {
             Self::Stream(g) => g.endpoint(),
-            Self::Task(t) | Self::Watch(t, _, _) => t.tasks_url(),
+            Self::Task(p) | Self::Watch(p, _, _) => p.url(),
         };
         url.host_str().unwrap_or_default().to_owned()
     }
@@ -273,11 +339,9 @@ pub async fn run_route(
     controls: &Controls,
     emit: &(dyn Fn(Event) + Send + Sync),
 ) -> JobResult {
-    // Videos on the task route's own content URLs are fetched with the key; nothing else is.
+    // Videos on a polled route's own content URLs are fetched with the key; nothing else is.
     let downloader = &match route {
-        Route::Task(t) | Route::Watch(t, _, _) => {
-            downloader.authorized(t.tasks_url(), t.credentials())
-        }
+        Route::Task(p) | Route::Watch(p, _, _) => downloader.authorized(p.url(), p.credentials()),
         Route::Stream(_) => downloader.clone(),
     };
     let host = route.host();
@@ -410,6 +474,8 @@ fn origin(
         n: request.n,
         index: video.index,
         frames_sha256: spec.frames_sha256.clone(),
+        references_sha256: spec.references_sha256.clone(),
+        options: request.options.clone(),
         gateway_host: host.to_owned(),
         source_url: video.url.clone(),
         requested_at: rfc3339(requested_at),

@@ -5,7 +5,10 @@
 //! - [`frames`]: start and end frames, from whatever was dropped to data URLs of the right pixels;
 //! - [`request`]: the request, its JSON body, the endpoint URL and the key;
 //! - [`client`]: the one POST and the reading of its answer, with timeouts and cancellation;
-//! - [`task`]: the task route instead (create, poll, fetch): a generation that outlives its connection;
+//! - [`task`], [`unified`]: the task route and the create/query dialect instead (create, poll,
+//!   fetch): a generation that outlives its connection, the loop they share in [`poll`];
+//! - [`options`]: duration, resolution, aspect and the rest, what each route can carry, and the
+//!   combinations refused before sending;
 //! - [`sse`]: the event-stream decoder (pure);
 //! - [`chunk`]: lenient reading of completion chunks (pure);
 //! - [`classify`]: what one line of gateway text means (pure);
@@ -34,6 +37,8 @@ pub mod http_error;
 pub mod id;
 pub mod job;
 pub mod naming;
+pub mod options;
+pub mod poll;
 pub mod price;
 pub mod proxy;
 pub mod redact;
@@ -43,6 +48,7 @@ pub mod sse;
 pub mod task;
 pub mod text;
 pub mod tracker;
+pub mod unified;
 
 pub use client::{Gateway, Limits};
 pub use download::{DownloadPolicy, Downloader};
@@ -50,6 +56,7 @@ pub use error::{Error, ErrorKind, ErrorReport, Lang, Result, Text};
 pub use event::{Event, Phase};
 pub use id::JobId;
 pub use job::{Controls, JobResult, JobSpec, JobState, RouteKind, VideoResult};
+pub use options::{Capabilities, VideoOptions};
 pub use request::{AuthScheme, Credentials, GenerationRequest};
 pub use tokio_util::sync::CancellationToken;
 pub use tracker::{Outcome, Video};

@@ -38,6 +38,13 @@ pub struct GenerationRequest {
     pub last_frame: Option<String>,
     /// Ask for Server-Sent Events (the default) or one JSON answer at the end.
     pub stream: bool,
+    /// Duration, resolution, aspect and the rest; what the route cannot carry is refused
+    /// before sending (`crate::options::check`).
+    #[serde(default)]
+    pub options: crate::options::VideoOptions,
+    /// Up to three reference images, as `data:` or `http(s):` URLs; never with frames.
+    #[serde(default)]
+    pub references: Vec<String>,
 }
 
 impl GenerationRequest {
@@ -50,6 +57,8 @@ impl GenerationRequest {
             first_frame: None,
             last_frame: None,
             stream: true,
+            options: crate::options::VideoOptions::default(),
+            references: Vec::new(),
         }
     }
 
@@ -100,24 +109,50 @@ impl GenerationRequest {
                 "请输入提示词或添加开始帧",
             ));
         }
+        if self.references.len() > crate::options::MAX_REFERENCES {
+            return Err(Error::invalid_input(
+                format!(
+                    "Veo takes at most {} reference images, not {}",
+                    crate::options::MAX_REFERENCES,
+                    self.references.len()
+                ),
+                format!(
+                    "Veo 最多接受 {} 张参考图，而不是 {} 张",
+                    crate::options::MAX_REFERENCES,
+                    self.references.len()
+                ),
+            ));
+        }
+        if !self.references.is_empty() && self.first_frame.is_some() {
+            return Err(Error::invalid_input(
+                "reference images cannot be combined with start or end frames: remove one or the other",
+                "参考图不能与开始帧或结束帧同时使用：请移除其中之一",
+            ));
+        }
         Ok(())
     }
 
     /// The chat-completions body: `content` is a plain string for text-to-video, and a parts array
-    /// (text, start frame, end frame) for frames-to-video.
+    /// (text, start frame, end frame — or the reference images) for images-to-video.
     pub fn body(&self) -> Value {
-        let content = match &self.first_frame {
-            None => Value::String(self.prompt.clone()),
-            Some(first) => {
-                let mut parts = Vec::with_capacity(3);
-                if !self.prompt.trim().is_empty() {
-                    parts.push(json!({"type": "text", "text": self.prompt}));
-                }
-                for url in std::iter::once(first).chain(self.last_frame.as_ref()) {
-                    parts.push(json!({"type": "image_url", "image_url": {"url": url}}));
-                }
-                Value::Array(parts)
+        // The images: the start and end frames, or the reference images (an `-r2v` model).
+        let images: Vec<&String> = self
+            .first_frame
+            .iter()
+            .chain(&self.last_frame)
+            .chain(&self.references)
+            .collect();
+        let content = if images.is_empty() {
+            Value::String(self.prompt.clone())
+        } else {
+            let mut parts = Vec::with_capacity(4);
+            if !self.prompt.trim().is_empty() {
+                parts.push(json!({"type": "text", "text": self.prompt}));
             }
+            for url in images {
+                parts.push(json!({"type": "image_url", "image_url": {"url": url}}));
+            }
+            Value::Array(parts)
         };
         json!({
             "messages": [{"role": "user", "content": content}],

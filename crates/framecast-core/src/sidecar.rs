@@ -20,6 +20,15 @@ pub struct VideoOrigin {
     pub index: u8,
     /// SHA-256 of the frames as sent, start frame first.
     pub frames_sha256: Vec<String>,
+    /// SHA-256 of the reference images as sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references_sha256: Vec<String>,
+    /// The options asked for (duration, resolution, …); empty when none were.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::options::VideoOptions::is_empty"
+    )]
+    pub options: crate::options::VideoOptions,
     pub gateway_host: String,
     pub source_url: String,
     /// When the request was sent and the video delivered (its URL arrived), RFC 3339.

@@ -54,12 +54,17 @@ async fn a_good_gateway_lists_its_veo_models() {
     let mock = mock().await;
     let report = run(&mock.base_url(), KEY, "none").await;
     assert!(report.ok, "{report:#?}");
-    assert_eq!(report.models.len(), 8);
-    assert!(report.models.iter().all(|m| m.starts_with("veo-3.1")));
+    assert_eq!(report.models.len(), 14);
+    assert!(
+        report
+            .models
+            .iter()
+            .all(|m| m.starts_with("veo-3.1") || m.starts_with("veo3.1"))
+    );
     let summary = report.summary(Lang::En);
     assert!(summary.contains("The key is accepted"), "{summary}");
-    assert!(summary.contains("8 Veo models offered"), "{summary}");
-    assert!(report.summary(Lang::Zh).contains("提供 8 个 Veo 模型"));
+    assert!(summary.contains("14 Veo models offered"), "{summary}");
+    assert!(report.summary(Lang::Zh).contains("提供 14 个 Veo 模型"));
     assert!(
         summary.contains("also answers on the task route"),
         "{summary}"

@@ -47,6 +47,7 @@ fn spec(n: u8, dir: &std::path::Path) -> JobSpec {
         id: JobId::new(),
         request: request(n),
         frames_sha256: vec!["ab".repeat(32)],
+        references_sha256: Vec::new(),
         save_dir: Some(dir.to_owned()),
         label: None,
     }

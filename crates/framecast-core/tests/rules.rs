@@ -1,5 +1,6 @@
 //! The engine's side of the rules the UI keeps too (orientation from a model name, the model
-//! name's problems, the price tier, the estimate and its rounding, the video id), checked
+//! name's problems, the stream's model names that say the options, the price tier, the estimate
+//! and its rounding, the video id), checked
 //! against the cases in `rules.json`, which the UI's `rules.test.ts` reads as well: when either
 //! side changes a rule, one of the two fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -34,6 +35,24 @@ fn what_is_wrong_with_a_model_name() {
     for case in cases("modelName") {
         let want: Option<ModelProblem> = serde_json::from_value(case["problem"].clone()).unwrap();
         assert_eq!(model_problem(text(&case["name"])), want, "{case}");
+    }
+}
+
+#[test]
+fn a_stream_model_name_says_the_options() {
+    use framecast_core::options::{Resolution, StreamModel};
+    for case in cases("streamModel") {
+        let parts = StreamModel {
+            landscape: case["orientation"] == "landscape",
+            fast: case["speed"] == "fast",
+            frames: case["frames"] == true,
+            references: case["references"] == true,
+            resolution: Resolution::parse(text(&case["resolution"])).unwrap(),
+        };
+        let name = text(&case["name"]);
+        assert_eq!(parts.name(), name, "{case}");
+        let back = StreamModel::parse(name).unwrap();
+        assert_eq!(back.name(), name, "{case}");
     }
 }
 

@@ -3,7 +3,7 @@
 //! a lost creation never re-sent, and cancelling at once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use framecast_core::job::Route;
+use framecast_core::job::{Polled, Route};
 use framecast_core::proxy::Proxy;
 use framecast_core::task::{TaskClient, TaskPolicy};
 use framecast_core::{
@@ -52,6 +52,7 @@ fn spec(n: u8, dir: &std::path::Path, prompt: &str) -> JobSpec {
             ..GenerationRequest::text(prompt)
         },
         frames_sha256: Vec::new(),
+        references_sha256: Vec::new(),
         save_dir: Some(dir.to_owned()),
         label: None,
     }
@@ -61,11 +62,14 @@ async fn run(base: &str, spec: &JobSpec, controls: &Controls) -> (JobResult, Vec
     let events = Mutex::new(Vec::new());
     let client = client(base);
     let downloader = Downloader::new(DownloadPolicy::default()).unwrap();
-    let result =
-        framecast_core::job::run_route(Route::Task(&client), &downloader, spec, controls, &|e| {
-            events.lock().unwrap().push(e)
-        })
-        .await;
+    let result = framecast_core::job::run_route(
+        Route::Task(Polled::Task(&client)),
+        &downloader,
+        spec,
+        controls,
+        &|e| events.lock().unwrap().push(e),
+    )
+    .await;
     (result, events.into_inner().unwrap())
 }
 
@@ -264,7 +268,7 @@ async fn cancelling_stops_watching_at_once_and_the_task_id_is_kept() {
     let tasks = vec![(1, id.unwrap())];
     let s = spec(1, dir.path(), "slow");
     let result = framecast_core::job::run_route(
-        Route::Watch(&client, &tasks, Duration::from_secs(60)),
+        Route::Watch(Polled::Task(&client), &tasks, Duration::from_secs(60)),
         &downloader,
         &s,
         &Controls::new(),
@@ -293,7 +297,7 @@ async fn run_within(
     let downloader = Downloader::new(DownloadPolicy::default()).unwrap();
     let started = Instant::now();
     let result = framecast_core::job::run_route(
-        Route::Task(&client),
+        Route::Task(Polled::Task(&client)),
         &downloader,
         spec,
         &Controls::new(),
@@ -466,7 +470,7 @@ async fn a_task_past_the_deadline_is_asked_after_once_then_given_up() {
     let tasks = vec![(1, id)];
     let late = tempfile::tempdir().unwrap();
     let result = framecast_core::job::run_route(
-        Route::Watch(&client, &tasks, Duration::ZERO),
+        Route::Watch(Polled::Task(&client), &tasks, Duration::ZERO),
         &Downloader::new(DownloadPolicy::default()).unwrap(),
         &spec(1, late.path(), "first"),
         &Controls::new(),

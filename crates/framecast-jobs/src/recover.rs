@@ -1,5 +1,6 @@
 //! What a process that stopped left unfinished — a crash, a kill, a quit with downloads carried
-//! over — finished by this one, job by job: the task route's tasks watched again and the
+//! over — finished by this one, job by job: the tasks of the task route and of the create/query
+//! dialect watched again (each on its own route) and the
 //! unfinished downloads continued from their `.part` files, each with the job's own gateway, key
 //! and proxy ([`crate::target::for_job`]). A generation request is never sent again.
 //!
@@ -9,8 +10,7 @@
 
 use crate::start::run_recorded;
 use crate::target::{self, Overrides};
-use framecast_core::job::Route;
-use framecast_core::task::TaskClient;
+use framecast_core::job::{Polled, Route};
 use framecast_core::{
     Controls, DownloadPolicy, Downloader, Error, ErrorKind, Event, JobId, JobResult, JobState, Text,
 };
@@ -51,7 +51,7 @@ pub async fn resume(
         },
     };
     if !job.tasks.is_empty() {
-        match target.as_ref().map(|t| t.tasks.as_ref()) {
+        match target.as_ref().map(crate::Target::polled) {
             Ok(Some(tasks)) => {
                 let result = watch(library, tasks, &downloader, job, controls, emit).await;
                 resumed.saved += result.videos.iter().filter(|v| v.path.is_some()).count();
@@ -93,7 +93,7 @@ pub async fn resume(
 /// Watches the job's tasks again for what is left of its time, and saves their videos.
 async fn watch(
     library: &Arc<Library>,
-    tasks: &TaskClient,
+    tasks: Polled<'_>,
     downloader: &Downloader,
     job: &Recovered,
     controls: &Controls,

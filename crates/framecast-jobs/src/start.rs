@@ -10,8 +10,9 @@
 use crate::target::Target;
 use framecast_core::frames::PreparedFrame;
 use framecast_core::job::Route;
+use framecast_core::options;
 use framecast_core::{
-    Controls, Downloader, Event, GenerationRequest, JobId, JobResult, JobSpec, Result,
+    Controls, Downloader, Event, GenerationRequest, JobId, JobResult, JobSpec, Result, RouteKind,
 };
 use framecast_library::{Continuation, Library, NewJob, Origin, Recorder};
 use std::path::PathBuf;
@@ -26,6 +27,8 @@ pub struct Draft {
     pub request: GenerationRequest,
     /// The start frame, then the end frame, prepared as they are sent.
     pub frames: Vec<Arc<PreparedFrame>>,
+    /// Up to three reference images, prepared as they are sent; never with frames.
+    pub references: Vec<Arc<PreparedFrame>>,
     /// Which moments of which videos the frames were taken from.
     pub lineage: Vec<Continuation>,
     /// The job this one tries again.
@@ -46,19 +49,46 @@ pub struct Started {
     recorder: Recorder,
 }
 
-/// Checks `draft` against `target` and records it; nothing is sent yet.
+/// Checks `draft` against `target` — the request, and the options against what the target's
+/// route can carry — and records it; nothing is sent yet.
 pub fn begin(library: &Arc<Library>, target: Target, draft: Draft) -> Result<Started> {
     let mut request = draft.request;
     let mut urls = draft.frames.iter().map(|f| f.data_url.clone());
     request.first_frame = urls.next();
     request.last_frame = urls.next();
-    request.model = request.model.trim().to_owned();
+    request.references = draft
+        .references
+        .iter()
+        .map(|f| f.data_url.clone())
+        .collect();
+    request.options = request.options.normalized();
+    let caps = &target.capabilities;
+    options::check(
+        &request.options,
+        draft.frames.len(),
+        draft.references.len(),
+        caps,
+    )?;
+    let chosen = request.model.trim();
+    // The model sent is the one recorded: on the stream its name says the options.
+    request.model = match target.route() {
+        RouteKind::Stream => {
+            options::stream_model(chosen, &request.options, draft.references.len())?
+        }
+        RouteKind::Unified => caps.model_for(chosen, draft.references.len()),
+        RouteKind::Task => chosen.to_owned(),
+    };
     request.validate()?;
     let downloader = target.downloader()?;
     let spec = JobSpec {
         id: draft.id,
         frames_sha256: draft
             .frames
+            .iter()
+            .map(|f| f.facts.sha256.clone())
+            .collect(),
+        references_sha256: draft
+            .references
             .iter()
             .map(|f| f.facts.sha256.clone())
             .collect(),
@@ -74,6 +104,7 @@ pub fn begin(library: &Arc<Library>, target: Target, draft: Draft) -> Result<Sta
         price_usd: Some(target.prices.per_video(&spec.request.model)),
         retry_of: draft.retry_of,
         frames: draft.frames.iter().map(Arc::as_ref).collect(),
+        references: draft.references.iter().map(Arc::as_ref).collect(),
         route: target.route(),
         base_url: target.base_url.clone(),
         profile_id: target.profile_id,
@@ -97,8 +128,8 @@ impl Started {
 
     /// Sends the job and saves its videos; every event is recorded, then given to `emit`.
     pub async fn run(self, controls: &Controls, emit: &(dyn Fn(Event) + Send + Sync)) -> JobResult {
-        let route = match &self.target.tasks {
-            Some(tasks) => Route::Task(tasks),
+        let route = match self.target.polled() {
+            Some(polled) => Route::Task(polled),
             None => Route::Stream(&self.target.gateway),
         };
         run_recorded(

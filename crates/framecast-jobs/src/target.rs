@@ -16,10 +16,13 @@
 //! These functions read the library and the OS's key store, which may block (D-Bus): the app
 //! calls them off the async runtime's workers.
 
+use framecast_core::job::Polled;
+use framecast_core::options::Capabilities;
 use framecast_core::price::PriceTable;
 use framecast_core::proxy::Proxy;
 use framecast_core::request::{DEFAULT_BASE_URL, endpoint};
 use framecast_core::task::{TaskClient, TaskPolicy};
+use framecast_core::unified::UnifiedClient;
 use framecast_core::{
     AuthScheme, Credentials, DownloadPolicy, Downloader, Error, ErrorKind, Gateway, Limits, Result,
     RouteKind,
@@ -89,6 +92,11 @@ pub struct Target {
     pub gateway: Gateway,
     /// The task route's client, when the job takes that route.
     pub tasks: Option<TaskClient>,
+    /// The create/query dialect's client, when the job takes that route.
+    pub unified: Option<UnifiedClient>,
+    /// What the route can carry for this gateway: its table, refined by the models the
+    /// profile's gateway lists and by the profile's overrides.
+    pub capabilities: Capabilities,
     pub proxy: Proxy,
     pub prices: PriceTable,
     pub base_url: String,
@@ -99,10 +107,19 @@ pub struct Target {
 
 impl Target {
     pub fn route(&self) -> RouteKind {
-        if self.tasks.is_some() {
-            RouteKind::Task
-        } else {
-            RouteKind::Stream
+        match (&self.tasks, &self.unified) {
+            (Some(_), _) => RouteKind::Task,
+            (None, Some(_)) => RouteKind::Unified,
+            (None, None) => RouteKind::Stream,
+        }
+    }
+
+    /// The client of the route that creates tasks and polls them, unless the job streams.
+    pub fn polled(&self) -> Option<Polled<'_>> {
+        match (&self.tasks, &self.unified) {
+            (Some(t), _) => Some(Polled::Task(t)),
+            (None, Some(u)) => Some(Polled::Unified(u)),
+            (None, None) => None,
         }
     }
 
@@ -119,8 +136,8 @@ impl Target {
     /// own content URLs (the task route's) and nowhere else.
     pub fn downloader(&self) -> Result<Downloader> {
         let plain = Downloader::with_proxy(DownloadPolicy::default(), &self.proxy)?;
-        Ok(match &self.tasks {
-            Some(t) => plain.authorized(t.tasks_url(), t.credentials()),
+        Ok(match self.polled() {
+            Some(p) => plain.authorized(p.url(), p.credentials()),
             None => plain,
         })
     }
@@ -141,11 +158,23 @@ impl Target {
                 poll,
                 &proxy,
             )?),
-            RouteKind::Stream => None,
+            RouteKind::Stream | RouteKind::Unified => None,
+        };
+        let unified = match route {
+            RouteKind::Unified => Some(UnifiedClient::with_proxy(
+                base_url,
+                credentials.clone(),
+                limits,
+                poll,
+                &proxy,
+            )?),
+            RouteKind::Stream | RouteKind::Task => None,
         };
         Ok(Self {
             gateway: Gateway::with_proxy(base_url, credentials, limits, &proxy)?,
             tasks,
+            unified,
+            capabilities: Capabilities::of_route(route),
             proxy,
             prices: PriceTable::default(),
             base_url: base_url.to_owned(),
@@ -213,8 +242,45 @@ pub fn resolve(library: &Library, keys: &Keys, overrides: &Overrides) -> Result<
     };
     let mut target = Target::new(&base_url, credentials, route, proxy, limits, overrides.poll)?;
     target.prices = draft.map(|d| d.prices.clone()).unwrap_or_default();
+    // The profile's word on its gateway (its model list, its overrides) holds only there.
+    let own = profile
+        .as_ref()
+        .filter(|p| same_gateway(&p.draft.base_url, &base_url));
+    target.capabilities = capabilities(library, own, route)?;
     target.profile_id = profile_id;
     Ok(target)
+}
+
+/// What the next job started with `overrides` could carry, known without its key (the form asks
+/// as the person types): its route, and the active profile's word when the job would go to that
+/// profile's gateway.
+pub fn next_capabilities(library: &Library, overrides: &Overrides) -> Result<Capabilities> {
+    let profile = library.active_profile()?;
+    let route = overrides
+        .route
+        .or(profile.as_ref().map(|p| p.draft.route))
+        .unwrap_or_default();
+    let own = profile.as_ref().filter(|p| match &overrides.base_url {
+        Some(base) => same_gateway(base, &p.draft.base_url),
+        None => overrides.key.is_none(),
+    });
+    capabilities(library, own, route)
+}
+
+/// What `route` can carry for `profile`'s gateway: the route's table, refined by the models the
+/// gateway listed at its last connection test and by the profile's overrides. The form asks for
+/// this to show only what can be sent; [`crate::begin`] refuses the rest.
+pub fn capabilities(
+    library: &Library,
+    profile: Option<&Profile>,
+    route: RouteKind,
+) -> Result<Capabilities> {
+    let caps = Capabilities::of_route(route);
+    let Some(profile) = profile else {
+        return Ok(caps);
+    };
+    let models = library.profile_models(profile.id)?;
+    Ok(caps.refine(&models).apply(&profile.draft.capabilities))
 }
 
 /// What job `job`, recorded earlier, is watched and downloaded again with: its own gateway, and

@@ -50,6 +50,7 @@ fn recorded(f: &Fixture, target: &framecast_jobs::Target, route: RouteKind) -> J
         id: JobId::new(),
         request: GenerationRequest::text("a harbour at dawn"),
         frames_sha256: Vec::new(),
+        references_sha256: Vec::new(),
         save_dir: None,
         label: None,
     };
@@ -62,6 +63,7 @@ fn recorded(f: &Fixture, target: &framecast_jobs::Target, route: RouteKind) -> J
             price_usd: None,
             retry_of: None,
             frames: Vec::new(),
+            references: Vec::new(),
             route,
             base_url: target.base_url.clone(),
             profile_id: target.profile_id,

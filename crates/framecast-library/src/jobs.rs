@@ -73,6 +73,10 @@ pub struct JobRecord {
     pub videos: Vec<VideoRecord>,
     /// Where its frames were taken from, when from earlier videos.
     pub continues: Vec<crate::Continuation>,
+    /// The options it asked for (duration, resolution, aspect, …).
+    pub options: framecast_core::VideoOptions,
+    /// SHA-256 of the reference images it sent, in order (stored like frames).
+    pub references: Vec<String>,
 }
 
 /// What is recorded when a job starts.
@@ -86,6 +90,8 @@ pub struct NewJob<'a> {
     pub retry_of: Option<JobId>,
     /// The start frame, then the end frame, as sent.
     pub frames: Vec<&'a PreparedFrame>,
+    /// The reference images, as sent.
+    pub references: Vec<&'a PreparedFrame>,
     pub route: RouteKind,
     /// Where the job's tasks can be asked about again (never the key).
     pub base_url: String,
@@ -120,6 +126,8 @@ impl JobRecord {
                 first_frame: None,
                 last_frame: None,
                 stream: true,
+                options: self.options.clone(),
+                references: Vec::new(),
             },
             frames_sha256: self
                 .start_frame
@@ -127,6 +135,7 @@ impl JobRecord {
                 .chain(&self.end_frame)
                 .cloned()
                 .collect(),
+            references_sha256: self.references.clone(),
             save_dir: self.save_dir.as_ref().map(std::path::PathBuf::from),
             label: self.label.clone(),
         })
@@ -138,7 +147,7 @@ impl Library {
     /// this process. An id that was already started is refused, by the database itself, so a
     /// double click or a re-sent message can never start a second paid request.
     pub fn begin_job(&self, job: &NewJob<'_>) -> Result<()> {
-        for frame in &job.frames {
+        for frame in job.frames.iter().chain(&job.references) {
             self.store_frame(frame)?;
         }
         let spec = job.spec;
@@ -149,9 +158,9 @@ impl Library {
             "INSERT INTO jobs (id, created_at, updated_at, origin, owner, prompt, model, n,
                                start_frame, end_frame, gateway_host, auth_scheme, price_usd,
                                save_dir, retry_of, route, base_url, profile_id, state,
-                               deadline_at, label)
+                               deadline_at, label, options)
              VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, 'running', ?18, ?19)
+                     ?17, 'running', ?18, ?19, ?20)
              ON CONFLICT (id) DO NOTHING",
             params![
                 spec.id.to_string(),
@@ -173,10 +182,22 @@ impl Library {
                 job.profile_id,
                 now.saturating_add(i64::try_from(job.overall.as_millis()).unwrap_or(i64::MAX)),
                 spec.label,
+                (!request.options.is_empty())
+                    .then(|| serde_json::to_string(&request.options).unwrap_or_default()),
             ],
         )?;
         if inserted == 0 {
             return Err(LibraryError::AlreadyStarted(spec.id.to_string()));
+        }
+        for (i, reference) in job.references.iter().enumerate() {
+            self.conn().execute(
+                "INSERT INTO job_references (job_id, idx, sha256) VALUES (?1, ?2, ?3)",
+                params![
+                    spec.id.to_string(),
+                    i64::try_from(i + 1).unwrap_or(i64::MAX),
+                    reference.facts.sha256
+                ],
+            )?;
         }
         Ok(())
     }
@@ -258,7 +279,7 @@ pub(crate) const COLUMNS: &str =
     "id, created_at, updated_at, finished_at, origin, prompt, model, n,
     start_frame, end_frame, gateway_host, auth_scheme, price_usd, save_dir, retry_of, state, phase,
     progress, status_text, error, failures, transcript, route, base_url, profile_id, delivered,
-    deadline_at, label";
+    deadline_at, label, options";
 
 pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
     let json = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
@@ -305,14 +326,19 @@ pub(crate) fn read_job(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
         delivered: r.get(25)?,
         deadline_at: r.get(26)?,
         label: r.get(27)?,
+        options: json(28)?
+            .and_then(|o| serde_json::from_str(&o).ok())
+            .unwrap_or_default(),
         videos: Vec::new(),
         continues: Vec::new(),
+        references: Vec::new(),
     })
 }
 
 fn with_videos(conn: &Connection, mut job: JobRecord) -> Result<JobRecord> {
     job.videos = crate::videos::of_job(conn, &job.id)?;
     job.continues = crate::lineage::of_job(conn, &job.id)?;
+    job.references = crate::references::of_job(conn, &job.id)?;
     Ok(job)
 }
 

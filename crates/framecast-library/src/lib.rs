@@ -16,7 +16,8 @@
 //! The pieces: [`location`] (where the library lives), [`migrate`] (the schema's versions),
 //! [`lease`] (process ownership), [`frames`] (frames stored by content), [`jobs`] and [`videos`]
 //! (rows and queries), [`recorder`] (events to rows), [`recovery`] (what a dead process left),
-//! [`tasks`] (the task route's tasks), [`profiles`] (gateways), [`settings`] (small named
+//! [`tasks`] (the polled routes' tasks), [`references`] (reference images and their named
+//! sets), [`profiles`] (gateways), [`settings`] (small named
 //! settings) and [`keys`] (API keys and proxy passwords, out of the database); for
 //! the library view, [`browse`] (filtered pages of jobs), [`posters`] (a still per video),
 //! [`lineage`] (which moment of which video a job continued from) and [`spend`] (what was
@@ -37,6 +38,7 @@ mod private;
 pub mod profiles;
 pub mod recorder;
 pub mod recovery;
+pub mod references;
 pub mod settings;
 pub mod spend;
 pub mod tasks;
@@ -52,6 +54,7 @@ pub use lineage::{Continuation, Slot, VideoMoment};
 pub use profiles::{Profile, ProfileDraft};
 pub use recorder::Recorder;
 pub use recovery::{PendingDownload, Recovered};
+pub use references::ReferenceSet;
 pub use spend::{LedgerEntry, Period, SpendReport, SpendRow};
 pub use videos::{Discard, VideoRecord, VideoState};
 

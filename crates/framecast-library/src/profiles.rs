@@ -31,9 +31,13 @@ pub struct ProfileDraft {
     pub prices: PriceTable,
     pub default_model: Option<String>,
     pub default_count: u8,
-    /// The stream (the gateway document's chat route) or the task route.
+    /// The stream (the gateway document's chat route), the task route or the create/query
+    /// dialect.
     #[serde(default)]
     pub route: RouteKind,
+    /// Where this gateway differs from its route's table of options: `{"seed": false}`.
+    #[serde(default)]
+    pub capabilities: framecast_core::options::Overrides,
 }
 
 impl ProfileDraft {
@@ -52,6 +56,7 @@ impl ProfileDraft {
             default_model: None,
             default_count: 1,
             route: RouteKind::Stream,
+            capabilities: Default::default(),
         }
     }
 
@@ -118,7 +123,8 @@ pub struct Profile {
 }
 
 const COLUMNS: &str = "id, name, base_url, auth_scheme, proxy, connect_secs, idle_secs,
-    overall_secs, prices, default_model, default_count, key_store, key_hint, route, proxy_secret";
+    overall_secs, prices, default_model, default_count, key_store, key_hint, route, proxy_secret,
+    capabilities";
 
 fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
     Ok(Profile {
@@ -143,6 +149,10 @@ fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
             default_model: r.get(9)?,
             default_count: r.get(10)?,
             route: RouteKind::parse(&r.get::<_, String>(13)?),
+            capabilities: r
+                .get::<_, Option<String>>(15)?
+                .and_then(|c| serde_json::from_str(&c).ok())
+                .unwrap_or_default(),
         },
         key_store: r
             .get::<_, Option<String>>(11)?
@@ -245,6 +255,8 @@ impl Library {
             now,
             id,
             draft.route.as_str(),
+            (!draft.capabilities.is_empty())
+                .then(|| serde_json::to_string(&draft.capabilities).unwrap_or_default()),
         ];
         let written = {
             let conn = self.conn();
@@ -252,18 +264,19 @@ impl Library {
                 None => conn.execute(
                     "INSERT INTO profiles (name, base_url, auth_scheme, proxy, connect_secs,
                        idle_secs, overall_secs, prices, default_model, default_count,
-                       created_at, updated_at, route)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13)",
+                       created_at, updated_at, route, capabilities)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13, ?14)",
                     params![
                         values[0], values[1], values[2], values[3], values[4], values[5],
                         values[6], values[7], values[8], values[9], values[10], values[11],
-                        values[12]
+                        values[12], values[13]
                     ],
                 ),
                 Some(_) => conn.execute(
                     "UPDATE profiles SET name = ?1, base_url = ?2, auth_scheme = ?3, proxy = ?4,
                        connect_secs = ?5, idle_secs = ?6, overall_secs = ?7, prices = ?8,
-                       default_model = ?9, default_count = ?10, updated_at = ?11, route = ?13
+                       default_model = ?9, default_count = ?10, updated_at = ?11, route = ?13,
+                       capabilities = ?14
                      WHERE id = ?12",
                     values,
                 ),

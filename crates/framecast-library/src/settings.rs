@@ -23,4 +23,13 @@ impl Library {
         )?;
         Ok(())
     }
+
+    /// The Veo models profile `id`'s gateway listed at its last connection test (none when it
+    /// was never tested).
+    pub fn profile_models(&self, id: i64) -> Result<Vec<String>> {
+        Ok(self
+            .setting(&format!("models:{id}"))?
+            .and_then(|m| serde_json::from_str(&m).ok())
+            .unwrap_or_default())
+    }
 }

@@ -307,6 +307,8 @@ pub(crate) fn origin_of(job: &crate::JobRecord, video: &VideoRecord) -> VideoOri
             .chain(&job.end_frame)
             .cloned()
             .collect(),
+        references_sha256: job.references.clone(),
+        options: job.options.clone(),
         gateway_host: job.gateway_host.clone(),
         source_url: video.url.clone(),
         requested_at: time(job.created_at),

@@ -19,6 +19,7 @@ fn spec(prompt: &str, n: u8, save: Option<&Path>) -> JobSpec {
             ..GenerationRequest::text(prompt)
         },
         frames_sha256: Vec::new(),
+        references_sha256: Vec::new(),
         save_dir: save.map(Path::to_owned),
         label: None,
     }
@@ -34,6 +35,7 @@ fn begin(library: &Library, spec: &JobSpec) {
             price_usd: Some(0.15),
             retry_of: None,
             frames: Vec::new(),
+            references: Vec::new(),
             route: framecast_core::RouteKind::Stream,
             base_url: "https://gw.example".into(),
             profile_id: None,
@@ -139,6 +141,7 @@ fn a_job_id_starts_once() {
         price_usd: None,
         retry_of: None,
         frames: Vec::new(),
+        references: Vec::new(),
         route: framecast_core::RouteKind::Stream,
         base_url: "https://gw.example".into(),
         profile_id: None,

@@ -46,6 +46,7 @@ fn job(
             ..GenerationRequest::text(prompt)
         },
         frames_sha256: Vec::new(),
+        references_sha256: Vec::new(),
         save_dir: Some(dir.join("videos")),
         label: None,
     };
@@ -58,6 +59,7 @@ fn job(
             price_usd: price,
             retry_of: None,
             frames: Vec::new(),
+            references: Vec::new(),
             route: RouteKind::Stream,
             base_url: "https://gw.example".into(),
             profile_id: None,

@@ -6,11 +6,15 @@
 //! default. It serves a real, playable H.264/AAC MP4 with `Range` support, can make downloads fail,
 //! expire or redirect, and records every request so tests can check, for instance, that a job
 //! never POSTed twice. Each connection is served on its own, so a scenario can also read the
-//! request and hang up without answering.
+//! request and hang up without answering. It speaks the task route (`/v1/videos`) and the
+//! create/query dialect (`/v1/video/create`, `/v1/video/query`) too, and checks every option
+//! each route receives: a misnamed or mistyped field is answered 400 ([`fields`]).
 
+pub mod fields;
 pub mod proxy;
 pub mod scenario;
 mod tasks;
+mod unified;
 mod videos;
 
 pub use videos::SAMPLE_MP4;
@@ -81,6 +85,7 @@ struct Shared {
     requests: Mutex<Vec<Recorded>>,
     video_hits: Mutex<std::collections::HashMap<String, u32>>,
     tasks: Mutex<std::collections::HashMap<String, tasks::Task>>,
+    unified: Mutex<std::collections::HashMap<String, unified::Job>>,
 }
 
 impl Shared {
@@ -113,6 +118,7 @@ impl MockGateway {
             requests: Mutex::new(Vec::new()),
             video_hits: Mutex::new(Default::default()),
             tasks: Mutex::new(Default::default()),
+            unified: Mutex::new(Default::default()),
         });
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
@@ -126,6 +132,16 @@ impl MockGateway {
             .route(
                 "/s/{scenario}/v1/videos/{id}/content",
                 get(tasks::content_in_scenario),
+            )
+            .route("/v1/video/create", post(unified::create))
+            .route(
+                "/s/{scenario}/v1/video/create",
+                post(unified::create_in_scenario),
+            )
+            .route("/v1/video/query", get(unified::query))
+            .route(
+                "/s/{scenario}/v1/video/query",
+                get(unified::query_in_scenario),
             )
             .route("/s/{scenario}/v1/models", get(models))
             .route("/videos/{name}", get(videos::video))
@@ -394,8 +410,9 @@ fn check_key(shared: &Shared, authorization: Option<&str>) -> Option<Script> {
     }
 }
 
-/// The model list (`GET /v1/models`): the document's eight Veo models and two others, after the
-/// same key check as a generation.
+/// The model list (`GET /v1/models`): the document's eight Veo models, the variants that carry
+/// options in their names (reference images, 1080p, 4k), the create/query dialect's reference
+/// model, and two others, after the same key check as a generation.
 async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     let authorization = headers
         .get(header::AUTHORIZATION)
@@ -421,6 +438,12 @@ async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respon
         "veo-3.1-landscape-fl",
         "veo-3.1-landscape-fast",
         "veo-3.1-landscape-fast-fl",
+        "veo-3.1-fast-r2v",
+        "veo-3.1-landscape-fast-r2v",
+        "veo-3.1_1080p",
+        "veo-3.1-landscape_1080p",
+        "veo-3.1-fast_4k",
+        "veo3.1-components",
         "gpt-4o-mini",
         "sora-2",
     ];

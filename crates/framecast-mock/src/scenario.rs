@@ -183,6 +183,18 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ),
     ("task-slow", "task route: about 40 ticks to complete"),
     (
+        "unified-failed",
+        "create/query route: the job fails, the reason in `detail`",
+    ),
+    (
+        "unified-error",
+        "create/query route: the job ends `error` with a detail object",
+    ),
+    (
+        "unified-slow",
+        "create/query route: about 40 ticks to complete",
+    ),
+    (
         "task-constant-progress",
         "task route: progress stays at 50 until the task is done",
     ),

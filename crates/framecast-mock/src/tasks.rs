@@ -13,7 +13,8 @@
 //! (answers `task_id`), `task-lost-create` (the task is made, the answer never arrives), and the
 //! hostile ones: `task-id-is-key`, `task-endless-poll`, `task-retry-after-long`,
 //! `task-poll-401`, `task-relative-url`, `task-ftp-url`; `task-content-slow` sends its content
-//! slowly (with `Range`, so a cut download continues).
+//! slowly (with `Range`, so a cut download continues). Every create's fields are checked
+//! ([`crate::fields`]): a misnamed or mistyped option is answered 400.
 
 use crate::{HangUp, Recorded, Shared, check_key, play, scenario};
 use axum::body::{Body, Bytes};
@@ -49,6 +50,10 @@ struct Ask {
     model: String,
     prompt: String,
     images: usize,
+    /// What each `input_reference` part is, by its bytes.
+    kinds: Vec<&'static str>,
+    /// Every field but the images, as received (`metadata` read as JSON in a form).
+    fields: serde_json::Map<String, Value>,
 }
 
 async fn read_ask(request: Request) -> Option<Ask> {
@@ -63,19 +68,30 @@ async fn read_ask(request: Request) -> Option<Ask> {
             model: String::new(),
             prompt: String::new(),
             images: 0,
+            kinds: Vec::new(),
+            fields: serde_json::Map::new(),
         };
         while let Ok(Some(field)) = form.next_field().await {
-            match field.name().unwrap_or_default() {
-                "model" => ask.model = field.text().await.ok()?,
-                "prompt" => ask.prompt = field.text().await.ok()?,
-                "input_reference" => {
-                    let bytes = field.bytes().await.ok()?;
-                    if bytes.len() > 8 {
-                        ask.images += 1;
-                    }
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "input_reference" {
+                let bytes = field.bytes().await.ok()?;
+                if bytes.len() > 8 {
+                    ask.images += 1;
                 }
+                ask.kinds.push(crate::fields::kind_of(&bytes));
+                continue;
+            }
+            let text = field.text().await.ok()?;
+            match name.as_str() {
+                "model" => ask.model.clone_from(&text),
+                "prompt" => ask.prompt.clone_from(&text),
                 _ => {}
             }
+            let value = match name.as_str() {
+                "metadata" => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                _ => Value::String(text),
+            };
+            ask.fields.insert(name, value);
         }
         Some(ask)
     } else {
@@ -89,6 +105,8 @@ async fn read_ask(request: Request) -> Option<Ask> {
                 .unwrap_or("")
                 .to_owned(),
             images: 0,
+            kinds: Vec::new(),
+            fields: v.as_object().cloned().unwrap_or_default(),
         })
     }
 }
@@ -134,13 +152,21 @@ async fn create_in(
         path: named.map_or_else(|| "/v1/videos".to_owned(), |n| format!("/s/{n}/v1/videos")),
         authorization: authorization.clone(),
         range: None,
-        body: ask
-            .as_ref()
-            .map(|a| json!({"model": a.model, "prompt": a.prompt, "input_reference": a.images})),
+        body: ask.as_ref().map(|a| {
+            let mut body = Value::Object(a.fields.clone());
+            body["model"] = json!(a.model);
+            body["prompt"] = json!(a.prompt);
+            body["input_reference"] = json!(a.images);
+            body["images"] = json!(a.kinds);
+            body
+        }),
         scenario: Some(chosen.clone()),
     });
     if let Some(refused) = check_key(&shared, authorization.as_deref()) {
         return play(refused);
+    }
+    if let Some(Err(wrong)) = ask.as_ref().map(|a| crate::fields::check_task(&a.fields)) {
+        return play(scenario::refusal(400, &wrong, "invalid_request"));
     }
     let Some(ask) = ask.filter(|a| !a.model.is_empty()) else {
         return play(scenario::refusal(

@@ -164,6 +164,8 @@ describe("the window", () => {
       prompt: "",
       model: "veo-3.1-landscape-fl",
       n: 3,
+      // Nothing chosen, nothing sent: the gateway's defaults.
+      options: {},
     });
     // A double click or a repeated shortcut starts one job: Generate rests a moment.
     await fireEvent.click(generate());

@@ -335,6 +335,8 @@ describe("the library view", () => {
       authScheme: "bare",
       saveDir: null,
       retryOf: null,
+      options: {},
+      references: [],
       route: "stream",
       baseUrl: null,
       profileId: null,

@@ -22,6 +22,7 @@ const stored: Profile = {
   defaultModel: null,
   defaultCount: 1,
   route: "stream",
+  capabilities: {},
   keyStore: "keychain",
   keyHint: "1234",
   proxySecret: null,

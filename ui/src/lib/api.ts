@@ -9,6 +9,7 @@ import type { BatchRecord } from "./bindings/BatchRecord";
 import type { BatchRow } from "./bindings/BatchRow";
 import type { BatchUpdate } from "./bindings/BatchUpdate";
 import type { Busy } from "./bindings/Busy";
+import type { Capabilities } from "./bindings/Capabilities";
 import type { CheckReport } from "./bindings/CheckReport";
 import type { Defaults } from "./bindings/Defaults";
 import type { ErrorReport } from "./bindings/ErrorReport";
@@ -24,6 +25,9 @@ import type { PlanView } from "./bindings/PlanView";
 import type { Profile } from "./bindings/Profile";
 import type { ProfileDraft } from "./bindings/ProfileDraft";
 import type { QuitChoice } from "./bindings/QuitChoice";
+import type { ReferenceSetView } from "./bindings/ReferenceSetView";
+import type { ReferenceView } from "./bindings/ReferenceView";
+import type { RouteKind } from "./bindings/RouteKind";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { Slot } from "./bindings/Slot";
 import type { SpendReport } from "./bindings/SpendReport";
@@ -119,6 +123,25 @@ export const api = {
     call<Advice>("frame_advice", { orientation }),
   /** Swaps start and end; returns what each slot holds now. */
   swapFrames: () => call<[FrameView | null, FrameView | null]>("swap_frames"),
+  /** What the next job's route can carry for the active profile, with the reason for the rest. */
+  capabilities: () => call<Capabilities>("capabilities"),
+  /** A route's own table of options, before any gateway's word (Settings' toggles). */
+  routeCapabilities: (route: RouteKind) => call<Capabilities>("route_capabilities", { route }),
+  /** Prepares a dropped file as one more reference image; resolves with all of them. */
+  dropReference: (path: string) => call<ReferenceView[]>("drop_reference", { path }),
+  /** The file dialog for a reference image; `null` if it was closed. */
+  browseReference: () => call<ReferenceView[] | null>("browse_reference"),
+  removeReference: (index: number) => call<ReferenceView[]>("remove_reference", { index }),
+  clearReferences: () => call<void>("clear_references"),
+  /** The library's named sets of reference images. */
+  referenceSets: () => call<ReferenceSetView[]>("reference_sets"),
+  /** Keeps the reference images the form holds as the set `name`. */
+  saveReferenceSet: (name: string) => call<ReferenceSetView[]>("save_reference_set", { name }),
+  useReferenceSet: (id: number) => call<ReferenceView[]>("use_reference_set", { id }),
+  removeReferenceSet: (id: number) => call<ReferenceSetView[]>("remove_reference_set", { id }),
+  /** Puts a past job's reference images back in the form. */
+  reuseReferences: (id: string) => call<ReferenceView[]>("reuse_references", { id }),
+
   /**
    * The images named on Framecast's command line ("Open with Framecast", or a second `framecast`
    * that handed them over) not taken yet, start frame first. Each is given out once, and

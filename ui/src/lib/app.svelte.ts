@@ -20,6 +20,7 @@ import {
   type PriceTable,
   pricePerVideo,
 } from "./models";
+import { options } from "./options.svelte";
 import { type Count, settings } from "./settings.svelte";
 import { type BudgetCheck, overBudget, spend } from "./spend.svelte";
 
@@ -62,6 +63,8 @@ export class AppState {
     try {
       this.info = await api.appInfo();
       this.infoError = null;
+      // What the (possibly new) profile's route can carry.
+      void options.load();
       return true;
     } catch (e) {
       this.infoError = errorReport(e);
@@ -90,12 +93,19 @@ export class AppState {
     return frames.start.view !== null;
   }
 
-  /** The name the picker's choices make. */
+  /**
+   * The name the picker's choices make; on the stream route it also says the reference images
+   * and the resolution (Rust composes the same name, and refuses what a name cannot say).
+   */
   get composedModel(): string {
+    const stream = options.caps?.route === "stream";
+    const resolution = options.request(settings.orientation).resolution;
     return composeModel({
       orientation: settings.orientation,
       speed: settings.speed,
       withFrames: this.hasStart,
+      withReferences: stream && options.references.length > 0,
+      resolution: stream && resolution ? resolution : "720p",
     });
   }
 
@@ -132,6 +142,7 @@ export class AppState {
       busy: frames.slots[s].busy !== null,
       refused: frames.slots[s].error !== null,
     });
+    const sent = options.request(this.orientation);
     return disabledReason({
       ready: this.info !== null,
       broken: this.infoError !== null,
@@ -140,6 +151,9 @@ export class AppState {
       model: this.model,
       start: slot("start"),
       end: slot("end"),
+      references: options.references.length,
+      duration: sent.duration ?? null,
+      resolution: sent.resolution ?? null,
     });
   }
 
@@ -190,7 +204,12 @@ export class AppState {
     const describe = (v: FrameView | null) =>
       v ? `${v.facts.width}×${v.facts.height} ${v.facts.mime}` : null;
     return jobs.start({
-      request: { prompt: settings.prompt.trim(), model, n: settings.count },
+      request: {
+        prompt: settings.prompt.trim(),
+        model,
+        n: settings.count,
+        options: options.request(this.orientation),
+      },
       orientation: this.orientation,
       price: pricePerVideo(model, this.prices),
       frames: { start: describe(frames.start.view), end: describe(frames.end.view) },
@@ -204,6 +223,7 @@ export class AppState {
   async reuse(item: Pick<LibraryItem, "id" | "prompt" | "model" | "n">): Promise<void> {
     const views = await api.reuseFrames(item.id);
     frames.took(views);
+    await options.reuse(item.id);
     settings.prompt = item.prompt;
     settings.count = Math.min(4, Math.max(1, item.n)) as Count;
     const model = item.model.trim();

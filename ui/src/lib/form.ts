@@ -21,6 +21,11 @@ export interface FormInput {
   model: string;
   start: SlotSummary;
   end: SlotSummary;
+  /** How many reference images the form holds. */
+  references?: number;
+  /** The length and resolution a job would ask for (`null`: the gateway's). */
+  duration?: number | null;
+  resolution?: string | null;
 }
 
 export interface Reason {
@@ -47,6 +52,10 @@ export function disabledReason(f: FormInput): Reason | null {
     if (s.refused) return { key: "reasonRefused", params: { slot } };
   }
   if (f.end.filled && !f.start.filled) return { key: "reasonEndWithoutStart" };
+  if ((f.references ?? 0) > 0 && (f.start.filled || f.end.filled))
+    return { key: "reasonReferencesWithFrames" };
+  if (f.resolution && f.resolution !== "720p" && f.duration != null && f.duration < 8)
+    return { key: "reasonShortHd", params: { res: f.resolution } };
   if (f.prompt.trim() === "" && !f.start.filled) return { key: "reasonNoInput" };
   if (charCount(f.prompt) > MAX_PROMPT_CHARS)
     return { key: "reasonPromptLong", params: { max: MAX_PROMPT_CHARS } };

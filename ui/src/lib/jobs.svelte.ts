@@ -167,11 +167,11 @@ export function applyEvent(
       if (!isFinal(job.phase)) job.percent = Math.max(0, Math.min(100, event.percent));
       break;
     case "task":
-      job.route = "task";
+      if (job.route === "stream") job.route = "task";
       job.tasks[event.index] = event.id;
       break;
     case "task_lost":
-      job.route = "task";
+      if (job.route === "stream") job.route = "task";
       break;
     case "video": {
       const v = video(job, event.index);
@@ -270,6 +270,7 @@ export function jobFromRecord(record: JobRecord, mediaBase: string): Job {
         prompt: record.prompt,
         model: record.model,
         n: record.n,
+        options: record.options,
         retryOf: record.retryOf ?? undefined,
       },
       orientation: orientationOf(record.model, "landscape"),

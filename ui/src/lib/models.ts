@@ -6,19 +6,36 @@ import type { PriceTable } from "./bindings/PriceTable";
 export type Orientation = "portrait" | "landscape";
 export type Speed = "standard" | "fast";
 
+export type Resolution = "720p" | "1080p" | "4k";
+
 export interface ModelChoice {
   orientation: Orientation;
   speed: Speed;
   /** A start frame is present: the frames-to-video variant (`-fl`). */
   withFrames: boolean;
+  /** Reference images are present: the reference variant (`-r2v`), which a stream gateway names. */
+  withReferences?: boolean;
+  /** An upscaled variant (`_1080p`, `_4k`), which a stream gateway names. */
+  resolution?: Resolution;
 }
 
-/** `veo-3.1` + `-landscape` + `-fast` + `-fl`, in that order. */
-export function composeModel({ orientation, speed, withFrames }: ModelChoice): string {
+/**
+ * `veo-3.1` + `-landscape` + `-fast` + `-fl` or `-r2v` + `_1080p` or `_4k`, in that order: the
+ * engine's `StreamModel::name` is the same rule (pinned by `rules.test.ts`).
+ */
+export function composeModel({
+  orientation,
+  speed,
+  withFrames,
+  withReferences = false,
+  resolution = "720p",
+}: ModelChoice): string {
   let name = "veo-3.1";
   if (orientation === "landscape") name += "-landscape";
   if (speed === "fast") name += "-fast";
-  if (withFrames) name += "-fl";
+  if (withReferences) name += "-r2v";
+  else if (withFrames) name += "-fl";
+  if (resolution !== "720p") name += `_${resolution}`;
   return name;
 }
 

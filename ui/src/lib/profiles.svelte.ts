@@ -27,6 +27,7 @@ export function newDraft(name = "Default"): ProfileDraft {
     defaultModel: null,
     defaultCount: 1,
     route: "stream",
+    capabilities: {},
   };
 }
 
@@ -44,6 +45,7 @@ export function draftOf(p: Profile): ProfileDraft {
     defaultModel: p.defaultModel,
     defaultCount: p.defaultCount,
     route: p.route,
+    capabilities: { ...$state.snapshot(p.capabilities) },
   };
 }
 

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { videoId } from "./jobId";
 import {
+  composeModel,
   DEFAULT_PRICES,
   estimateCost,
   modelNameProblem,
@@ -30,6 +31,19 @@ describe("the rules shared with the engine", () => {
 
   it("say what is wrong with a model name", () => {
     for (const c of rules.modelName) expect(modelNameProblem(c.name), c.name).toBe(c.problem);
+  });
+
+  it("compose a stream model name that says the options", () => {
+    for (const c of rules.streamModel) {
+      const name = composeModel({
+        orientation: c.orientation,
+        speed: c.speed,
+        withFrames: c.frames,
+        withReferences: c.references,
+        resolution: c.resolution,
+      });
+      expect(name, c.name).toBe(c.name);
+    }
   });
 
   it("price, estimate and round to cents", () => {

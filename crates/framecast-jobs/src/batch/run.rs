@@ -19,7 +19,7 @@ use crate::target::{self, Overrides, Target};
 use framecast_core::frames::{self, FrameOptions, FrameSource, ModelAspect};
 use framecast_core::{
     CancellationToken, Controls, Error, Event, GenerationRequest, JobId, JobResult, JobState,
-    Result, Text,
+    Result, Text, VideoOptions,
 };
 use framecast_library::{BatchRow, BatchState, Keys, Library, Origin, RowState};
 use futures_util::StreamExt;
@@ -282,8 +282,11 @@ async fn send(
             first_frame: None,
             last_frame: None,
             stream: true,
+            options: VideoOptions::default(),
+            references: Vec::new(),
         },
         frames,
+        references: Vec::new(),
         lineage: Vec::new(),
         retry_of: None,
         save_dir: out_dir,

@@ -7,6 +7,7 @@ import type { JobOrigin } from "./JobOrigin";
 import type { JobState } from "./JobState";
 import type { Phase } from "./Phase";
 import type { RouteKind } from "./RouteKind";
+import type { VideoOptions } from "./VideoOptions";
 import type { VideoRecord } from "./VideoRecord";
 
 /**
@@ -57,4 +58,12 @@ delivered: number, videos: Array<VideoRecord>,
 /**
  * Where its frames were taken from, when from earlier videos.
  */
-continues: Array<Continuation>, };
+continues: Array<Continuation>, 
+/**
+ * The options it asked for (duration, resolution, aspect, …).
+ */
+options: VideoOptions, 
+/**
+ * SHA-256 of the reference images it sent, in order (stored like frames).
+ */
+references: Array<string>, };

@@ -3,6 +3,7 @@ import type { AuthScheme } from "./AuthScheme";
 import type { KeyStore } from "./KeyStore";
 import type { PriceTable } from "./PriceTable";
 import type { RouteKind } from "./RouteKind";
+import type { VideoOption } from "./VideoOption";
 
 /**
  * A stored profile.
@@ -25,6 +26,11 @@ proxySecret: KeyStore | null, active: boolean, name: string, baseUrl: string, au
  */
 proxy: string, connectSecs: number, idleSecs: number, overallSecs: number, prices: PriceTable, defaultModel: string | null, defaultCount: number, 
 /**
- * The stream (the gateway document's chat route) or the task route.
+ * The stream (the gateway document's chat route), the task route or the create/query
+ * dialect.
  */
-route: RouteKind, };
+route: RouteKind, 
+/**
+ * Where this gateway differs from its route's table of options: `{"seed": false}`.
+ */
+capabilities: { [key in VideoOption]?: boolean }, };

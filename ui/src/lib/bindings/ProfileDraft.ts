@@ -2,6 +2,7 @@
 import type { AuthScheme } from "./AuthScheme";
 import type { PriceTable } from "./PriceTable";
 import type { RouteKind } from "./RouteKind";
+import type { VideoOption } from "./VideoOption";
 
 /**
  * A profile as it is edited: everything but its id and its key.
@@ -12,6 +13,11 @@ export type ProfileDraft = { name: string, baseUrl: string, authScheme: AuthSche
  */
 proxy: string, connectSecs: number, idleSecs: number, overallSecs: number, prices: PriceTable, defaultModel: string | null, defaultCount: number, 
 /**
- * The stream (the gateway document's chat route) or the task route.
+ * The stream (the gateway document's chat route), the task route or the create/query
+ * dialect.
  */
-route: RouteKind, };
+route: RouteKind, 
+/**
+ * Where this gateway differs from its route's table of options: `{"seed": false}`.
+ */
+capabilities: { [key in VideoOption]?: boolean }, };

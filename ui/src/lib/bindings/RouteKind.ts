@@ -3,4 +3,4 @@
 /**
  * Which of the gateway's routes a job takes: a profile's choice, recorded with each job.
  */
-export type RouteKind = "stream" | "task";
+export type RouteKind = "stream" | "task" | "unified";
