@@ -16,7 +16,8 @@
 //! The pieces: [`location`] (where the library lives), [`migrate`] (the schema's versions),
 //! [`lease`] (process ownership), [`frames`] (frames stored by content), [`jobs`] and [`videos`]
 //! (rows and queries), [`recorder`] (events to rows), [`recovery`] (what a dead process left),
-//! [`tasks`] (the task route's tasks), [`profiles`] (gateways), [`settings`] (small named
+//! [`tasks`] (the task route's tasks), [`profiles`] (gateways), [`prompt_calls`] (prompt help's
+//! calls to text models, for the ledger), [`settings`] (small named
 //! settings) and [`keys`] (API keys and proxy passwords, out of the database); for
 //! the library view, [`browse`] (filtered pages of jobs), [`posters`] (a still per video),
 //! [`lineage`] (which moment of which video a job continued from) and [`spend`] (what was
@@ -34,6 +35,7 @@ pub mod migrate;
 pub mod posters;
 mod private;
 pub mod profiles;
+pub mod prompt_calls;
 pub mod recorder;
 pub mod recovery;
 pub mod settings;
@@ -48,9 +50,10 @@ pub use jobs::{JobRecord, NewJob, Origin};
 pub use keys::{KeyStore, KeyStoreStatus, Keys};
 pub use lineage::{Continuation, Slot, VideoMoment};
 pub use profiles::{Profile, ProfileDraft};
+pub use prompt_calls::PromptCall;
 pub use recorder::Recorder;
 pub use recovery::{PendingDownload, Recovered};
-pub use spend::{LedgerEntry, Period, SpendReport, SpendRow};
+pub use spend::{LedgerEntry, Period, SpendKind, SpendReport, SpendRow};
 pub use videos::{Discard, VideoRecord, VideoState};
 
 use lease::Lease;

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_kept_videos.sql"),
     include_str!("../migrations/0006_listed_jobs.sql"),
     include_str!("../migrations/0007_keys_stay_home.sql"),
+    include_str!("../migrations/0008_prompt_help.sql"),
 ];
 
 /// Brings the database to the newest schema.
