@@ -4,16 +4,15 @@
 //! for. A second Ctrl-C stops the downloads too, keeping them in the library for `resume`.
 
 use crate::frames;
+use crate::gateway::GatewayArgs;
 use crate::output::Output;
-use crate::profile::KeyArgs;
 use clap::Args;
 use framecast_core::client::seconds;
-use framecast_core::proxy::Proxy;
 use framecast_core::request::DEFAULT_MODEL;
 use framecast_core::{
     CancellationToken, Controls, Error, GenerationRequest, JobId, JobResult, Lang, RouteKind,
 };
-use framecast_jobs::{Draft, Overrides, Started};
+use framecast_jobs::{Draft, Started};
 use framecast_library::{Keys, Library, Origin};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,17 +63,8 @@ pub struct GenerateArgs {
     /// Crop and resize the end frame to the start frame's size.
     #[arg(long)]
     fit_end: bool,
-    /// The gateway's base URL (default: the active profile's, else the document's gateway).
-    #[arg(long, env = "FRAMECAST_BASE_URL")]
-    base_url: Option<String>,
     #[command(flatten)]
-    key: KeyArgs,
-    /// Send the key as `Bearer <key>` instead of the bare key.
-    #[arg(long)]
-    bearer: bool,
-    /// `system`, `none`, or a proxy URL (default: the active profile's, else `system`).
-    #[arg(long, value_name = "URL")]
-    proxy: Option<String>,
+    gateway: GatewayArgs,
     /// `stream`: the chat-completions stream (the gateway document's route); `task`: create a
     /// task per video, poll it and fetch the result, so the job survives a dropped connection
     /// (default: the active profile's route, else `stream`).
@@ -147,15 +137,7 @@ async fn start(
     let library = Arc::new(Library::open_default()?);
     let keys = Keys::new(library.dir());
     library.move_proxy_passwords(&keys)?;
-    let mut overrides = Overrides::from_env();
-    if let Some(key) = args.key.read()? {
-        overrides.key = Some(key);
-    }
-    if let Some(base) = &args.base_url {
-        overrides.base_url = Some(base.clone());
-    }
-    overrides.bearer |= args.bearer;
-    overrides.proxy = args.proxy.as_deref().map(Proxy::parse).transpose()?;
+    let mut overrides = args.gateway.overrides()?;
     overrides.route = args.route.map(RouteArg::kind).or(overrides.route);
     overrides.idle = args
         .idle_timeout

@@ -15,13 +15,17 @@
 //! - `profile`: the gateway profiles (base URL, key, proxy) shared with the desktop app.
 //! - `assemble`: takes joined into one MP4 without re-encoding, and the cut exported as
 //!   OpenTimelineIO, FCPXML and CMX 3600 EDL.
+//! - `prompt`: prompt help — improve, translate, or turn an idea into shots — with a text model
+//!   on the same gateway and key.
 
 mod assemble;
 mod frames;
+mod gateway;
 mod generate;
 mod history;
 mod output;
 mod profile;
+mod prompt;
 mod resume;
 mod spend;
 
@@ -53,6 +57,9 @@ enum Command {
     Profile(profile::ProfileArgs),
     /// Join takes into one MP4 without re-encoding, and export the cut for editors.
     Assemble(assemble::AssembleArgs),
+    /// Prompt help: improve or translate a prompt, or turn an idea into shots, with a text model
+    /// on the same gateway.
+    Prompt(prompt::PromptArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,5 +84,6 @@ fn main() -> ExitCode {
         Command::Resume(args) => runtime.block_on(resume::run(args)),
         Command::Profile(args) => runtime.block_on(profile::run(args)),
         Command::Assemble(args) => assemble::run(&args),
+        Command::Prompt(args) => runtime.block_on(prompt::run(args)),
     }
 }
