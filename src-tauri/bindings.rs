@@ -5,6 +5,7 @@
 use crate::commands::app::{AppInfo, QuitChoice};
 use crate::commands::frames::FrameView;
 use crate::commands::jobs::{JobUpdate, StartJob};
+use crate::commands::prompt::PromptRequest;
 use crate::commands::settings::SettingsView;
 use crate::state::Busy;
 use framecast_core::check::CheckReport;
@@ -35,4 +36,7 @@ fn export_bindings() {
     LibraryPage::export_all(&cfg).unwrap();
     ModelCount::export_all(&cfg).unwrap();
     SpendReport::export_all(&cfg).unwrap();
+    PromptRequest::export_all(&cfg).unwrap();
+    framecast_core::prompt::PromptEvent::export_all(&cfg).unwrap();
+    framecast_core::prompt::Help::export_all(&cfg).unwrap();
 }

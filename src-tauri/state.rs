@@ -36,6 +36,7 @@ pub fn manage<R: tauri::Runtime>(
     app.manage(Arc::new(Jobs::default()));
     app.manage(Arc::new(Shown::default()));
     app.manage(Frames::default());
+    app.manage(Arc::new(crate::commands::prompt::PromptCalls::default()));
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.

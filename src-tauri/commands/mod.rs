@@ -6,6 +6,7 @@ pub mod frames;
 pub mod jobs;
 pub mod library;
 pub mod open;
+pub mod prompt;
 pub mod settings;
 pub mod spend;
 pub mod test_hooks;

@@ -18,10 +18,17 @@ const stored: Profile = {
   connectSecs: 20,
   idleSecs: 360,
   overallSecs: 1200,
-  prices: { standard: 0.25, fast: 0.15, models: {} },
+  prices: {
+    standard: 0.25,
+    fast: 0.15,
+    models: {},
+    textInputPerMillion: 0,
+    textOutputPerMillion: 0,
+  },
   defaultModel: null,
   defaultCount: 1,
   route: "stream",
+  chatModel: null,
   keyStore: "keychain",
   keyHint: "1234",
   proxySecret: null,
@@ -35,6 +42,7 @@ const report = {
     { step: "models", ok: true, message: "8 Veo models offered", messageZh: "提供 8 个 Veo 模型" },
   ],
   models: ["veo-3.1"],
+  chatModels: ["gpt-4o-mini"],
 };
 
 function ipc(view: Profile[] = [stored], keychain = true) {
@@ -43,6 +51,7 @@ function ipc(view: Profile[] = [stored], keychain = true) {
       profiles: view,
       env: { baseUrl: false, apiKey: false, dataDir: false },
       demo: false,
+      chatModels: { 3: ["gpt-4o-mini", "deepseek-chat"] },
     }),
     key_store: () => ({
       keychain,

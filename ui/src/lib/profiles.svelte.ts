@@ -27,6 +27,7 @@ export function newDraft(name = "Default"): ProfileDraft {
     defaultModel: null,
     defaultCount: 1,
     route: "stream",
+    chatModel: null,
   };
 }
 
@@ -44,6 +45,7 @@ export function draftOf(p: Profile): ProfileDraft {
     defaultModel: p.defaultModel,
     defaultCount: p.defaultCount,
     route: p.route,
+    chatModel: p.chatModel,
   };
 }
 
@@ -69,6 +71,13 @@ export class ProfilesStore {
 
   get profiles(): Profile[] {
     return this.view?.profiles ?? [];
+  }
+
+  /** The text models the edited profile's gateway offered (its last test, or the test just run). */
+  get chatModels(): string[] {
+    const tested = this.report?.chatModels ?? [];
+    const stored = this.editing === null ? [] : (this.view?.chatModels[this.editing] ?? []);
+    return [...new Set([...tested, ...stored])];
   }
 
   get current(): Profile | null {

@@ -51,11 +51,13 @@ pub enum Action {
     /// Translate the prompt into `to`; when `None`, into the other of Chinese and English
     /// ([`other_language`]), which the finished [`Help`] then names.
     Translate {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         to: Option<Lang>,
     },
     /// Turn an idea into `count` shots (the model's choice, 2–6, when `None`).
     Shots {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         count: Option<u8>,
     },

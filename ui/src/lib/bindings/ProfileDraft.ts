@@ -14,4 +14,8 @@ proxy: string, connectSecs: number, idleSecs: number, overallSecs: number, price
 /**
  * The stream (the gateway document's chat route) or the task route.
  */
-route: RouteKind, };
+route: RouteKind, 
+/**
+ * The text model prompt help uses on this gateway; `None`: the first chat model it lists.
+ */
+chatModel: string | null, };

@@ -1,0 +1,106 @@
+// What changed between a prompt and its suggestion, for the side-by-side view: a word-level diff
+// for text with spaces, a character-level one inside runs of CJK (which has no spaces to split
+// on). Pure; the longest common subsequence of the tokens decides what stayed.
+
+export type Change = "same" | "added" | "removed";
+
+export interface Segment {
+  change: Change;
+  text: string;
+}
+
+/** CJK ideographs, kana, Hangul and full-width punctuation: each such character is a token. */
+const CJK =
+  /[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/u;
+
+/** Tokens: a word, a run of white space, or one CJK character. */
+export function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  let current = "";
+  let spaces = false;
+  for (const c of text) {
+    if (CJK.test(c)) {
+      if (current) tokens.push(current);
+      tokens.push(c);
+      current = "";
+      continue;
+    }
+    const space = /\s/u.test(c);
+    if (current && space !== spaces) {
+      tokens.push(current);
+      current = "";
+    }
+    current += c;
+    spaces = space;
+  }
+  if (current) tokens.push(current);
+  return tokens;
+}
+
+/** Past this many token pairs the table would be too big: the whole text counts as changed. */
+const MAX_CELLS = 4_000_000;
+
+/** The segments of `before` and `after`, in order, adjacent segments of one kind joined. */
+export function diff(before: string, after: string): Segment[] {
+  const a = tokenize(before);
+  const b = tokenize(after);
+  // Common head and tail are kept out of the table.
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (
+    tail < a.length - head &&
+    tail < b.length - head &&
+    a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  )
+    tail++;
+  const x = a.slice(head, a.length - tail);
+  const y = b.slice(head, b.length - tail);
+  const out: Segment[] = [];
+  const push = (change: Change, text: string) => {
+    if (!text) return;
+    const last = out.at(-1);
+    if (last && last.change === change) last.text += text;
+    else out.push({ change, text });
+  };
+  push("same", a.slice(0, head).join(""));
+  if (x.length * y.length > MAX_CELLS) {
+    push("removed", x.join(""));
+    push("added", y.join(""));
+  } else {
+    // lcs[i][j]: the common length of x[i..] and y[j..].
+    const w = y.length + 1;
+    const lcs = new Uint32Array((x.length + 1) * w);
+    for (let i = x.length - 1; i >= 0; i--) {
+      for (let j = y.length - 1; j >= 0; j--) {
+        lcs[i * w + j] =
+          x[i] === y[j]
+            ? lcs[(i + 1) * w + j + 1] + 1
+            : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+      }
+    }
+    let i = 0;
+    let j = 0;
+    while (i < x.length && j < y.length) {
+      if (x[i] === y[j]) {
+        push("same", x[i]);
+        i++;
+        j++;
+      } else if (lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
+        push("removed", x[i++]);
+      } else {
+        push("added", y[j++]);
+      }
+    }
+    while (i < x.length) push("removed", x[i++]);
+    while (j < y.length) push("added", y[j++]);
+  }
+  push("same", a.slice(a.length - tail).join(""));
+  return out;
+}
+
+/** The segments one side shows: the original keeps what was removed, the suggestion what was added. */
+export function side(segments: Segment[], which: "before" | "after"): Segment[] {
+  const hidden: Change = which === "before" ? "added" : "removed";
+  return segments.filter((s) => s.change !== hidden);
+}
