@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What one `data:` payload said.
+// Nearly every payload is a chunk: boxing it would add an allocation per event on the hot path
+// to make the rare `Done` smaller.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
     /// The `[DONE]` sentinel.

@@ -10,16 +10,25 @@ describe("diff", () => {
   it("splits words with their spaces, and CJK into characters", () => {
     expect(tokenize("a paper  boat")).toEqual(["a", " ", "paper", "  ", "boat"]);
     expect(tokenize("纸船 drifts，慢")).toEqual(["纸", "船", " ", "drifts", "，", "慢"]);
+    expect(tokenize("a street, dolly-in.")).toEqual([
+      "a",
+      " ",
+      "street",
+      ",",
+      " ",
+      "dolly-in",
+      ".",
+    ]);
   });
 
   it("marks the words added and removed, and each side reads back its own text", () => {
     const before = "A paper boat drifts down a street";
-    const after = "A small paper boat drifts down a rain-soaked street at dusk";
+    const after = "A small paper boat drifts down a rain-soaked street, at dusk";
     const d = diff(before, after);
     expect(d.filter((s) => s.change === "added").map((s) => s.text)).toEqual([
       "small ",
       "rain-soaked ",
-      " at dusk",
+      ", at dusk",
     ]);
     expect(d.some((s) => s.change === "removed")).toBe(false);
     expect(joined(d, "before")).toBe(before);

@@ -13,25 +13,30 @@ export interface Segment {
 const CJK =
   /[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/u;
 
-/** Tokens: a word, a run of white space, or one CJK character. */
+/** Letters, digits and the marks inside a word (don't, dolly-in). */
+const WORD = /[\p{L}\p{N}\p{M}'’_-]/u;
+
+/**
+ * Tokens: a word, a run of white space, or one other character (a CJK character, a punctuation
+ * mark), so "street" and "street," share their word.
+ */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
   let current = "";
-  let spaces = false;
+  let kind: "word" | "space" | null = null;
   for (const c of text) {
-    if (CJK.test(c)) {
-      if (current) tokens.push(current);
-      tokens.push(c);
-      current = "";
-      continue;
-    }
-    const space = /\s/u.test(c);
-    if (current && space !== spaces) {
+    const next = CJK.test(c) ? null : /\s/u.test(c) ? "space" : WORD.test(c) ? "word" : null;
+    if (current && (next === null || next !== kind)) {
       tokens.push(current);
       current = "";
     }
-    current += c;
-    spaces = space;
+    if (next === null) {
+      tokens.push(c);
+      kind = null;
+    } else {
+      current += c;
+      kind = next;
+    }
   }
   if (current) tokens.push(current);
   return tokens;
