@@ -74,6 +74,24 @@ describe("settings", () => {
     clearMocks();
   });
 
+  it("offers the chat models the gateway listed, never a video model, for prompt help", async () => {
+    const calls = ipc();
+    render(Settings);
+    await flush();
+    flushSync();
+    const select = screen.getByTestId("chat-model") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(["", "gpt-4o-mini", "deepseek-chat"]);
+    await fireEvent.change(select, { target: { value: "deepseek-chat" } });
+    await fireEvent.input(screen.getByTestId("price-text-in"), { target: { value: "0.5" } });
+    await fireEvent.click(screen.getByTestId("profile-save"));
+    await flush();
+    const save = calls.calls.find((c) => c.cmd === "save_profile");
+    expect(save?.args.draft).toMatchObject({
+      chatModel: "deepseek-chat",
+      prices: { textInputPerMillion: 0.5 },
+    });
+  });
+
   it("shows a saved key only by its end, and sends a replacement without ever showing it", async () => {
     const calls = ipc();
     render(Settings);
