@@ -322,6 +322,25 @@ async fn steps(
             format!("提供 {n} 个 Veo 模型：{}", report.models.join("、")),
         ),
     );
+    // Prompt help's text models: said, never a failure (videos do not need them).
+    let text = match report.chat_models.len() {
+        0 => Text::new(
+            "No text model for prompt help is listed",
+            "没有列出可用于提示词助手的文本模型",
+        ),
+        n => Text::new(
+            format!(
+                "{n} text model{} for prompt help: {}",
+                if n == 1 { "" } else { "s" },
+                report.chat_models.join(", ")
+            ),
+            format!(
+                "{n} 个可用于提示词助手的文本模型：{}",
+                report.chat_models.join("、")
+            ),
+        ),
+    };
+    report.pass(Step::Models, text);
     // The task route: `GET {base}/v1/videos` is answered (200, or 405 for a route that only
     // creates) where the route exists, and 404 where it does not.
     let tasks = models_url(base_url).map(|mut u| {
