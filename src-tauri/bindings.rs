@@ -6,6 +6,7 @@ use crate::commands::app::{AppInfo, QuitChoice};
 use crate::commands::frames::FrameView;
 use crate::commands::jobs::{JobUpdate, StartJob};
 use crate::commands::options::{ReferenceSetView, ReferenceView};
+use crate::commands::prompt::PromptRequest;
 use crate::commands::settings::SettingsView;
 use crate::state::Busy;
 use framecast_core::check::CheckReport;
@@ -44,4 +45,7 @@ fn export_bindings() {
     framecast_core::Capabilities::export_all(&cfg).unwrap();
     ReferenceView::export_all(&cfg).unwrap();
     ReferenceSetView::export_all(&cfg).unwrap();
+    PromptRequest::export_all(&cfg).unwrap();
+    framecast_core::prompt::PromptEvent::export_all(&cfg).unwrap();
+    framecast_core::prompt::Help::export_all(&cfg).unwrap();
 }

@@ -9,7 +9,7 @@
 
 use crate::error::{IpcResult, blocking};
 use framecast_core::{Error, ErrorKind};
-use framecast_jobs::target::{self, Overrides, Target, poll_policy};
+use framecast_jobs::target::{self, Overrides, Target, TextTarget, poll_policy};
 use framecast_library::{Keys, Library};
 use framecast_mock::{MockConfig, MockGateway};
 use secrecy::SecretString;
@@ -152,5 +152,13 @@ impl Gateways {
         let (library, keys, overrides) =
             (self.library.clone(), self.keys.clone(), self.overrides());
         blocking(move || target::resolve(&library, &keys, &overrides)).await
+    }
+
+    /// What a prompt-help call starting now is sent with: where a job would go, with the same
+    /// key (read off the async runtime, as [`Self::target`]).
+    pub async fn text_target(&self) -> IpcResult<TextTarget> {
+        let (library, keys, overrides) =
+            (self.library.clone(), self.keys.clone(), self.overrides());
+        blocking(move || target::for_text(&library, &keys, &overrides)).await
     }
 }

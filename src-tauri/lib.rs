@@ -265,6 +265,8 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         library::set_favourite,
         library::delete_video,
         library::store_poster,
+        prompt::prompt_help,
+        prompt::cancel_prompt_help,
         spend::spend_report,
         spend::set_budget,
         spend::export_ledger,

@@ -38,6 +38,7 @@ pub fn manage<R: tauri::Runtime>(
     app.manage(Frames::default());
     app.manage(Arc::new(crate::commands::batch::Batches::default()));
     app.manage(References::default());
+    app.manage(Arc::new(crate::commands::prompt::PromptCalls::default()));
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.

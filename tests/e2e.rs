@@ -892,7 +892,13 @@ async fn theme(app: &App, theme: &str) {
         if app.js(&is, vec![]).await == json!(true) {
             break;
         }
-        app.find("theme-toggle").await.click().await.unwrap();
+        // Clicked by script: a modal view (prompt help) may cover the top bar.
+        app.find("theme-toggle").await;
+        app.js(
+            "document.querySelector(\"[data-testid='theme-toggle']\").click()",
+            vec![],
+        )
+        .await;
     }
     app.until(&format!("the {theme} theme"), 5, &is).await;
 }
@@ -902,7 +908,12 @@ async fn language(app: &App, lang: &str) {
     let html = if lang == "zh" { "zh-CN" } else { "en" };
     let is = format!("return document.documentElement.lang === '{html}'");
     if app.js(&is, vec![]).await != json!(true) {
-        app.find("lang-toggle").await.click().await.unwrap();
+        app.find("lang-toggle").await;
+        app.js(
+            "document.querySelector(\"[data-testid='lang-toggle']\").click()",
+            vec![],
+        )
+        .await;
     }
     app.until(&format!("the {lang} UI"), 5, &is).await;
 }
@@ -936,7 +947,81 @@ async fn the_library_finds_plays_compares_reuses_and_continues_from_a_frame() {
     app.set_prompt("A refused request #http-401").await;
     app.generate().await;
     app.newest_job_in(&["failed"], 20).await;
-    generate_done(&app, "Paper boats race down a rainy street", 3).await;
+    // Prompt help: improve the prompt with the gateway's text model, look at it side by side in
+    // both themes and languages, accept it, and generate from it.
+    let boats = "Paper boats race down a rainy street";
+    app.set_prompt(boats).await;
+    app.find("help-improve").await.click().await.unwrap();
+    app.find("prompt-help").await;
+    app.until(
+        "the suggestion to be written",
+        20,
+        "const d = document.querySelector(\"[data-testid='prompt-help']\");
+         return d && d.dataset.running === 'false' &&
+           !document.querySelector(\"[data-testid='help-accept']\").disabled",
+    )
+    .await;
+    let improved = format!("{boats}{}", framecast_mock::text::IMPROVED_TAIL);
+    let shown = app
+        .js(
+            "return document.querySelector(\"[data-testid='help-suggestion']\").innerText",
+            vec![],
+        )
+        .await;
+    assert_eq!(shown.as_str().unwrap().trim(), improved);
+    let marked = app
+        .js(
+            "return document.querySelectorAll(\"[data-testid='help-suggestion'] .added\").length",
+            vec![],
+        )
+        .await;
+    assert!(marked.as_u64().unwrap() >= 1, "the changes are marked");
+    let posts = mock.text_posts();
+    assert_eq!(posts.len(), 1, "sent once, when clicked");
+    assert_eq!(
+        posts[0].body.as_ref().unwrap()["messages"][1]["content"],
+        boats
+    );
+    theme(&app, "light").await;
+    app.screenshot(&shots.join("prompt-help.png")).await;
+    let more = std::env::temp_dir().join("framecast-prompt-help");
+    theme(&app, "dark").await;
+    app.screenshot(&more.join("prompt-help-dark.png")).await;
+    language(&app, "zh").await;
+    app.screenshot(&more.join("prompt-help-zh-dark.png")).await;
+    theme(&app, "light").await;
+    app.screenshot(&more.join("prompt-help-zh.png")).await;
+    language(&app, "en").await;
+    app.find("help-accept").await.click().await.unwrap();
+    let prompt = app
+        .find("prompt")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(prompt, improved);
+    app.find("count-3").await.click().await.unwrap();
+    let before = mock.generation_posts().len();
+    app.generate().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = app.newest_job_in(&["done"], 60).await;
+    app.until(
+        "every take of the improved prompt to be saved",
+        30,
+        &format!(
+            "return {}.querySelectorAll(\"[data-testid='video'][data-local='true']\").length === 3",
+            card(&sent)
+        ),
+    )
+    .await;
+    let posts = mock.generation_posts();
+    assert_eq!(posts.len(), before + 1);
+    assert_eq!(
+        posts[before].body.as_ref().unwrap()["messages"][0]["content"],
+        improved.as_str(),
+        "the video model got the improved prompt"
+    );
 
     // Each saved take got a poster, captured once in the window and stored in the library.
     let posters = data.join("posters");
@@ -1277,8 +1362,8 @@ async fn the_library_finds_plays_compares_reuses_and_continues_from_a_frame() {
     };
     assert_eq!(
         csv.lines().count(),
-        1 + 4,
-        "a header and the four jobs that delivered:\n{csv}"
+        1 + 4 + 1,
+        "a header, the four jobs that delivered and the prompt help:\n{csv}"
     );
     assert!(
         csv.contains("Lanterns drift across the harbour at dusk"),
@@ -1376,7 +1461,10 @@ async fn a_dropped_batch_is_paused_resumed_and_continued_after_a_restart() {
             vec![],
         )
         .await;
-    assert!((28..=31).contains(&days.as_u64().unwrap()), "every day of the month: {days}");
+    assert!(
+        (28..=31).contains(&days.as_u64().unwrap()),
+        "every day of the month: {days}"
+    );
     app.screenshot(&shots.join("spend-batch.png")).await;
     theme(&app, "dark").await;
     language(&app, "zh").await;
@@ -1385,7 +1473,11 @@ async fn a_dropped_batch_is_paused_resumed_and_continued_after_a_restart() {
     theme(&app, "light").await;
     click(&app, "nav-batch").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(mock.generation_posts().len(), paused_at, "nothing starts while paused");
+    assert_eq!(
+        mock.generation_posts().len(),
+        paused_at,
+        "nothing starts while paused"
+    );
     let states = row_states(&app).await;
     assert!(states.iter().any(|s| s == "waiting"), "{states:?}");
 
@@ -1435,7 +1527,10 @@ async fn a_dropped_batch_is_paused_resumed_and_continued_after_a_restart() {
         *sent.entry(prompt).or_default() += 1;
     }
     assert_eq!(sent.len(), 5, "{sent:?}");
-    assert!(sent.values().all(|&n| n == 1), "each row sent once: {sent:?}");
+    assert!(
+        sent.values().all(|&n| n == 1),
+        "each row sent once: {sent:?}"
+    );
     let states = row_states(&app).await;
     assert_eq!(states.len(), 5);
     assert!(

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod library;
 pub mod open;
 pub mod options;
+pub mod prompt;
 pub mod settings;
 pub mod spend;
 pub mod test_hooks;

@@ -7,7 +7,7 @@ use crate::state::Folders;
 use framecast_core::check::CheckReport;
 use framecast_core::{Credentials, Error, ErrorKind};
 use framecast_jobs::target::same_gateway;
-use framecast_library::{KeyStoreStatus, Library, Profile, ProfileDraft};
+use framecast_library::{KeyStoreStatus, Library, LibraryError, Profile, ProfileDraft};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::sync::Arc;
@@ -26,6 +26,9 @@ pub struct SettingsView {
     pub videos_dir: String,
     /// `FRAMECAST_VIDEOS_DIR` is in force: the folder cannot be changed here.
     pub videos_dir_fixed: bool,
+    /// The text models each profile's gateway offered at its last connection test (by profile
+    /// id), for choosing prompt help's model.
+    pub chat_models: std::collections::BTreeMap<i64, Vec<String>>,
 }
 
 #[tauri::command]
@@ -35,8 +38,13 @@ pub async fn settings(
     folders: State<'_, Folders>,
 ) -> IpcResult<SettingsView> {
     let library = library.inner().clone();
+    let (profiles, chat_models) = blocking(move || {
+        Ok::<_, LibraryError>((library.profiles()?, library.offered_chat_models()?))
+    })
+    .await?;
     Ok(SettingsView {
-        profiles: blocking(move || library.profiles()).await?,
+        profiles,
+        chat_models,
         env: gateways.env(),
         demo: gateways.demo().is_some(),
         videos_dir: folders.videos().display().to_string(),
@@ -114,10 +122,15 @@ pub async fn test_connection(
         draft.route,
     )
     .await;
-    // The models a saved profile's gateway offers feed the model picker.
+    // The models a saved profile's gateway offers feed the model pickers (video and text).
     if let (Some(id), true) = (id, report.ok) {
         let models = serde_json::to_string(&report.models).unwrap_or_default();
-        blocking(move || library.set_setting(&format!("models:{id}"), &models)).await?;
+        let chat = serde_json::to_string(&report.chat_models).unwrap_or_default();
+        blocking(move || {
+            library.set_setting(&format!("models:{id}"), &models)?;
+            library.set_setting(&format!("chat_models:{id}"), &chat)
+        })
+        .await?;
     }
     Ok(report)
 }

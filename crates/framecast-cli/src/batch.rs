@@ -7,7 +7,7 @@
 //! refused a row before starting it, and a final `summary`. Exit status: 0 when every row
 //! succeeded, 2 when the plan was refused (nothing was sent), 130 when interrupted, 1 otherwise.
 
-use crate::gateway::GatewayArgs;
+use crate::gateway::{GatewayArgs, RouteArgs};
 use crate::output::{json_line, pick};
 use clap::Args;
 use framecast_core::request::DEFAULT_MODEL;
@@ -53,6 +53,8 @@ pub struct BatchArgs {
     n: u8,
     #[command(flatten)]
     gateway: GatewayArgs,
+    #[command(flatten)]
+    route: RouteArgs,
 }
 
 #[derive(Serialize)]
@@ -119,7 +121,7 @@ async fn batch_run(args: &BatchArgs, lang: Lang) -> Result<ExitCode, Error> {
     let library = Arc::new(Library::open_default()?);
     let keys = Arc::new(Keys::new(library.dir()));
     library.move_proxy_passwords(&keys)?;
-    let overrides = args.gateway.overrides()?;
+    let overrides = args.route.overrides(&args.gateway)?;
     let target = framecast_jobs::target::resolve(&library, &keys, &overrides)?;
     let bytes = std::fs::read(&args.file).map_err(|e| {
         Error::invalid_input(

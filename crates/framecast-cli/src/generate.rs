@@ -4,7 +4,7 @@
 //! for. A second Ctrl-C stops the downloads too, keeping them in the library for `resume`.
 
 use crate::frames;
-use crate::gateway::GatewayArgs;
+use crate::gateway::{GatewayArgs, RouteArgs};
 use crate::output::Output;
 use clap::Args;
 use framecast_core::frames::ModelAspect;
@@ -50,6 +50,8 @@ pub struct GenerateArgs {
     fit_end: bool,
     #[command(flatten)]
     gateway: GatewayArgs,
+    #[command(flatten)]
+    route: RouteArgs,
     /// Seconds of video: 4, 6 or 8 (default: the gateway's, 8).
     #[arg(long, value_name = "S")]
     duration: Option<u8>,
@@ -136,7 +138,7 @@ async fn start(
     let library = Arc::new(Library::open_default()?);
     let keys = Keys::new(library.dir());
     library.move_proxy_passwords(&keys)?;
-    let overrides = args.gateway.overrides()?;
+    let overrides = args.route.overrides(&args.gateway)?;
     let target = framecast_jobs::target::resolve(&library, &keys, &overrides)?;
     let request = GenerationRequest {
         prompt: args.prompt.clone(),

@@ -16,6 +16,8 @@
 //! - `batch`: a file of prompts as a queue, planned before money, each row sent once.
 //! - `assemble`: takes joined into one MP4 without re-encoding, and the cut exported as
 //!   OpenTimelineIO, FCPXML and CMX 3600 EDL.
+//! - `prompt`: prompt help — improve, translate, or turn an idea into shots — with a text model
+//!   on the same gateway and key.
 
 mod assemble;
 mod batch;
@@ -25,6 +27,7 @@ mod generate;
 mod history;
 mod output;
 mod profile;
+mod prompt;
 mod resume;
 mod spend;
 
@@ -58,6 +61,9 @@ enum Command {
     Batch(batch::BatchArgs),
     /// Join takes into one MP4 without re-encoding, and export the cut for editors.
     Assemble(assemble::AssembleArgs),
+    /// Prompt help: improve or translate a prompt, or turn an idea into shots, with a text model
+    /// on the same gateway.
+    Prompt(prompt::PromptArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,5 +89,6 @@ fn main() -> ExitCode {
         Command::Profile(args) => runtime.block_on(profile::run(args)),
         Command::Batch(args) => runtime.block_on(batch::run(args)),
         Command::Assemble(args) => assemble::run(&args),
+        Command::Prompt(args) => runtime.block_on(prompt::run(args)),
     }
 }

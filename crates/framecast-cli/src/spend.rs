@@ -1,11 +1,12 @@
 //! `framecast-cli spend`: what was delivered and what it cost, from the library's ledger — each
 //! job's recorded price per video times the videos it delivered. By month and model, or with
-//! `--month YYYY-MM` by day and model within that month. `--json` prints one row per line.
+//! `--month YYYY-MM` by day and model within that month. Prompt help's calls to text models are
+//! lines of their own ("Prompt help"), with their tokens. `--json` prints one row per line.
 
 use crate::output::{json_line, pick};
 use clap::Args;
 use framecast_core::{Error, Lang};
-use framecast_library::{Library, Period, SpendRow};
+use framecast_library::{Library, Period, SpendKind, SpendRow};
 use std::process::ExitCode;
 
 #[derive(Args)]
@@ -47,7 +48,10 @@ pub fn run(args: &SpendArgs) -> ExitCode {
     print_table(&rows, lang);
     let total: f64 = rows.iter().map(|r| r.usd).sum();
     println!("{:<40} {:>9}", pick(lang, "Total", "合计"), usd(total));
-    if rows.iter().any(|r| r.unpriced > 0) {
+    if rows
+        .iter()
+        .any(|r| r.kind == SpendKind::Video && r.unpriced > 0)
+    {
         println!(
             "{}",
             pick(
@@ -82,6 +86,28 @@ fn print_table(rows: &[SpendRow], lang: Lang) {
         pick(lang, "Cost", "费用"),
     );
     for row in rows {
+        if row.kind == SpendKind::PromptHelp {
+            let cost = if row.unpriced == row.jobs {
+                pick(lang, "no price", "未定价").to_owned()
+            } else {
+                usd(row.usd)
+            };
+            let (what, tokens) = match lang {
+                Lang::En => (
+                    format!("Prompt help ({})", row.model),
+                    format!("{} tokens", row.tokens),
+                ),
+                Lang::Zh => (
+                    format!("提示词助手（{}）", row.model),
+                    format!("{} 个 token", row.tokens),
+                ),
+            };
+            println!(
+                "{:<10} {:<22} {:>4} {:>6} {:>9}  {tokens}",
+                row.period, what, row.jobs, "—", cost
+            );
+            continue;
+        }
         println!(
             "{:<10} {:<22} {:>4} {:>6} {:>9}",
             row.period,

@@ -4,6 +4,9 @@
 //!
 //! It asks `GET {base}/v1/models`, which gateways of this family serve and check the key on. It
 //! never sends a generation request, never retries, and keeps the key out of what it reports.
+//!
+//! The model list is read here for prompt help too ([`list_models`]), and sorted by one rule
+//! ([`is_chat_model`]): a text model is any model whose name names no other kind of model.
 
 use crate::error::{ErrorKind, Lang, Text};
 use crate::job::RouteKind;
@@ -55,6 +58,8 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     /// The Veo models the gateway offers, as it names them.
     pub models: Vec<String>,
+    /// The text (chat) models it offers, for prompt help, in the gateway's order.
+    pub chat_models: Vec<String>,
 }
 
 impl CheckReport {
@@ -111,6 +116,10 @@ pub async fn check(
         redactor.in_place(&mut f.message_zh);
     }
     report.models.iter_mut().for_each(|m| redactor.in_place(m));
+    report
+        .chat_models
+        .iter_mut()
+        .for_each(|m| redactor.in_place(m));
     report
 }
 
@@ -287,6 +296,7 @@ async fn steps(
         );
     };
     report.pass(Step::Key, Text::new("The key is accepted", "密钥有效"));
+    report.chat_models = chat_models(&ids);
     report.models = ids
         .into_iter()
         .filter(|m| m.to_ascii_lowercase().contains("veo"))
@@ -312,6 +322,25 @@ async fn steps(
             format!("提供 {n} 个 Veo 模型：{}", report.models.join("、")),
         ),
     );
+    // Prompt help's text models: said, never a failure (videos do not need them).
+    let text = match report.chat_models.len() {
+        0 => Text::new(
+            "No text model for prompt help is listed",
+            "没有列出可用于提示词助手的文本模型",
+        ),
+        n => Text::new(
+            format!(
+                "{n} text model{} for prompt help: {}",
+                if n == 1 { "" } else { "s" },
+                report.chat_models.join(", ")
+            ),
+            format!(
+                "{n} 个可用于提示词助手的文本模型：{}",
+                report.chat_models.join("、")
+            ),
+        ),
+    };
+    report.pass(Step::Models, text);
     // The task route: `GET {base}/v1/videos` is answered (200, or 405 for a route that only
     // creates) where the route exists, and 404 where it does not.
     let tasks = models_url(base_url).map(|mut u| {
@@ -377,6 +406,85 @@ pub fn models_url(base_url: &str) -> crate::Result<Url> {
     Ok(url)
 }
 
+/// Words in a model's name that say it makes something other than text: video (Veo, Sora,
+/// Kling, …), images, speech, transcripts, embeddings, moderation. Matched anywhere in the
+/// lowercased name; a name with none of them is a text (chat) model.
+pub const NOT_TEXT: &[&str] = &[
+    "veo",
+    "video",
+    "sora",
+    "kling",
+    "hailuo",
+    "runway",
+    "pika",
+    "luma",
+    "seedance",
+    "vidu",
+    "image",
+    "imagen",
+    "dall-e",
+    "dalle",
+    "flux",
+    "midjourney",
+    "stable-diffusion",
+    "sdxl",
+    "tts",
+    "whisper",
+    "audio",
+    "speech",
+    "transcribe",
+    "realtime",
+    "music",
+    "suno",
+    "embedding",
+    "embed",
+    "moderation",
+    "rerank",
+];
+
+/// Whether a model of this name answers in text, by [`NOT_TEXT`].
+pub fn is_chat_model(id: &str) -> bool {
+    let name = id.trim().to_ascii_lowercase();
+    !name.is_empty() && !NOT_TEXT.iter().any(|w| name.contains(w))
+}
+
+/// The chat models of a model list, in its order.
+pub fn chat_models(ids: &[String]) -> Vec<String> {
+    ids.iter().filter(|m| is_chat_model(m)).cloned().collect()
+}
+
+/// The gateway's model list (`GET {base}/v1/models`), read within the cap of small answers. A
+/// refusal is the gateway's own error; an answer that is not a model list says so.
+pub async fn list_models(
+    http: &reqwest::Client,
+    base_url: &str,
+    credentials: &Credentials,
+    idle: Duration,
+) -> crate::Result<Vec<String>> {
+    let url = models_url(base_url)?;
+    let response = http
+        .get(url)
+        .header(reqwest::header::AUTHORIZATION, credentials.header_value())
+        .timeout(idle)
+        .send()
+        .await
+        .map_err(|e| crate::client::network_error(&e))?;
+    let status = response.status();
+    let body = crate::body::read_capped(response, crate::body::MAX_SMALL_ANSWER, idle)
+        .await
+        .map_err(|e| e.error("the model list", "模型列表"))?;
+    if !status.is_success() {
+        return Err(crate::http_error::from_status(status.as_u16(), &body, None));
+    }
+    model_ids(&body).ok_or_else(|| {
+        crate::Error::with(
+            ErrorKind::Protocol,
+            "the gateway's model list could not be read (a web page?); check the base URL",
+            "无法读取网关的模型列表（可能是网页）；请检查接口地址",
+        )
+    })
+}
+
 /// The ids in an OpenAI-style model list: `{"data": [{"id": …}, …]}`.
 fn model_ids(body: &[u8]) -> Option<Vec<String>> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
@@ -417,5 +525,39 @@ mod tests {
             Some(vec!["veo-3.1".to_owned(), "gpt-4o".to_owned()])
         );
         assert_eq!(model_ids(b"<html>"), None);
+    }
+
+    #[test]
+    fn chat_models_are_those_named_for_no_other_kind() {
+        let ids: Vec<String> = [
+            "veo-3.1-fast",
+            "sora-2",
+            "gpt-4o-mini",
+            "dall-e-3",
+            "text-embedding-3-small",
+            "whisper-1",
+            "tts-1",
+            "gpt-image-1",
+            "kling-v2",
+            "deepseek-chat",
+            "gpt-4o-audio-preview",
+            "qwen-max",
+            "gemini-2.5-flash",
+            "omni-moderation-latest",
+            "Claude-3.5-Sonnet",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            chat_models(&ids),
+            [
+                "gpt-4o-mini",
+                "deepseek-chat",
+                "qwen-max",
+                "gemini-2.5-flash",
+                "Claude-3.5-Sonnet"
+            ]
+        );
+        assert!(!is_chat_model("  "));
     }
 }

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What one `data:` payload said.
+// Nearly every payload is a chunk: boxing it would add an allocation per event on the hot path
+// to make the rare `Done` smaller.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
     /// The `[DONE]` sentinel.
@@ -29,13 +32,19 @@ pub struct Chunk {
     pub content: String,
     /// `delta.reasoning_content`, where some gateways put the progress text.
     pub reasoning: String,
+    /// `delta.refusal` (or `message.refusal`): a text model declining to answer.
+    pub refusal: String,
+    /// The last `finish_reason` that was a string (`stop`, `length`, `content_filter`, ...).
+    pub finish_reason: Option<String>,
     pub usage: Option<Usage>,
     /// An in-band `{"error": ...}` object.
     pub error: Option<InBandError>,
 }
 
-/// Token counts as the gateway reported them (not meaningful for video, kept for the record).
+/// Token counts as the gateway reported them (not meaningful for video; what a text model's
+/// prompt help costs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
     pub prompt_tokens: u64,
@@ -79,6 +88,8 @@ struct RawChoice {
     delta: Option<RawMessage>,
     #[serde(default, deserialize_with = "container")]
     message: Option<RawMessage>,
+    #[serde(default)]
+    finish_reason: TextField,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +98,8 @@ struct RawMessage {
     content: TextField,
     #[serde(default)]
     reasoning_content: TextField,
+    #[serde(default)]
+    refusal: TextField,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +117,8 @@ impl RawChunk {
         let mut chunk = Chunk {
             content: self.choices.content,
             reasoning: self.choices.reasoning,
+            refusal: self.choices.refusal,
+            finish_reason: self.choices.finish_reason,
             ..Chunk::default()
         };
         chunk.usage = self.usage.map(|u| Usage {
@@ -122,6 +137,8 @@ impl RawChunk {
 struct Choices {
     content: String,
     reasoning: String,
+    refusal: String,
+    finish_reason: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for Choices {
@@ -138,6 +155,10 @@ impl<'de> Deserialize<'de> for Choices {
                     for m in [choice.delta, choice.message].into_iter().flatten() {
                         append(&mut all.content, m.content.0);
                         append(&mut all.reasoning, m.reasoning_content.0);
+                        append(&mut all.refusal, m.refusal.0);
+                    }
+                    if !choice.finish_reason.0.is_empty() {
+                        all.finish_reason = Some(choice.finish_reason.0);
                     }
                 }
                 Ok(all)
@@ -391,6 +412,15 @@ mod tests {
             r#"{"object":"chat.completion","choices":[{"message":{"role":"assistant","content":"> ✅ done"}}]}"#,
         );
         assert_eq!(c.content, "> ✅ done");
+        let c = chunk(
+            r#"{"choices":[{"delta":{"refusal":"I can't help"},"finish_reason":"content_filter"}]}"#,
+        );
+        assert_eq!(c.refusal, "I can't help");
+        assert_eq!(c.finish_reason.as_deref(), Some("content_filter"));
+        assert_eq!(
+            chunk(r#"{"choices":[{"finish_reason":null}]}"#).finish_reason,
+            None
+        );
     }
 
     #[test]

@@ -120,15 +120,7 @@ impl Gateway {
     ) -> Result<Self> {
         limits.check()?;
         credentials.check()?;
-        let builder = reqwest::Client::builder().connect_timeout(limits.connect);
-        let http = proxy
-            .apply(builder)?
-            .http1_only()
-            .pool_max_idle_per_host(0)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Framecast/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::with(ErrorKind::Network, e.to_string(), e.to_string()))?;
+        let http = paid_client(&limits, proxy)?;
         Ok(Self {
             endpoint: endpoint(base_url)?,
             credentials,
@@ -373,36 +365,62 @@ impl Gateway {
         idle: Duration,
         fut: impl Future<Output = T>,
     ) -> Result<T> {
-        tokio::select! {
-            biased;
-            () = cancel.cancelled() => Err(Error::cancelled()),
-            () = sleep_until(deadline) => Err(Error::with(
-                ErrorKind::Timeout,
-                format!("the generation took longer than {}", human(self.limits.overall)),
-                format!("生成时间超过了 {}", human_zh(self.limits.overall)),
-            )),
-            r = timeout(idle, fut) => r.map_err(|_| Error::with(
-                ErrorKind::Timeout,
-                format!("the gateway sent nothing for {}", human(idle)),
-                format!("网关在 {} 内没有任何响应", human_zh(idle)),
-            )),
-        }
+        race(cancel, deadline, self.limits.overall, idle, fut).await
     }
 }
 
+/// Runs `fut` unless `cancel` fires, `deadline` (the end of `overall`) passes, or `idle` elapses
+/// first: the one race every await of a paid request goes through.
+pub(crate) async fn race<T>(
+    cancel: &CancellationToken,
+    deadline: Instant,
+    overall: Duration,
+    idle: Duration,
+    fut: impl Future<Output = T>,
+) -> Result<T> {
+    tokio::select! {
+        biased;
+        () = cancel.cancelled() => Err(Error::cancelled()),
+        () = sleep_until(deadline) => Err(Error::with(
+            ErrorKind::Timeout,
+            format!("the generation took longer than {}", human(overall)),
+            format!("生成时间超过了 {}", human_zh(overall)),
+        )),
+        r = timeout(idle, fut) => r.map_err(|_| Error::with(
+            ErrorKind::Timeout,
+            format!("the gateway sent nothing for {}", human(idle)),
+            format!("网关在 {} 内没有任何响应", human_zh(idle)),
+        )),
+    }
+}
+
+/// The HTTP client for a paid POST: HTTP/1 only, no idle pooled connections, no redirects (see
+/// the module docs: nothing underneath may re-send it).
+pub(crate) fn paid_client(limits: &Limits, proxy: &Proxy) -> Result<reqwest::Client> {
+    let builder = reqwest::Client::builder().connect_timeout(limits.connect);
+    proxy
+        .apply(builder)?
+        .http1_only()
+        .pool_max_idle_per_host(0)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Framecast/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::with(ErrorKind::Network, e.to_string(), e.to_string()))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Sse,
     Json,
 }
 
 /// The UTF-8 byte order mark, as a character and as bytes.
-const BOM: char = '\u{feff}';
+pub(crate) const BOM: char = '\u{feff}';
 const BOM_BYTES: &[u8] = b"\xEF\xBB\xBF";
 
 /// What the first bytes of an answer say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sniff {
+pub(crate) enum Sniff {
     /// Not enough bytes yet (whitespace, part of a BOM, part of a field name).
     Undecided,
     Read(Format),
@@ -413,7 +431,7 @@ enum Sniff {
 }
 
 /// The first significant bytes of an answer: without a BOM and leading whitespace.
-fn significant(head: &[u8]) -> &[u8] {
+pub(crate) fn significant(head: &[u8]) -> &[u8] {
     let head = head.strip_prefix(BOM_BYTES).unwrap_or(head);
     let start = head
         .iter()
@@ -424,7 +442,7 @@ fn significant(head: &[u8]) -> &[u8] {
 
 /// The part of an undecided head worth keeping: a BOM and the significant bytes (at most a few:
 /// an unfinished field name). Leading whitespace means nothing to either format.
-fn undecided(head: &[u8]) -> Vec<u8> {
+pub(crate) fn undecided(head: &[u8]) -> Vec<u8> {
     let mut kept = Vec::new();
     if head.starts_with(BOM_BYTES) {
         kept.extend_from_slice(BOM_BYTES);
@@ -435,7 +453,7 @@ fn undecided(head: &[u8]) -> Vec<u8> {
 
 /// Decides how to read an answer from its first bytes; the content type decides only what the
 /// bytes leave open.
-fn sniff(head: &[u8], content_type: &str) -> Sniff {
+pub(crate) fn sniff(head: &[u8], content_type: &str) -> Sniff {
     if head.len() < BOM_BYTES.len() && BOM_BYTES.starts_with(head) {
         return Sniff::Undecided;
     }
@@ -468,7 +486,7 @@ fn sniff(head: &[u8], content_type: &str) -> Sniff {
     }
 }
 
-fn web_page_error(page: &[u8]) -> Error {
+pub(crate) fn web_page_error(page: &[u8]) -> Error {
     let text = String::from_utf8_lossy(page);
     let said = http_error::html_title(&text).unwrap_or_else(|| {
         let start = text.trim_start_matches(BOM).trim_start();
@@ -486,7 +504,7 @@ fn web_page_error(page: &[u8]) -> Error {
     })
 }
 
-fn not_understood(bytes: &[u8]) -> Error {
+pub(crate) fn not_understood(bytes: &[u8]) -> Error {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
         .trim_start_matches(BOM)
         .trim()
@@ -503,7 +521,7 @@ fn not_understood(bytes: &[u8]) -> Error {
 }
 
 /// A failure to connect, or to get an answer to the request once sent.
-fn network_error(e: &reqwest::Error) -> Error {
+pub(crate) fn network_error(e: &reqwest::Error) -> Error {
     let cause = root_cause(e);
     if e.is_timeout() {
         return Error::with(

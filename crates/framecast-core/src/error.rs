@@ -41,6 +41,8 @@ pub enum ErrorKind {
     Expired,
     /// The person cancelled the job.
     Cancelled,
+    /// A text model declined to answer (prompt help): reword, or choose another model.
+    Refused,
     /// Something failed inside Framecast that no input explains: a panicked task, a clipboard or
     /// file opener that did not work. The cause chain is kept in the message.
     Internal,
@@ -64,6 +66,7 @@ impl ErrorKind {
             Self::Download => "download",
             Self::Expired => "expired",
             Self::Cancelled => "cancelled",
+            Self::Refused => "refused",
             Self::Internal => "internal",
         }
     }
@@ -109,6 +112,10 @@ impl ErrorKind {
                 "视频链接已失效，已保留视频链接",
             ),
             Self::Cancelled => ("Cancelled", "已取消"),
+            Self::Refused => (
+                "The text model declined to answer. Reword the text, or choose another model",
+                "文本模型拒绝回答。请换个说法，或选择其他模型",
+            ),
             Self::Internal => (
                 "Something went wrong inside Framecast. Copy the details when you report it",
                 "Framecast 内部出错，反馈时请附上复制的详细信息",
@@ -126,6 +133,7 @@ impl fmt::Display for ErrorKind {
 
 /// A language the messages are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]

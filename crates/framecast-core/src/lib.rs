@@ -20,6 +20,8 @@
 //! - [`job`]: all of it at once, downloads starting while the stream goes on;
 //! - [`id`]: the job id, minted once and used everywhere;
 //! - [`check`], [`proxy`], [`price`]: testing a gateway, reaching it, and what its videos cost;
+//! - [`prompt`]: prompt help, a text model on the same gateway improving, translating or
+//!   storyboarding a prompt;
 //! - [`error`], [`event`]: what the app and the CLI are told;
 //! - [`text`]: shortening, root causes, and gateway text made safe to print.
 
@@ -40,6 +42,7 @@ pub mod naming;
 pub mod options;
 pub mod poll;
 pub mod price;
+pub mod prompt;
 pub mod proxy;
 pub mod redact;
 pub mod request;

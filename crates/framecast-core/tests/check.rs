@@ -63,6 +63,19 @@ async fn a_good_gateway_lists_its_veo_models() {
     );
     let summary = report.summary(Lang::En);
     assert!(summary.contains("The key is accepted"), "{summary}");
+    assert_eq!(
+        report.chat_models,
+        [
+            "gpt-4o-mini",
+            "text-plain",
+            "text-refuses",
+            "text-forbidden"
+        ]
+    );
+    assert!(
+        summary.contains("4 text models for prompt help: gpt-4o-mini"),
+        "{summary}"
+    );
     assert!(summary.contains("14 Veo models offered"), "{summary}");
     assert!(report.summary(Lang::Zh).contains("提供 14 个 Veo 模型"));
     assert!(

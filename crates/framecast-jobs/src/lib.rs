@@ -9,15 +9,18 @@
 //!   passing the library's recorder before anyone sees it;
 //! - [`recover`]: what a process that stopped left unfinished, watched and downloaded again with
 //!   the job's own gateway, key and proxy, never re-sent;
-//! - [`batch`]: a file of prompts as a queue of such jobs, each row sent once.
+//! - [`batch`]: a file of prompts as a queue of such jobs, each row sent once;
+//! - [`prompt`]: prompt help, a text model on the same gateway with the same key, each call
+//!   recorded in the ledger once it answers.
 //!
 //! Everything here is plain Rust over the engine and the library: no Tauri, no terminal.
 
 pub mod batch;
+pub mod prompt;
 pub mod recover;
 pub mod start;
 pub mod target;
 
 pub use recover::{Resumed, resume};
 pub use start::{Draft, Started, begin};
-pub use target::{Overrides, Target};
+pub use target::{Overrides, Target, TextTarget};

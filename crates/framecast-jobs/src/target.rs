@@ -13,12 +13,17 @@
 //!   again for that same gateway. It is never sent another profile's key, nor a one-off key meant
 //!   for another gateway.
 //!
+//! Prompt help's calls ([`for_text`]) go where a new job would go, with the same key, by the same
+//! rules: they are [`resolve`]'s answer, with the text model the active profile chose when the
+//! call goes to that profile's gateway.
+//!
 //! These functions read the library and the OS's key store, which may block (D-Bus): the app
 //! calls them off the async runtime's workers.
 
 use framecast_core::job::Polled;
 use framecast_core::options::Capabilities;
 use framecast_core::price::PriceTable;
+use framecast_core::prompt::TextClient;
 use framecast_core::proxy::Proxy;
 use framecast_core::request::{DEFAULT_BASE_URL, endpoint};
 use framecast_core::task::{TaskClient, TaskPolicy};
@@ -281,6 +286,46 @@ pub fn capabilities(
     };
     let models = library.profile_models(profile.id)?;
     Ok(caps.refine(&models).apply(&profile.draft.capabilities))
+}
+
+/// Where a prompt-help call goes and with which key.
+#[derive(Debug, Clone)]
+pub struct TextTarget {
+    pub client: TextClient,
+    /// The text model the active profile chose, when the call goes to its gateway.
+    pub model: Option<String>,
+    /// The active profile's prices (its per-million-token prices price the call).
+    pub prices: PriceTable,
+    /// The gateway's host, as the ledger names it.
+    pub host: String,
+    /// The profile whose key the call uses; `None` for a one-off key.
+    pub profile_id: Option<i64>,
+}
+
+/// What a prompt-help call starting now is sent with: exactly what [`resolve`] gives a new job
+/// (so a profile's key still goes only to its own gateway, and a one-off base URL without a
+/// key is refused), with the active profile's chosen text model when the call goes to that
+/// profile's gateway.
+pub fn for_text(library: &Library, keys: &Keys, overrides: &Overrides) -> Result<TextTarget> {
+    let target = resolve(library, keys, overrides)?;
+    let model = library
+        .active_profile()?
+        .filter(|p| same_gateway(&p.draft.base_url, &target.base_url))
+        .and_then(|p| p.draft.chat_model)
+        .filter(|m| !m.trim().is_empty());
+    let client = TextClient::new(
+        &target.base_url,
+        target.gateway.credentials().clone(),
+        target.limits,
+        &target.proxy,
+    )?;
+    Ok(TextTarget {
+        host: target.host(),
+        client,
+        model,
+        prices: target.prices,
+        profile_id: target.profile_id,
+    })
 }
 
 /// What job `job`, recorded earlier, is watched and downloaded again with: its own gateway, and

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use framecast_core::{ErrorKind, GenerationRequest, JobId, JobSpec, RouteKind, Text};
-use framecast_jobs::target::{Overrides, for_job, resolve, same_gateway};
+use framecast_jobs::target::{Overrides, for_job, for_text, resolve, same_gateway};
 use framecast_library::{JobRecord, Keys, Library, NewJob, Origin, ProfileDraft};
 use secrecy::SecretString;
 use std::time::Duration;
@@ -169,4 +169,39 @@ fn no_key_anywhere_says_where_to_put_one() {
         refused.to_string().contains("FRAMECAST_API_KEY"),
         "{refused}"
     );
+}
+
+#[test]
+fn prompt_help_goes_where_a_job_would_with_the_profiles_text_model_on_its_own_gateway() {
+    let f = fixture();
+    let mut draft = ProfileDraft::new("Home", HOME);
+    draft.chat_model = Some("deepseek-chat".into());
+    draft.prices.text_input_per_million = 0.5;
+    let id = f.library.active_profile().unwrap().unwrap().id;
+    f.library.save_profile(&f.keys, Some(id), &draft).unwrap();
+
+    let text = for_text(&f.library, &f.keys, &Overrides::default()).unwrap();
+    assert_eq!(text.host, "home.example");
+    assert_eq!(text.profile_id, Some(id));
+    assert_eq!(text.model.as_deref(), Some("deepseek-chat"));
+    assert_eq!(text.prices.text_input_per_million, 0.5);
+
+    // A one-off base URL without a key is refused, exactly as for a job: the profile's key never
+    // goes elsewhere.
+    let e = for_text(&f.library, &f.keys, &one_off(Some(OTHER), None)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    // With its own key it goes there, without the profile's text model (another gateway).
+    let elsewhere = for_text(
+        &f.library,
+        &f.keys,
+        &one_off(Some(OTHER), Some("sk-other-1")),
+    )
+    .unwrap();
+    assert_eq!(elsewhere.host, "other.example");
+    assert_eq!(elsewhere.profile_id, None);
+    assert_eq!(elsewhere.model, None);
+    // A one-off key for the profile's own gateway keeps its text model.
+    let same = for_text(&f.library, &f.keys, &one_off(None, Some("sk-one-off-1"))).unwrap();
+    assert_eq!(same.profile_id, None);
+    assert_eq!(same.model.as_deref(), Some("deepseek-chat"));
 }

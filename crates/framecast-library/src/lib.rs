@@ -17,7 +17,8 @@
 //! [`lease`] (process ownership), [`frames`] (frames stored by content), [`jobs`] and [`videos`]
 //! (rows and queries), [`recorder`] (events to rows), [`recovery`] (what a dead process left),
 //! [`tasks`] (the polled routes' tasks), [`references`] (reference images and their named
-//! sets), [`profiles`] (gateways), [`settings`] (small named
+//! sets), [`profiles`] (gateways), [`prompt_calls`] (prompt help's calls to text models, for the
+//! ledger), [`settings`] (small named
 //! settings) and [`keys`] (API keys and proxy passwords, out of the database); for
 //! the library view, [`browse`] (filtered pages of jobs), [`posters`] (a still per video),
 //! [`lineage`] (which moment of which video a job continued from) and [`spend`] (what was
@@ -36,6 +37,7 @@ pub mod migrate;
 pub mod posters;
 mod private;
 pub mod profiles;
+pub mod prompt_calls;
 pub mod recorder;
 pub mod recovery;
 pub mod references;
@@ -52,10 +54,11 @@ pub use jobs::{JobRecord, NewJob, Origin};
 pub use keys::{KeyStore, KeyStoreStatus, Keys};
 pub use lineage::{Continuation, Slot, VideoMoment};
 pub use profiles::{Profile, ProfileDraft};
+pub use prompt_calls::PromptCall;
 pub use recorder::Recorder;
 pub use recovery::{PendingDownload, Recovered};
 pub use references::ReferenceSet;
-pub use spend::{LedgerEntry, Period, SpendReport, SpendRow};
+pub use spend::{LedgerEntry, Period, SpendKind, SpendReport, SpendRow};
 pub use videos::{Discard, VideoRecord, VideoState};
 
 use lease::Lease;

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_keys_stay_home.sql"),
     include_str!("../migrations/0008_batches.sql"),
     include_str!("../migrations/0009_options.sql"),
+    include_str!("../migrations/0010_prompt_help.sql"),
 ];
 
 /// Brings the database to the newest schema.

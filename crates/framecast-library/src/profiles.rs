@@ -38,6 +38,9 @@ pub struct ProfileDraft {
     /// Where this gateway differs from its route's table of options: `{"seed": false}`.
     #[serde(default)]
     pub capabilities: framecast_core::options::Overrides,
+    /// The text model prompt help uses on this gateway; `None`: the first chat model it lists.
+    #[serde(default)]
+    pub chat_model: Option<String>,
 }
 
 impl ProfileDraft {
@@ -57,6 +60,7 @@ impl ProfileDraft {
             default_count: 1,
             route: RouteKind::Stream,
             capabilities: Default::default(),
+            chat_model: None,
         }
     }
 
@@ -87,6 +91,18 @@ impl ProfileDraft {
             return Err(Error::invalid_input(
                 "the default number of videos must be between 1 and 4",
                 "默认视频数量必须在 1 到 4 之间",
+            ));
+        }
+        if let Some(m) = self
+            .chat_model
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            && framecast_core::request::model_problem(m).is_some()
+        {
+            return Err(Error::invalid_input(
+                "the text model's name may not contain spaces or control characters",
+                "文本模型名称不能包含空格或控制字符",
             ));
         }
         self.prices.validate()
@@ -124,7 +140,7 @@ pub struct Profile {
 
 const COLUMNS: &str = "id, name, base_url, auth_scheme, proxy, connect_secs, idle_secs,
     overall_secs, prices, default_model, default_count, key_store, key_hint, route, proxy_secret,
-    capabilities";
+    capabilities, chat_model";
 
 fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
     Ok(Profile {
@@ -153,6 +169,7 @@ fn read_profile(r: &Row<'_>) -> rusqlite::Result<Profile> {
                 .get::<_, Option<String>>(15)?
                 .and_then(|c| serde_json::from_str(&c).ok())
                 .unwrap_or_default(),
+            chat_model: r.get(16)?,
         },
         key_store: r
             .get::<_, Option<String>>(11)?
@@ -257,6 +274,11 @@ impl Library {
             draft.route.as_str(),
             (!draft.capabilities.is_empty())
                 .then(|| serde_json::to_string(&draft.capabilities).unwrap_or_default()),
+            draft
+                .chat_model
+                .as_deref()
+                .map(str::trim)
+                .filter(|m| !m.is_empty()),
         ];
         let written = {
             let conn = self.conn();
@@ -264,19 +286,19 @@ impl Library {
                 None => conn.execute(
                     "INSERT INTO profiles (name, base_url, auth_scheme, proxy, connect_secs,
                        idle_secs, overall_secs, prices, default_model, default_count,
-                       created_at, updated_at, route, capabilities)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13, ?14)",
+                       created_at, updated_at, route, capabilities, chat_model)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13, ?14, ?15)",
                     params![
                         values[0], values[1], values[2], values[3], values[4], values[5],
                         values[6], values[7], values[8], values[9], values[10], values[11],
-                        values[12], values[13]
+                        values[12], values[13], values[14]
                     ],
                 ),
                 Some(_) => conn.execute(
                     "UPDATE profiles SET name = ?1, base_url = ?2, auth_scheme = ?3, proxy = ?4,
                        connect_secs = ?5, idle_secs = ?6, overall_secs = ?7, prices = ?8,
                        default_model = ?9, default_count = ?10, updated_at = ?11, route = ?13,
-                       capabilities = ?14
+                       capabilities = ?14, chat_model = ?15
                      WHERE id = ?12",
                     values,
                 ),

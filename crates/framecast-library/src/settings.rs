@@ -3,6 +3,7 @@
 
 use crate::{Library, Result};
 use rusqlite::{OptionalExtension, params};
+use std::collections::BTreeMap;
 
 impl Library {
     /// A named setting.
@@ -13,6 +14,24 @@ impl Library {
                 r.get(0)
             })
             .optional()?)
+    }
+
+    /// The text models each profile's gateway offered at its last connection test
+    /// (`chat_models:<id>`), by profile id.
+    pub fn offered_chat_models(&self) -> Result<BTreeMap<i64, Vec<String>>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT name, value FROM settings WHERE name LIKE 'chat_models:%'")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut offered = BTreeMap::new();
+        for row in rows {
+            let (name, value) = row?;
+            let id = name.trim_start_matches("chat_models:").parse::<i64>().ok();
+            if let (Some(id), Ok(models)) = (id, serde_json::from_str::<Vec<String>>(&value)) {
+                offered.insert(id, models);
+            }
+        }
+        Ok(offered)
     }
 
     pub fn set_setting(&self, name: &str, value: &str) -> Result<()> {

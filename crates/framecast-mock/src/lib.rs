@@ -9,11 +9,15 @@
 //! request and hang up without answering. It speaks the task route (`/v1/videos`) and the
 //! create/query dialect (`/v1/video/create`, `/v1/video/query`) too, and checks every option
 //! each route receives: a misnamed or mistyped field is answered 400 ([`fields`]).
+//!
+//! It also serves text (chat) models for prompt help ([`text`]): a request whose model is one of
+//! them is answered by that model, whatever the scenario.
 
 pub mod fields;
 pub mod proxy;
 pub mod scenario;
 mod tasks;
+pub mod text;
 mod unified;
 mod videos;
 
@@ -143,7 +147,7 @@ impl MockGateway {
                 "/s/{scenario}/v1/video/query",
                 get(unified::query_in_scenario),
             )
-            .route("/s/{scenario}/v1/models", get(models))
+            .route("/s/{scenario}/v1/models", get(models_in_scenario))
             .route("/videos/{name}", get(videos::video))
             .route("/redirect/{name}", get(videos::redirect))
             .route("/big/{megabytes}/{name}", get(videos::big))
@@ -189,13 +193,30 @@ impl MockGateway {
         self.shared.most_in_flight.load(Ordering::SeqCst)
     }
 
-    /// The chat-completions POSTs received so far (each one a paid generation on a real gateway).
+    /// The chat-completions POSTs for video received so far (each one a paid generation on a
+    /// real gateway); prompt help's are [`Self::text_posts`].
     pub fn generation_posts(&self) -> Vec<Recorded> {
         self.requests()
             .into_iter()
-            .filter(|r| r.method == "POST")
+            .filter(|r| r.method == "POST" && !is_text(r))
             .collect()
     }
+
+    /// The chat-completions POSTs to text models (prompt help) received so far.
+    pub fn text_posts(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && is_text(r))
+            .collect()
+    }
+}
+
+/// Whether a recorded request went to a text model.
+fn is_text(r: &Recorded) -> bool {
+    r.body
+        .as_ref()
+        .and_then(|b| b["model"].as_str())
+        .is_some_and(text::is_text_model)
 }
 
 impl Drop for MockGateway {
@@ -298,6 +319,11 @@ fn answer(shared: &Shared, named: Option<String>, headers: &HeaderMap, body: &[u
         .map(str::to_owned);
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let prompt = parsed.as_ref().map(prompt_of).unwrap_or_default();
+    let text_model = parsed
+        .as_ref()
+        .and_then(|b| b["model"].as_str())
+        .filter(|m| text::is_text_model(m))
+        .map(str::to_owned);
     let mut chosen = named
         .clone()
         .or_else(|| scenario::by_tag(&prompt).map(str::to_owned))
@@ -319,11 +345,14 @@ fn answer(shared: &Shared, named: Option<String>, headers: &HeaderMap, body: &[u
         authorization: authorization.clone(),
         range: None,
         body: parsed.clone(),
-        scenario: Some(chosen.clone()),
+        scenario: text_model.is_none().then(|| chosen.clone()),
     });
 
     if let Some(refused) = check_key(shared, authorization.as_deref()) {
         return refused;
+    }
+    if let (Some(model), Some(req)) = (&text_model, &parsed) {
+        return text::script(model, req, shared.config.tick);
     }
     let Some(req) = parsed.filter(Value::is_object) else {
         return refusal(400, "invalid request body", "invalid_request");
@@ -410,10 +439,24 @@ fn check_key(shared: &Shared, authorization: Option<&str>) -> Option<Script> {
     }
 }
 
+/// The model list under a scenario: `no-chat` lists no text model (a gateway for video alone).
+async fn models_in_scenario(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    list_models(&shared, &headers, name == "no-chat")
+}
+
 /// The model list (`GET /v1/models`): the document's eight Veo models, the variants that carry
 /// options in their names (reference images, 1080p, 4k), the create/query dialect's reference
-/// model, and two others, after the same key check as a generation.
+/// model, the text models of [`text::CHAT_MODELS`] and Sora, after the same key check as a
+/// generation.
 async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    list_models(&shared, &headers, false)
+}
+
+fn list_models(shared: &Shared, headers: &HeaderMap, video_only: bool) -> Response {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -426,7 +469,7 @@ async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respon
         body: None,
         scenario: None,
     });
-    if let Some(refused) = check_key(&shared, authorization.as_deref()) {
+    if let Some(refused) = check_key(shared, authorization.as_deref()) {
         return play(refused);
     }
     let ids = [
@@ -445,10 +488,14 @@ async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respon
         "veo-3.1-fast_4k",
         "veo3.1-components",
         "gpt-4o-mini",
+        "text-plain",
+        "text-refuses",
+        "text-forbidden",
         "sora-2",
     ];
     let data: Vec<Value> = ids
         .iter()
+        .filter(|id| !(video_only && text::is_text_model(id)))
         .map(|id| serde_json::json!({"id": id, "object": "model", "owned_by": "mock"}))
         .collect();
     axum::Json(serde_json::json!({"object": "list", "data": data})).into_response()

@@ -86,7 +86,7 @@ describe("the window", () => {
     await fireEvent.click(screen.getByTestId("speed-fast"));
     await fireEvent.click(screen.getByTestId("count-4"));
     expect(generate().textContent).toContain("est. $0.60");
-    if (app.info) app.info.prices = { standard: 0.3, fast: 0.2, models: {} };
+    if (app.info) app.info.prices = { ...app.info.prices, standard: 0.3, fast: 0.2 };
     flushSync();
     expect(generate().textContent).toContain("est. $0.80");
   });

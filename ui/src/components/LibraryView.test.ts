@@ -433,7 +433,7 @@ describe("the library view", () => {
     expect(screen.queryByTestId("budget-warning")).toBeNull();
     settings.count = 4;
     settings.modelOverride = "veo-3.1-landscape";
-    app.info = appInfo({ prices: { standard: 0.75, fast: 0.15, models: {} } });
+    app.info = appInfo({ prices: { ...appInfo().prices, standard: 0.75, fast: 0.15 } });
     flushSync();
     const warning = screen.getByTestId("budget-warning");
     expect(warning.textContent).toContain("$51.00");

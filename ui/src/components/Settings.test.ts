@@ -18,11 +18,18 @@ const stored: Profile = {
   connectSecs: 20,
   idleSecs: 360,
   overallSecs: 1200,
-  prices: { standard: 0.25, fast: 0.15, models: {} },
+  prices: {
+    standard: 0.25,
+    fast: 0.15,
+    models: {},
+    textInputPerMillion: 0,
+    textOutputPerMillion: 0,
+  },
   defaultModel: null,
   defaultCount: 1,
   route: "stream",
   capabilities: {},
+  chatModel: null,
   keyStore: "keychain",
   keyHint: "1234",
   proxySecret: null,
@@ -36,6 +43,7 @@ const report = {
     { step: "models", ok: true, message: "8 Veo models offered", messageZh: "提供 8 个 Veo 模型" },
   ],
   models: ["veo-3.1"],
+  chatModels: ["gpt-4o-mini"],
 };
 
 function ipc(view: Profile[] = [stored], keychain = true) {
@@ -44,6 +52,7 @@ function ipc(view: Profile[] = [stored], keychain = true) {
       profiles: view,
       env: { baseUrl: false, apiKey: false, dataDir: false },
       demo: false,
+      chatModels: { 3: ["gpt-4o-mini", "deepseek-chat"] },
     }),
     key_store: () => ({
       keychain,
@@ -64,6 +73,24 @@ describe("settings", () => {
   afterEach(() => {
     cleanup();
     clearMocks();
+  });
+
+  it("offers the chat models the gateway listed, never a video model, for prompt help", async () => {
+    const calls = ipc();
+    render(Settings);
+    await flush();
+    flushSync();
+    const select = screen.getByTestId("chat-model") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(["", "gpt-4o-mini", "deepseek-chat"]);
+    await fireEvent.change(select, { target: { value: "deepseek-chat" } });
+    await fireEvent.input(screen.getByTestId("price-text-in"), { target: { value: "0.5" } });
+    await fireEvent.click(screen.getByTestId("profile-save"));
+    await flush();
+    const save = calls.calls.find((c) => c.cmd === "save_profile");
+    expect(save?.args.draft).toMatchObject({
+      chatModel: "deepseek-chat",
+      prices: { textInputPerMillion: 0.5 },
+    });
   });
 
   it("shows a saved key only by its end, and sends a replacement without ever showing it", async () => {

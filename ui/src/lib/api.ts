@@ -15,6 +15,7 @@ import type { Defaults } from "./bindings/Defaults";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { Event } from "./bindings/Event";
 import type { FrameView } from "./bindings/FrameView";
+import type { Help } from "./bindings/Help";
 import type { JobRecord } from "./bindings/JobRecord";
 import type { JobUpdate } from "./bindings/JobUpdate";
 import type { KeyStoreStatus } from "./bindings/KeyStoreStatus";
@@ -24,6 +25,8 @@ import type { ModelCount } from "./bindings/ModelCount";
 import type { PlanView } from "./bindings/PlanView";
 import type { Profile } from "./bindings/Profile";
 import type { ProfileDraft } from "./bindings/ProfileDraft";
+import type { PromptEvent } from "./bindings/PromptEvent";
+import type { PromptRequest } from "./bindings/PromptRequest";
 import type { QuitChoice } from "./bindings/QuitChoice";
 import type { ReferenceSetView } from "./bindings/ReferenceSetView";
 import type { ReferenceView } from "./bindings/ReferenceView";
@@ -221,6 +224,18 @@ export const api = {
   deleteVideo: (id: string) => call<void>("delete_video", { id }),
   /** Stores the poster (a small JPEG) captured from video `video`. */
   storePoster: (video: string, jpeg: Uint8Array) => callRaw<void>("store_poster", jpeg, { video }),
+
+  /**
+   * Prompt help: a text model on the gateway new jobs go to improves, translates or storyboards
+   * `request.text`; the answer streams on `onEvent`, the result says what it cost.
+   */
+  promptHelp: (request: PromptRequest, onEvent: (event: PromptEvent) => void) => {
+    const channel = new Channel<PromptEvent>();
+    channel.onmessage = onEvent;
+    return call<Help>("prompt_help", { request, onEvent: channel });
+  },
+  /** Stops prompt-help call `id`. */
+  cancelPromptHelp: (id: string) => call<void>("cancel_prompt_help", { id }),
 
   spendReport: () => call<SpendReport>("spend_report"),
   /** Sets the monthly budget in USD (`null` removes it). */

@@ -78,7 +78,13 @@ export function modelNameProblem(model: string): "empty" | "spaces" | "control" 
  */
 export type { PriceTable };
 
-export const DEFAULT_PRICES: PriceTable = { standard: 0.25, fast: 0.15, models: {} };
+export const DEFAULT_PRICES: PriceTable = {
+  standard: 0.25,
+  fast: 0.15,
+  models: {},
+  textInputPerMillion: 0,
+  textOutputPerMillion: 0,
+};
 
 export function pricePerVideo(model: string, table: PriceTable = DEFAULT_PRICES): number {
   const name = model.trim();

@@ -28,6 +28,7 @@ export function newDraft(name = "Default"): ProfileDraft {
     defaultCount: 1,
     route: "stream",
     capabilities: {},
+    chatModel: null,
   };
 }
 
@@ -46,6 +47,7 @@ export function draftOf(p: Profile): ProfileDraft {
     defaultCount: p.defaultCount,
     route: p.route,
     capabilities: { ...$state.snapshot(p.capabilities) },
+    chatModel: p.chatModel,
   };
 }
 
@@ -71,6 +73,13 @@ export class ProfilesStore {
 
   get profiles(): Profile[] {
     return this.view?.profiles ?? [];
+  }
+
+  /** The text models the edited profile's gateway offered (its last test, or the test just run). */
+  get chatModels(): string[] {
+    const tested = this.report?.chatModels ?? [];
+    const stored = this.editing === null ? [] : (this.view?.chatModels[this.editing] ?? []);
+    return [...new Set([...tested, ...stored])];
   }
 
   get current(): Profile | null {

@@ -4,10 +4,12 @@ import type { SpendRow } from "./bindings/SpendRow";
 import { roundTop, spendChart, stillPlanned } from "./spendChart";
 
 const day = (period: string, model: string, usd: number): SpendRow => ({
+  kind: "video",
   period,
   model,
   jobs: 1,
   videos: 1,
+  tokens: 0,
   usd,
   unpriced: 0,
 });
@@ -52,6 +54,18 @@ describe("the spend chart", () => {
     expect(projected.projected).toBe(64);
     expect(projected.totalTop).toBe(100);
     expect(spendChart(spent, "2026-02-05", 0).projected).toBeNull();
+  });
+
+  it("stacks rows into the series it is told", () => {
+    const help: SpendRow = { ...day("2026-02-03", "gpt-4o-mini", 0.01), kind: "promptHelp" };
+    const chart = spendChart(
+      report([day("2026-02-03", "veo-3.1", 0.8), help]),
+      "2026-02-04",
+      0,
+      (r) => (r.kind === "promptHelp" ? "Prompt help" : r.model),
+    );
+    expect(chart.models).toEqual(["veo-3.1", "Prompt help"]);
+    expect(chart.days[2].usd).toBe(0.81);
   });
 
   it("runs the total to the month's end once the month is past", () => {

@@ -5,6 +5,7 @@
 // flatten them.
 
 import type { SpendReport } from "./bindings/SpendReport";
+import type { SpendRow } from "./bindings/SpendRow";
 import { roundCents } from "./models";
 
 export interface Segment {
@@ -68,14 +69,23 @@ export function stillPlanned(
   return roundCents(left);
 }
 
-/** This month's picture; `today` is the local date (`YYYY-MM-DD`), `planned` unfinished batches' plan. */
-export function spendChart(report: SpendReport, today: string, planned: number): SpendChart {
+/**
+ * This month's picture; `today` is the local date (`YYYY-MM-DD`), `planned` unfinished batches'
+ * plan, `series` names the bar a ledger row stacks into (its model, unless told otherwise).
+ */
+export function spendChart(
+  report: SpendReport,
+  today: string,
+  planned: number,
+  series: (row: SpendRow) => string = (row) => row.model,
+): SpendChart {
   const month = report.month;
   const count = daysIn(month);
   const last = today.startsWith(`${month}-`) ? Number(today.slice(8, 10)) : count;
 
   const byModel = new Map<string, number>();
-  for (const row of report.days) byModel.set(row.model, (byModel.get(row.model) ?? 0) + row.usd);
+  for (const row of report.days)
+    byModel.set(series(row), (byModel.get(series(row)) ?? 0) + row.usd);
   const models = [...byModel.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([model]) => model);
@@ -88,7 +98,7 @@ export function spendChart(report: SpendReport, today: string, planned: number):
     const segments: Segment[] = [];
     let usd = 0;
     for (const model of models) {
-      const cost = rows.filter((r) => r.model === model).reduce((s, r) => s + r.usd, 0);
+      const cost = rows.filter((r) => series(r) === model).reduce((s, r) => s + r.usd, 0);
       if (cost <= 0) continue;
       segments.push({ model, usd: roundCents(cost), from: usd, to: roundCents(usd + cost) });
       usd = roundCents(usd + cost);

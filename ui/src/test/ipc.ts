@@ -6,6 +6,7 @@ import type { AppInfo } from "../lib/bindings/AppInfo";
 import type { Event } from "../lib/bindings/Event";
 import type { FrameView } from "../lib/bindings/FrameView";
 import type { JobUpdate } from "../lib/bindings/JobUpdate";
+import type { PromptEvent } from "../lib/bindings/PromptEvent";
 import type { Shape } from "../lib/bindings/Shape";
 import type { Slot } from "../lib/bindings/Slot";
 
@@ -17,6 +18,9 @@ export interface Ipc {
   push(job: number, event: Event): void;
   /** Pushes an update on the channel of `resume_downloads`. */
   resume(update: JobUpdate): void;
+  /** Pushes an event to the n-th prompt-help call (0 = first). */
+  help(call: number, event: PromptEvent): void;
+  helpChannels: { id: number }[];
   channels: { id: number }[];
   resumeChannel: { id: number } | null;
 }
@@ -35,6 +39,10 @@ export function installIpc(handlers: Record<string, Handler> = {}): Ipc {
   const ipc: Ipc = {
     calls: [],
     channels: [],
+    helpChannels: [],
+    help(call, event) {
+      send(this.helpChannels[call], event);
+    },
     resumeChannel: null,
     push(job, event) {
       send(this.channels[job], event);
@@ -50,6 +58,7 @@ export function installIpc(handlers: Record<string, Handler> = {}): Ipc {
       const args = (payload ?? {}) as Record<string, unknown>;
       ipc.calls.push({ cmd, args });
       if (cmd === "start_job") ipc.channels.push(args.onEvent as { id: number });
+      if (cmd === "prompt_help") ipc.helpChannels.push(args.onEvent as { id: number });
       if (cmd === "resume_downloads") ipc.resumeChannel = args.onUpdate as { id: number };
       const handler = handlers[cmd];
       if (handler) return handler(args);
@@ -110,7 +119,13 @@ export function appInfo(over: Partial<AppInfo> = {}): AppInfo {
     profile: "Main",
     demo: false,
     env: { baseUrl: false, apiKey: false, dataDir: false },
-    prices: { standard: 0.25, fast: 0.15, models: {} },
+    prices: {
+      standard: 0.25,
+      fast: 0.15,
+      models: {},
+      textInputPerMillion: 0,
+      textOutputPerMillion: 0,
+    },
     models: [],
     videosDir: "/videos",
     dataDir: "/data",

@@ -12,4 +12,8 @@ ok: boolean, findings: Array<Finding>,
 /**
  * The Veo models the gateway offers, as it names them.
  */
-models: Array<string>, };
+models: Array<string>, 
+/**
+ * The text (chat) models it offers, for prompt help, in the gateway's order.
+ */
+chatModels: Array<string>, };

@@ -3,4 +3,4 @@
 /**
  * What went wrong, as a stable identifier shared by the app, the CLI and their JSON.
  */
-export type ErrorKind = "invalid_input" | "auth" | "quota" | "rate_limit" | "bad_request" | "unavailable" | "gateway_error" | "generation_failed" | "network" | "timeout" | "protocol" | "download" | "expired" | "cancelled" | "internal";
+export type ErrorKind = "invalid_input" | "auth" | "quota" | "rate_limit" | "bad_request" | "unavailable" | "gateway_error" | "generation_failed" | "network" | "timeout" | "protocol" | "download" | "expired" | "cancelled" | "refused" | "internal";

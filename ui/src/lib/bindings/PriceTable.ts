@@ -15,4 +15,13 @@ fast: number,
 /**
  * Exact model names, before the tiers.
  */
-models: { [key in string]: number }, };
+models: { [key in string]: number }, 
+/**
+ * US dollars per million input (prompt) tokens of the text model prompt help uses; 0 when
+ * unknown.
+ */
+textInputPerMillion: number, 
+/**
+ * US dollars per million output (completion) tokens of that model; 0 when unknown.
+ */
+textOutputPerMillion: number, };

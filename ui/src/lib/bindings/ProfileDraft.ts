@@ -20,4 +20,8 @@ route: RouteKind,
 /**
  * Where this gateway differs from its route's table of options: `{"seed": false}`.
  */
-capabilities: { [key in VideoOption]?: boolean }, };
+capabilities: { [key in VideoOption]?: boolean }, 
+/**
+ * The text model prompt help uses on this gateway; `None`: the first chat model it lists.
+ */
+chatModel: string | null, };

@@ -13,4 +13,9 @@ videosDir: string,
 /**
  * `FRAMECAST_VIDEOS_DIR` is in force: the folder cannot be changed here.
  */
-videosDirFixed: boolean, };
+videosDirFixed: boolean, 
+/**
+ * The text models each profile's gateway offered at its last connection test (by profile
+ * id), for choosing prompt help's model.
+ */
+chatModels: { [key in number]: Array<string> }, };
