@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorKind, Text};
 use crate::event::{Event, Phase};
 use crate::id::JobId;
 use crate::naming::{labelled_file_name, video_file_name};
+use crate::poll;
 use crate::request::GenerationRequest;
 use crate::sidecar::{self, Sidecar, VideoOrigin};
 use crate::task::TaskClient;
@@ -289,8 +290,8 @@ impl Polled<'_> {
         emit: &mut (dyn FnMut(Event) + Send),
     ) -> Outcome {
         match self {
-            Self::Task(t) => t.generate(request, cancel, emit).await,
-            Self::Unified(u) => u.generate(request, cancel, emit).await,
+            Self::Task(t) => poll::generate(*t, request, cancel, emit).await,
+            Self::Unified(u) => poll::generate(*u, request, cancel, emit).await,
         }
     }
 
@@ -303,8 +304,8 @@ impl Polled<'_> {
         emit: &mut (dyn FnMut(Event) + Send),
     ) -> Outcome {
         match self {
-            Self::Task(t) => t.watch(requested, tasks, left, cancel, emit).await,
-            Self::Unified(u) => u.watch(requested, tasks, left, cancel, emit).await,
+            Self::Task(t) => poll::watch(*t, requested, tasks, left, cancel, emit).await,
+            Self::Unified(u) => poll::watch(*u, requested, tasks, left, cancel, emit).await,
         }
     }
 }

@@ -16,16 +16,13 @@
 //! the create/query dialect; the key goes only to the gateway's own origin.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::Event;
 use crate::options::{Resolution, VideoOptions, ratio_name};
 use crate::poll::{self, Dialect, Poll, Stage};
 use crate::proxy::Proxy;
 use crate::request::{Credentials, GenerationRequest, endpoint};
 use crate::text::root_cause;
-use crate::tracker::Outcome;
 use base64::Engine;
 use serde_json::{Map, Value, json};
-use std::time::Duration;
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -90,31 +87,6 @@ impl TaskClient {
     /// The URL of a task's video on the gateway itself (fetched with the key).
     pub fn content_url(&self, id: &str) -> String {
         self.task_url(id, true).to_string()
-    }
-
-    /// Runs the generation part of a task-route job: creates `request.n` tasks one after
-    /// another, then watches them until each has ended. Whatever arrived is in the outcome.
-    pub async fn generate(
-        &self,
-        request: &GenerationRequest,
-        cancel: &CancellationToken,
-        emit: &mut (dyn FnMut(Event) + Send),
-    ) -> Outcome {
-        poll::generate(self, request, cancel, emit).await
-    }
-
-    /// Watches tasks created earlier (by this process, or one that stopped): never creates.
-    /// `left` is what remains of the job's time; once it is gone, each task is asked after
-    /// one last time and then given up (its id stays in the library).
-    pub async fn watch(
-        &self,
-        requested: u8,
-        tasks: Vec<(u8, String)>,
-        left: Duration,
-        cancel: &CancellationToken,
-        emit: &mut (dyn FnMut(Event) + Send),
-    ) -> Outcome {
-        poll::watch(self, requested, tasks, left, cancel, emit).await
     }
 
     /// The video of a completed task: the URL the content route carries as JSON, or the

@@ -17,14 +17,11 @@
 //! relative links resolved and anything but http(s) refused.
 
 use crate::error::{Error, ErrorKind, GatewaySaid, Result};
-use crate::event::Event;
 use crate::options::{Resolution, ratio_name};
 use crate::poll::{self, Dialect, Poll, Stage, TaskPolicy, TaskState};
 use crate::proxy::Proxy;
 use crate::request::{Credentials, GenerationRequest, endpoint};
-use crate::tracker::Outcome;
 use serde_json::{Value, json};
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -83,28 +80,6 @@ impl UnifiedClient {
         let mut url = self.query.clone();
         url.query_pairs_mut().clear().append_pair("id", id);
         url
-    }
-
-    /// Creates `request.n` tasks one after another, then watches them until each has ended.
-    pub async fn generate(
-        &self,
-        request: &GenerationRequest,
-        cancel: &CancellationToken,
-        emit: &mut (dyn FnMut(Event) + Send),
-    ) -> Outcome {
-        poll::generate(self, request, cancel, emit).await
-    }
-
-    /// Watches tasks created earlier: never creates.
-    pub async fn watch(
-        &self,
-        requested: u8,
-        tasks: Vec<(u8, String)>,
-        left: Duration,
-        cancel: &CancellationToken,
-        emit: &mut (dyn FnMut(Event) + Send),
-    ) -> Outcome {
-        poll::watch(self, requested, tasks, left, cancel, emit).await
     }
 }
 
