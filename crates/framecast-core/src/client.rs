@@ -163,7 +163,7 @@ impl Gateway {
         if let Err(e) = request.validate() {
             return Outcome::failed(request.n, e);
         }
-        let deadline = Instant::now() + self.limits.overall;
+        let clock = Clock::start(cancel, &self.limits, VIDEO);
         emit(Event::Status {
             phase: Some(Phase::Sending),
             text: None,
@@ -191,7 +191,7 @@ impl Gateway {
         } else {
             self.limits.overall
         };
-        let response = match self.race(cancel, deadline, header_wait, send).await {
+        let response = match clock.race(header_wait, send).await {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return Outcome::failed(request.n, network_error(&e)),
             Err(e) => return Outcome::failed(request.n, e),
@@ -202,9 +202,7 @@ impl Gateway {
                 .iter()
                 .find_map(|h| response.headers().get(*h)?.to_str().ok().map(str::to_owned));
             let mut body = response.bytes_stream();
-            let bytes = self
-                .read_bounded(&mut body, cancel, deadline, 64 * 1024)
-                .await;
+            let bytes = clock.read_bounded(&mut body, 64 * 1024).await;
             let error = match bytes {
                 Ok(b) => http_error::from_status(status.as_u16(), &b, request_id),
                 Err(e) if e.kind() == ErrorKind::Cancelled => e,
@@ -222,14 +220,7 @@ impl Gateway {
         let mut follower =
             Follower::new(request.n, self.limits.max_event_bytes).with_prompt(&request.prompt);
         let end = self
-            .read_answer(
-                &mut body,
-                &content_type,
-                &mut follower,
-                cancel,
-                deadline,
-                emit,
-            )
+            .read_answer(&mut body, &content_type, &mut follower, &clock, emit)
             .await;
         follower.finish(end, emit)
     }
@@ -240,15 +231,14 @@ impl Gateway {
         body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
         content_type: &str,
         follower: &mut Follower,
-        cancel: &CancellationToken,
-        deadline: Instant,
+        clock: &Clock<'_>,
         emit: &mut (dyn FnMut(Event) + Send),
     ) -> End {
         let mut format = None;
         let mut head = Vec::new();
         let mut json = Vec::new();
         loop {
-            let bytes = match self.next_read(body, cancel, deadline).await {
+            let bytes = match clock.next(body).await {
                 Ok(Some(b)) => b,
                 Ok(None) => break,
                 Err(e) => return End::Failed(e),
@@ -266,7 +256,7 @@ impl Gateway {
                             (*format.insert(f), Bytes::from(std::mem::take(&mut head)))
                         }
                         Sniff::WebPage => {
-                            return End::Failed(self.web_page(head, body, cancel, deadline).await);
+                            return End::Failed(web_page(head, body, clock).await);
                         }
                         Sniff::Unknown => return End::Failed(not_understood(&head)),
                     }
@@ -302,71 +292,24 @@ impl Gateway {
             }
         }
     }
+}
 
-    /// Reads a little more of a web page, for its title, and says what it was.
-    async fn web_page(
-        &self,
-        mut head: Vec<u8>,
-        body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
-        cancel: &CancellationToken,
-        deadline: Instant,
-    ) -> Error {
-        const ENOUGH: usize = 16 * 1024;
-        if head.len() < ENOUGH
-            && let Ok(more) = self
-                .read_bounded(body, cancel, deadline, ENOUGH - head.len())
-                .await
-        {
-            head.extend_from_slice(&more);
-        }
-        web_page_error(&head)
-    }
+/// What the connection was doing when it broke, for [`Clock::next`]'s message.
+const VIDEO: (&str, &str) = ("while the video was being generated", "生成过程中");
 
-    /// The next piece of the body, raced against cancel, silence and the deadline.
-    async fn next_read(
-        &self,
-        body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
-        cancel: &CancellationToken,
-        deadline: Instant,
-    ) -> Result<Option<Bytes>> {
-        match self
-            .race(cancel, deadline, self.limits.idle, body.next())
-            .await?
-        {
-            None => Ok(None),
-            Some(Ok(b)) => Ok(Some(b)),
-            Some(Err(e)) => Err(lost_connection(&e)),
-        }
+/// Reads a little more of a web page, for its title, and says what it was.
+pub(crate) async fn web_page(
+    mut head: Vec<u8>,
+    body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
+    clock: &Clock<'_>,
+) -> Error {
+    const ENOUGH: usize = 16 * 1024;
+    if head.len() < ENOUGH
+        && let Ok(more) = clock.read_bounded(body, ENOUGH - head.len()).await
+    {
+        head.extend_from_slice(&more);
     }
-
-    async fn read_bounded(
-        &self,
-        body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
-        cancel: &CancellationToken,
-        deadline: Instant,
-        max: usize,
-    ) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        while let Some(b) = self.next_read(body, cancel, deadline).await? {
-            let room = max.saturating_sub(out.len());
-            out.extend_from_slice(&b[..b.len().min(room)]);
-            if out.len() >= max {
-                break;
-            }
-        }
-        Ok(out)
-    }
-
-    /// Runs `fut` unless the job is cancelled, the deadline passes, or `idle` elapses first.
-    async fn race<T>(
-        &self,
-        cancel: &CancellationToken,
-        deadline: Instant,
-        idle: Duration,
-        fut: impl Future<Output = T>,
-    ) -> Result<T> {
-        race(cancel, deadline, self.limits.overall, idle, fut).await
-    }
+    web_page_error(&head)
 }
 
 /// Runs `fut` unless `cancel` fires, `deadline` (the end of `overall`) passes, or `idle` elapses
@@ -391,6 +334,78 @@ pub(crate) async fn race<T>(
             format!("the gateway sent nothing for {}", human(idle)),
             format!("网关在 {} 内没有任何响应", human_zh(idle)),
         )),
+    }
+}
+
+/// The clock a paid exchange reads its answer under: the request's cancel, its deadline (the end
+/// of `overall`) and the silence allowed between two pieces. Both chat clients — the video
+/// stream's and prompt help's — read through it, so every await of theirs is raced alike.
+pub(crate) struct Clock<'a> {
+    pub cancel: &'a CancellationToken,
+    pub deadline: Instant,
+    pub overall: Duration,
+    pub idle: Duration,
+    /// What was under way, for the message when the connection breaks mid-answer.
+    pub during: (&'static str, &'static str),
+}
+
+impl Clock<'_> {
+    /// Starts the clock of a request sent now.
+    pub fn start<'a>(
+        cancel: &'a CancellationToken,
+        limits: &Limits,
+        during: (&'static str, &'static str),
+    ) -> Clock<'a> {
+        Clock {
+            cancel,
+            deadline: Instant::now() + limits.overall,
+            overall: limits.overall,
+            idle: limits.idle,
+            during,
+        }
+    }
+
+    /// Runs `fut` unless the request is cancelled, the deadline passes, or `idle` elapses first.
+    pub async fn race<T>(&self, idle: Duration, fut: impl Future<Output = T>) -> Result<T> {
+        race(self.cancel, self.deadline, self.overall, idle, fut).await
+    }
+
+    /// The next piece of the body, raced against cancel, silence and the deadline.
+    pub async fn next(
+        &self,
+        body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
+    ) -> Result<Option<Bytes>> {
+        match self.race(self.idle, body.next()).await? {
+            None => Ok(None),
+            Some(Ok(b)) => Ok(Some(b)),
+            Some(Err(e)) => {
+                let cause = root_cause(&e);
+                Err(Error::new(ErrorKind::Network).detail(Text::new(
+                    format!(
+                        "the connection was lost {} ({cause}); the request was not re-sent",
+                        self.during.0
+                    ),
+                    format!("{}连接中断（{cause}）；请求没有被重新发送", self.during.1),
+                )))
+            }
+        }
+    }
+
+    /// Up to `max` bytes of the body (the rest left unread).
+    pub async fn read_bounded(
+        &self,
+        body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
+        max: usize,
+    ) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        while let Some(b) = self.next(body).await? {
+            let room = max.saturating_sub(out.len());
+            out.extend_from_slice(&b[..b.len().min(room)]);
+            if out.len() >= max {
+                break;
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -541,15 +556,6 @@ pub(crate) fn network_error(e: &reqwest::Error) -> Error {
             "the connection closed before the gateway answered ({cause}); the request was not re-sent, and the gateway may have started it"
         ),
         format!("网关应答之前连接已关闭（{cause}）；请求没有被重新发送，网关可能已开始处理"),
-    ))
-}
-
-/// A failure while reading the answer.
-fn lost_connection(e: &reqwest::Error) -> Error {
-    let cause = root_cause(e);
-    Error::new(ErrorKind::Network).detail(Text::new(
-        format!("the connection was lost while the video was being generated ({cause}); the request was not re-sent"),
-        format!("生成过程中连接中断（{cause}）；请求没有被重新发送"),
     ))
 }
 

@@ -5,20 +5,18 @@ use super::{Action, Help, MAX_ANSWER_BYTES, PromptEvent, guide, shots};
 use crate::check::{chat_models, list_models};
 use crate::chunk::{self, Payload, Usage};
 use crate::client::{
-    Format, Sniff, network_error, not_understood, paid_client, race, significant, sniff, undecided,
-    web_page_error,
+    Clock, Format, Sniff, network_error, not_understood, paid_client, significant, sniff,
+    undecided, web_page,
 };
-use crate::error::{Error, ErrorKind, GatewaySaid, Text};
+use crate::error::{Error, ErrorKind, GatewaySaid};
 use crate::proxy::Proxy;
 use crate::request::{Credentials, MAX_PROMPT_CHARS, ModelProblem, endpoint, model_problem};
 use crate::sse::{SseDecoder, SseEvent};
-use crate::text::root_cause;
 use crate::{Limits, Result};
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use serde_json::json;
 use std::time::Duration;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -170,7 +168,7 @@ impl TextClient {
         cancel: &CancellationToken,
         on_delta: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Answer> {
-        let deadline = Instant::now() + self.limits.overall;
+        let clock = Clock::start(cancel, &self.limits, ANSWER);
         let body = json!({
             "model": model,
             "messages": guide::messages(action, text),
@@ -187,8 +185,8 @@ impl TextClient {
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .json(&body)
             .send();
-        let response = self
-            .race(cancel, deadline, send)
+        let response = clock
+            .race(self.limits.idle, send)
             .await?
             .map_err(|e| network_error(&e))?;
         let status = response.status();
@@ -200,8 +198,8 @@ impl TextClient {
             .to_ascii_lowercase();
         let mut body = response.bytes_stream();
         if !status.is_success() {
-            let bytes = self
-                .read_all(&mut body, cancel, deadline, 64 * 1024)
+            let bytes = clock
+                .read_bounded(&mut body, 64 * 1024)
                 .await
                 .unwrap_or_default();
             return Err(refusal(
@@ -210,15 +208,8 @@ impl TextClient {
             ));
         }
         let mut reading = Reading::default();
-        self.read_answer(
-            &mut body,
-            &content_type,
-            &mut reading,
-            cancel,
-            deadline,
-            on_delta,
-        )
-        .await?;
+        self.read_answer(&mut body, &content_type, &mut reading, &clock, on_delta)
+            .await?;
         reading.finish(model)
     }
 
@@ -228,8 +219,7 @@ impl TextClient {
         body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
         content_type: &str,
         reading: &mut Reading,
-        cancel: &CancellationToken,
-        deadline: Instant,
+        clock: &Clock<'_>,
         on_delta: &mut (dyn FnMut(&str) + Send),
     ) -> Result<()> {
         let mut format = None;
@@ -237,7 +227,7 @@ impl TextClient {
         let mut json = Vec::new();
         let mut decoder = SseDecoder::new(self.limits.max_event_bytes);
         let mut events: Vec<SseEvent> = Vec::new();
-        while let Some(bytes) = self.next_read(body, cancel, deadline).await? {
+        while let Some(bytes) = clock.next(body).await? {
             let (format, bytes) = match format {
                 Some(f) => (f, bytes),
                 None => {
@@ -250,14 +240,7 @@ impl TextClient {
                         Sniff::Read(f) => {
                             (*format.insert(f), Bytes::from(std::mem::take(&mut head)))
                         }
-                        Sniff::WebPage => {
-                            let more = self
-                                .read_all(body, cancel, deadline, 16 * 1024)
-                                .await
-                                .unwrap_or_default();
-                            head.extend_from_slice(&more);
-                            return Err(web_page_error(&head));
-                        }
+                        Sniff::WebPage => return Err(web_page(head, body, clock).await),
                         Sniff::Unknown => return Err(not_understood(&head)),
                     }
                 }
@@ -304,53 +287,10 @@ impl TextClient {
             }
         }
     }
-
-    async fn next_read(
-        &self,
-        body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
-        cancel: &CancellationToken,
-        deadline: Instant,
-    ) -> Result<Option<Bytes>> {
-        match self.race(cancel, deadline, body.next()).await? {
-            None => Ok(None),
-            Some(Ok(b)) => Ok(Some(b)),
-            Some(Err(e)) => Err(Error::new(ErrorKind::Network).detail(Text::new(
-                format!(
-                    "the connection was lost while the answer was read ({}); the request was not re-sent",
-                    root_cause(&e)
-                ),
-                format!("读取回答时连接中断（{}）；请求没有被重新发送", root_cause(&e)),
-            ))),
-        }
-    }
-
-    async fn read_all(
-        &self,
-        body: &mut (impl Stream<Item = reqwest::Result<Bytes>> + Unpin),
-        cancel: &CancellationToken,
-        deadline: Instant,
-        max: usize,
-    ) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        while let Some(b) = self.next_read(body, cancel, deadline).await? {
-            let room = max.saturating_sub(out.len());
-            out.extend_from_slice(&b[..b.len().min(room)]);
-            if out.len() >= max {
-                break;
-            }
-        }
-        Ok(out)
-    }
-
-    async fn race<T>(
-        &self,
-        cancel: &CancellationToken,
-        deadline: Instant,
-        fut: impl Future<Output = T>,
-    ) -> Result<T> {
-        race(cancel, deadline, self.limits.overall, self.limits.idle, fut).await
-    }
 }
+
+/// What the connection was doing when it broke, for the message.
+const ANSWER: (&str, &str) = ("while the answer was read", "读取回答时");
 
 /// The answer as it arrives.
 #[derive(Default)]
