@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { clearMocks, flush, frameView, installIpc } from "../test/ipc";
 import type { Slot } from "./bindings/Slot";
 import { dropPointToCss, pasteTarget, planDrop, slotAt } from "./drop";
 import { FrameStore } from "./frames.svelte";
 import { handleDragDrop, handlePaste } from "./listeners";
+import { options } from "./options.svelte";
 
 const boxes = {
   start: { left: 20, top: 300, right: 380, bottom: 370 },
@@ -130,6 +131,37 @@ describe("native drag-drop events", () => {
     expect(frames.drag.over).toBe("start");
     handleDragDrop(frames, { type: "leave" });
     expect(frames.drag).toEqual({ active: false, over: null, targets: [] });
+  });
+
+  it("make images dropped on the reference area references, three at most", async () => {
+    const refs = document.createElement("div");
+    refs.dataset.drop = "references";
+    const box = { left: 20, top: 500, right: 380, bottom: 560 };
+    refs.getBoundingClientRect = () =>
+      ({ ...box, x: 20, y: 500, width: 360, height: 60 }) as DOMRect;
+    document.body.append(refs);
+    const views: unknown[] = [];
+    ipc = installIpc({
+      drop_reference: (a) => {
+        views.push({ facts: { sha256: a.path }, thumbnail: "" });
+        return [...views];
+      },
+    });
+    options.references = [];
+    const frames = new FrameStore();
+    const at = { x: 100, y: 530 };
+    const paths = ["/a.png", "/b.png", "/c.png", "/d.png"];
+    handleDragDrop(frames, { type: "enter", paths, position: at }, "linux");
+    expect(options.dragOver).toBe(true);
+    handleDragDrop(frames, { type: "drop", paths, position: at }, "linux");
+    expect(options.dragOver).toBe(false);
+    await vi.waitFor(() => expect(options.references).toHaveLength(3));
+    expect(ipc.calls.filter((c) => c.cmd === "drop_reference").map((c) => c.args.path)).toEqual([
+      "/a.png",
+      "/b.png",
+      "/c.png",
+    ]);
+    expect(ipc.calls.some((c) => c.cmd === "drop_frame")).toBe(false);
   });
 });
 

@@ -30,12 +30,20 @@ export function dropPointToCss(position: Point, devicePixelRatio: number, os: Os
 /** The slot whose box contains the point, if any. */
 export function slotAt(point: Point, boxes: Partial<Record<Slot, Box>>): Slot | null {
   for (const slot of ["start", "end"] as const) {
-    const b = boxes[slot];
-    if (b && point.x >= b.left && point.x <= b.right && point.y >= b.top && point.y <= b.bottom) {
-      return slot;
-    }
+    if (inside(point, boxes[slot])) return slot;
   }
   return null;
+}
+
+/** Whether `point` falls in `box` (edges included). */
+export function inside(point: Point, box: Box | null | undefined): boolean {
+  return (
+    box != null &&
+    point.x >= box.left &&
+    point.x <= box.right &&
+    point.y >= box.top &&
+    point.y <= box.bottom
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // The window-level listeners: Tauri's native drag-drop (files from the file manager), the
 // clipboard's paste and images opened with Framecast, which route images to the frame slots
-// through the frame store; and Rust's question when the window is closed while work runs.
+// through the frame store (or, dropped on the Options row's reference images, to those); and
+// Rust's question when the window is closed while work runs.
 
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
@@ -9,8 +10,9 @@ import { app } from "./app.svelte";
 import { BATCH_FILE, batches } from "./batch.svelte";
 import type { Busy } from "./bindings/Busy";
 import type { Slot } from "./bindings/Slot";
-import { type Box, dropPointToCss, pasteTarget, planDrop, slotAt } from "./drop";
+import { type Box, dropPointToCss, inside, pasteTarget, planDrop, slotAt } from "./drop";
 import type { FrameStore } from "./frames.svelte";
+import { options } from "./options.svelte";
 import { type Os, os } from "./platform";
 import { settings } from "./settings.svelte";
 import { toasts } from "./toasts.svelte";
@@ -26,6 +28,19 @@ function slotBoxes(): Partial<Record<Slot, Box>> {
   return boxes;
 }
 
+/** The Options row's reference images, when shown: drops there become references. */
+function referenceBox(): Box | null {
+  const el = document.querySelector<HTMLElement>("[data-drop='references']");
+  return el ? el.getBoundingClientRect() : null;
+}
+
+/** References take at most three images, added one after another. */
+async function addReferences(paths: string[]): Promise<void> {
+  for (const path of paths.slice(0, Math.max(0, 3 - options.references.length))) {
+    await options.dropReference(path);
+  }
+}
+
 interface DragDropPayload {
   type: "enter" | "over" | "drop" | "leave";
   paths?: string[];
@@ -38,6 +53,7 @@ let dragCount = 1;
 /** Handles one drag-drop event (exported for tests, which name the OS). */
 export function handleDragDrop(frames: FrameStore, payload: DragDropPayload, on: Os = os): void {
   if (payload.type === "leave") {
+    options.dragOver = false;
     frames.drag.active = false;
     frames.drag.over = null;
     frames.drag.targets = [];
@@ -47,7 +63,9 @@ export function handleDragDrop(frames: FrameStore, payload: DragDropPayload, on:
     ? dropPointToCss(payload.position, window.devicePixelRatio || 1, on)
     : { x: -1, y: -1 };
   const over = slotAt(point, slotBoxes());
+  const onReferences = inside(point, referenceBox());
   if (payload.type === "enter" || payload.type === "over") {
+    options.dragOver = onReferences;
     if (payload.type === "enter") dragCount = payload.paths?.length ?? 1;
     frames.drag.active = true;
     frames.drag.over = over;
@@ -59,6 +77,7 @@ export function handleDragDrop(frames: FrameStore, payload: DragDropPayload, on:
     return;
   }
   // drop
+  options.dragOver = false;
   frames.drag.active = false;
   frames.drag.over = null;
   frames.drag.targets = [];
@@ -68,6 +87,10 @@ export function handleDragDrop(frames: FrameStore, payload: DragDropPayload, on:
     app.view = "batch";
     const defaults = { model: app.model, count: settings.count };
     void batches.planFile(batchFile, defaults).catch((e: unknown) => toasts.error(e));
+    return;
+  }
+  if (onReferences) {
+    void addReferences(payload.paths ?? []);
     return;
   }
   for (const { slot, path } of planDrop(payload.paths ?? [], over, frames.empty)) {

@@ -106,6 +106,8 @@ export function summaryParts(
 }
 
 export class OptionsState {
+  /** Files are being dragged over the reference images. */
+  dragOver = $state(false);
   open = $state(false);
   choices: Choices = $state({ ...DEFAULT_CHOICES });
   caps: Capabilities | null = $state(null);
