@@ -14,6 +14,34 @@ describe("a job card", () => {
     jobs.jobs = [];
   });
 
+  it("says which options the job asked for, and nothing for the gateway's defaults", () => {
+    settings.lang = "en";
+    installIpc();
+    jobs.start({
+      request: {
+        prompt: "a lighthouse",
+        model: "veo-3.1",
+        n: 1,
+        options: { duration: 6, resolution: "1080p", audio: false, seed: 42 },
+      },
+      orientation: "portrait",
+      price: 0.25,
+      frames: { start: null, end: null },
+    });
+    jobs.start({
+      request: { prompt: "a harbour", model: "veo-3.1", n: 1 },
+      orientation: "portrait",
+      price: 0.25,
+      frames: { start: null, end: null },
+    });
+    // The newest job is first.
+    render(JobCard, { props: { job: jobs.jobs[1] } });
+    expect(screen.getByTestId("job-options").textContent).toBe("6 s · 1080p · no sound · seed 42");
+    cleanup();
+    render(JobCard, { props: { job: jobs.jobs[0] } });
+    expect(screen.queryByTestId("job-options")).toBeNull();
+  });
+
   it("shows progress, two videos side by side, and switches a video to its local file", async () => {
     settings.lang = "en";
     const ipc = installIpc();

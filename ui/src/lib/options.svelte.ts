@@ -10,7 +10,7 @@ import type { ReferenceSetView } from "./bindings/ReferenceSetView";
 import type { ReferenceView } from "./bindings/ReferenceView";
 import type { VideoOption } from "./bindings/VideoOption";
 import type { VideoOptions } from "./bindings/VideoOptions";
-import type { Lang } from "./i18n";
+import type { Key, Lang, Params } from "./i18n";
 import type { Orientation, Resolution } from "./models";
 
 /** Whether an option can be offered, and why not in the person's language. */
@@ -83,18 +83,30 @@ export function requestOptions(
   return out;
 }
 
-/** The collapsed row's summary: `8 s · 1080p · no sound · 2 references`, or nothing. */
-export function summaryParts(
-  o: VideoOptions,
-  references: number,
-  words: {
-    seconds: (n: number) => string;
-    noAudio: string;
-    enhanced: string;
-    seed: (n: number) => string;
-    refs: string;
-  },
-): string[] {
+/** The words of a summary, in the language `t` speaks. */
+export function summaryWords(t: (key: Key, params?: Params) => string): SummaryWords {
+  return {
+    seconds: (n) => t("optSeconds", { n }),
+    noAudio: t("optNoAudio"),
+    enhanced: t("optEnhanced"),
+    seed: (n) => t("optSeedIs", { n }),
+    refs: t("optReferences").toLowerCase(),
+  };
+}
+
+export interface SummaryWords {
+  seconds: (n: number) => string;
+  noAudio: string;
+  enhanced: string;
+  seed: (n: number) => string;
+  refs: string;
+}
+
+/**
+ * The options in a few words — `8 s · 1080p · no sound · 2 references` — for the collapsed
+ * Options row and a job's card; nothing for the gateway's defaults.
+ */
+export function summaryParts(o: VideoOptions, references: number, words: SummaryWords): string[] {
   const parts: string[] = [];
   if (o.duration != null) parts.push(words.seconds(o.duration));
   if (o.resolution != null) parts.push(o.resolution);
