@@ -1539,3 +1539,93 @@ async fn a_dropped_batch_is_paused_resumed_and_continued_after_a_restart() {
     );
     app.client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_images_dropped_on_the_options_row_go_with_the_job() {
+    let Scene {
+        mock,
+        temp,
+        videos,
+        saves,
+        shots,
+    } = scene(60).await;
+    let girl = frame(temp.path(), "girl.png", 800, 800, 30);
+    let boat = frame(temp.path(), "boat.jpg", 900, 600, 160);
+    let app = launch(&mock.base_url(), &videos, &saves).await;
+    app.find("prompt").await;
+    click(&app, "options-toggle").await;
+    app.find("references").await;
+
+    // Dropped on the reference area (where WebKitGTK reports the pointer, in CSS pixels), the
+    // images become references, not frames.
+    let at = app
+        .js(
+            "const r = document.querySelector(\"[data-drop='references']\").getBoundingClientRect();
+             return [r.left + r.width / 2, r.top + r.height / 2]",
+            vec![],
+        )
+        .await;
+    let drop = format!(
+        "window.__TAURI_INTERNALS__.invoke('test_drop', {{ paths: {}, x: {}, y: {} }})",
+        json!([girl, boat]),
+        at[0],
+        at[1]
+    );
+    app.js(&drop, vec![]).await;
+    app.until(
+        "two reference images",
+        30,
+        "return document.querySelectorAll(\"[data-testid='references'] .thumb\").length === 2",
+    )
+    .await;
+    let slots = app
+        .js(
+            "return document.querySelectorAll(\"[data-testid='slot-thumb']\").length",
+            vec![],
+        )
+        .await;
+    assert_eq!(slots, json!(0), "nothing went to the frame slots");
+    app.set_prompt("The red-haired girl sails the paper boat across the harbour")
+        .await;
+    app.screenshot(&shots.join("options.png")).await;
+    theme(&app, "dark").await;
+    language(&app, "zh").await;
+    app.screenshot(&shots.join("options-zh-dark.png")).await;
+    language(&app, "en").await;
+    theme(&app, "light").await;
+
+    // The job carries them: a reference model, and both images as parts of the one request.
+    let job = generate_done(
+        &app,
+        "The red-haired girl sails the paper boat across the harbour",
+        1,
+    )
+    .await;
+    let posts = mock.generation_posts();
+    assert_eq!(posts.len(), 1);
+    let body = posts[0].body.clone().unwrap();
+    let model = body["model"].as_str().unwrap();
+    assert!(model.contains("-r2v"), "a reference model is sent: {model}");
+    let images = body["messages"][0]["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] == "image_url")
+        .count();
+    assert_eq!(images, 2, "{body}");
+    let recorded = app
+        .js(
+            &format!(
+                "return {}.querySelector('.meta .mono').innerText",
+                card(&job)
+            ),
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        recorded,
+        json!(model),
+        "the card names the model that was sent"
+    );
+    app.client.close().await.unwrap();
+}
