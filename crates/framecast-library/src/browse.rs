@@ -121,16 +121,59 @@ impl Library {
     /// ledger).
     pub fn browse(&self, filter: &LibraryFilter, offset: u32, limit: u32) -> Result<LibraryPage> {
         let conn = self.conn();
-        let (clauses, args) = conditions(filter, Walk::Matches);
-        let total: i64 = conn.query_row(
-            &format!("SELECT count(*) FROM jobs j WHERE {clauses}"),
-            params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
-        let (clauses, mut args) = conditions(filter, Walk::ByDate);
+        let (clauses, mut args) = conditions(filter);
         let direction = match filter.order {
             Order::Newest => "DESC",
             Order::Oldest => "ASC",
+        };
+        let (total, pick): (i64, String) = match search_index_query(filter) {
+            // The search index holds exactly the listed jobs (migration 0011), so the matches
+            // are counted by the index alone and a page is read from it in the order the jobs
+            // were recorded, which is the order they were started.
+            Some(query) => {
+                args.insert(0, Value::Text(query));
+                let and = clauses
+                    .iter()
+                    .map(|c| format!(" AND {c}"))
+                    .collect::<String>();
+                let total = if clauses.is_empty() {
+                    conn.query_row(
+                        "SELECT count(*) FROM jobs_fts WHERE jobs_fts MATCH ?",
+                        params_from_iter(args.iter()),
+                        |r| r.get(0),
+                    )?
+                } else {
+                    conn.query_row(
+                        &format!(
+                            "SELECT count(*) FROM jobs_fts f JOIN jobs j ON j.rowid = f.rowid
+                             WHERE jobs_fts MATCH ?{and}"
+                        ),
+                        params_from_iter(args.iter()),
+                        |r| r.get(0),
+                    )?
+                };
+                let pick = format!(
+                    "SELECT f.rowid AS at FROM jobs_fts f JOIN jobs j ON j.rowid = f.rowid
+                     WHERE jobs_fts MATCH ?{and} ORDER BY f.rowid {direction} LIMIT ? OFFSET ?"
+                );
+                (total, pick)
+            }
+            None => {
+                let listed = std::iter::once(LISTED.to_owned())
+                    .chain(clauses)
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                let total = conn.query_row(
+                    &format!("SELECT count(*) FROM jobs j WHERE {listed}"),
+                    params_from_iter(args.iter()),
+                    |r| r.get(0),
+                )?;
+                let pick = format!(
+                    "SELECT j.rowid AS at FROM jobs j WHERE {listed}
+                     ORDER BY j.created_at {direction}, j.id {direction} LIMIT ? OFFSET ?"
+                );
+                (total, pick)
+            }
         };
         args.push(Value::Integer(limit.min(1000).into()));
         args.push(Value::Integer(offset.into()));
@@ -140,8 +183,7 @@ impl Library {
             "SELECT j.id, j.created_at, j.prompt, j.model, j.n, j.state, j.kept,
                     EXISTS (SELECT 1 FROM continuations c WHERE c.job_id = j.id),
                     k.idx, k.state, k.poster IS NOT NULL, k.favourite
-             FROM (SELECT j.rowid AS at FROM jobs j WHERE {clauses}
-                   ORDER BY j.created_at {direction}, j.id {direction} LIMIT ? OFFSET ?) page
+             FROM ({pick}) page
              JOIN jobs j ON j.rowid = page.at
              LEFT JOIN videos k ON k.job_id = j.id AND k.idx = (
                  SELECT v.idx FROM videos v WHERE v.job_id = j.id
@@ -201,50 +243,36 @@ fn read_item(r: &Row<'_>) -> rusqlite::Result<LibraryItem> {
     })
 }
 
-/// How a prompt search meets the jobs: to count them, each match is looked up by its rowid; for
-/// a page, jobs are walked in date order, stopping at the page's end, rather than every match
-/// fetched and sorted. For a word in a third of 10,000 prompts, 0.9 ms against 3.7; for a rare
-/// one, 1.5 against 0.5.
-#[derive(Clone, Copy)]
-enum Walk {
-    Matches,
-    ByDate,
-}
-
 /// The jobs the library lists: all but those whose delivered takes were all deleted. The partial
-/// index `jobs_listed` (migration 0006) states the same condition, so SQLite counts from it.
+/// index `jobs_listed` (migration 0006) states the same condition, so SQLite counts from it, and
+/// the search index holds these jobs only (migration 0011).
 const LISTED: &str = "NOT (j.delivered > 0 AND j.kept = 0)";
 
-/// The filter as SQL conditions on `jobs j`, and their arguments in order.
-fn conditions(filter: &LibraryFilter, walk: Walk) -> (String, Vec<Value>) {
-    let mut clauses = vec![LISTED.to_owned()];
+/// The prompt search as the search index reads it: text of three characters or more (trigrams
+/// need three), as one quoted phrase. Shorter text is matched by [`conditions`].
+fn search_index_query(filter: &LibraryFilter) -> Option<String> {
+    let text = filter.text.as_deref().map(str::trim)?;
+    (text.chars().count() >= 3).then(|| format!("\"{}\"", text.replace('"', "\"\"")))
+}
+
+/// The filter as SQL conditions on `jobs j`, and their arguments in order: all but whether a
+/// job is listed and a search of three characters or more ([`search_index_query`]).
+fn conditions(filter: &LibraryFilter) -> (Vec<String>, Vec<Value>) {
+    let mut clauses = Vec::new();
     let mut args = Vec::new();
     if let Some(text) = filter
         .text
         .as_deref()
         .map(str::trim)
-        .filter(|t| !t.is_empty())
+        .filter(|t| !t.is_empty() && t.chars().count() < 3)
     {
-        // Trigrams need three characters; shorter text is matched directly.
-        if text.chars().count() >= 3 {
-            // The unary `+` keeps SQLite from using the rowid to find the jobs.
-            let rowid = match walk {
-                Walk::Matches => "j.rowid",
-                Walk::ByDate => "+j.rowid",
-            };
-            clauses.push(format!(
-                "{rowid} IN (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH ?)"
-            ));
-            args.push(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
-        } else {
-            // `LIKE` folds ASCII case, as `lower()` does, in half the time.
-            clauses.push(r"j.prompt LIKE '%' || ? || '%' ESCAPE '\'".to_owned());
-            args.push(Value::Text(
-                text.replace('\\', r"\\")
-                    .replace('%', r"\%")
-                    .replace('_', r"\_"),
-            ));
-        }
+        // `LIKE` folds ASCII case, as `lower()` does, in half the time.
+        clauses.push(r"j.prompt LIKE '%' || ? || '%' ESCAPE '\'".to_owned());
+        args.push(Value::Text(
+            text.replace('\\', r"\\")
+                .replace('%', r"\%")
+                .replace('_', r"\_"),
+        ));
     }
     if let Some(model) = &filter.model {
         clauses.push("j.model = ?".to_owned());
@@ -285,7 +313,7 @@ fn conditions(filter: &LibraryFilter, walk: Walk) -> (String, Vec<Value>) {
         Some(false) => clauses.push("j.start_frame IS NULL".to_owned()),
         None => {}
     }
-    (clauses.join(" AND "), args)
+    (clauses, args)
 }
 
 #[cfg(test)]
@@ -293,9 +321,17 @@ mod tests {
     use super::*;
     use rusqlite::Connection;
 
-    /// The total above the grid is counted again at every keystroke of a search. It reads the
-    /// partial index of the listed jobs, not every job's row, only while `LISTED` says what the
-    /// index's condition says.
+    fn plan(conn: &Connection, sql: &str, args: &[Value]) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+    }
+
+    /// The total above the grid is counted again at every keystroke of a search. Without a
+    /// search, or for one too short for trigrams, it reads the partial index of the listed jobs,
+    /// not every job's row, only while `LISTED` says what the index's condition says.
     #[test]
     fn the_listed_jobs_are_counted_from_their_index() {
         let mut conn = Connection::open_in_memory().unwrap();
@@ -305,21 +341,37 @@ mod tests {
             ..LibraryFilter::default()
         };
         for filter in [LibraryFilter::default(), short] {
-            let (clauses, args) = conditions(&filter, Walk::Matches);
-            let mut stmt = conn
-                .prepare(&format!(
-                    "EXPLAIN QUERY PLAN SELECT count(*) FROM jobs j WHERE {clauses}"
-                ))
-                .unwrap();
-            let plan = stmt
-                .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
-                .unwrap()
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .unwrap();
+            assert!(search_index_query(&filter).is_none());
+            let (clauses, args) = conditions(&filter);
+            let listed = std::iter::once(LISTED.to_owned())
+                .chain(clauses)
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            let plan = plan(
+                &conn,
+                &format!("SELECT count(*) FROM jobs j WHERE {listed}"),
+                &args,
+            );
             assert!(
                 plan.iter().any(|step| step.contains("jobs_listed")),
                 "{plan:?}"
             );
         }
+    }
+
+    /// A search's page is read from the search index in its own order: no job is looked up
+    /// before it is on the page, and nothing is sorted.
+    #[test]
+    fn a_search_is_read_from_the_index_in_order() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::migrate(&mut conn).unwrap();
+        let sql = "SELECT f.rowid AS at FROM jobs_fts f JOIN jobs j ON j.rowid = f.rowid
+                   WHERE jobs_fts MATCH ? ORDER BY f.rowid DESC LIMIT 50 OFFSET 0";
+        let plan = plan(&conn, sql, &[Value::Text("\"rain\"".into())]);
+        assert!(
+            plan.iter().all(|step| !step.contains("TEMP B-TREE")),
+            "{plan:?}"
+        );
+        assert!(plan[0].contains("VIRTUAL TABLE"), "{plan:?}");
     }
 }

@@ -230,7 +230,9 @@ impl Library {
         jobs.into_iter().map(|j| with_videos(&conn, j)).collect()
     }
 
-    /// Jobs whose prompt contains `text` (any script, any part of a word), newest first.
+    /// Jobs the library lists whose prompt contains `text` (any script, any part of a word),
+    /// newest first. Three characters or more are read from the search index, which holds the
+    /// listed jobs in the order they were recorded (migration 0011).
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<JobRecord>> {
         let text = text.trim();
         if text.is_empty() {
@@ -240,13 +242,15 @@ impl Library {
         // Trigrams need three characters; shorter text is matched directly.
         let sql = if text.chars().count() >= 3 {
             format!(
-                "SELECT {COLUMNS} FROM jobs WHERE rowid IN
-                   (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH ?1)
-                 ORDER BY id DESC LIMIT ?2"
+                "SELECT {COLUMNS} FROM jobs
+                 JOIN (SELECT rowid AS at FROM jobs_fts WHERE jobs_fts MATCH ?1
+                       ORDER BY rowid DESC LIMIT ?2) found ON jobs.rowid = found.at
+                 ORDER BY found.at DESC"
             )
         } else {
             format!(
-                "SELECT {COLUMNS} FROM jobs WHERE instr(lower(prompt), lower(?1)) > 0
+                "SELECT {COLUMNS} FROM jobs j WHERE instr(lower(prompt), lower(?1)) > 0
+                   AND NOT (j.delivered > 0 AND j.kept = 0)
                  ORDER BY id DESC LIMIT ?2"
             )
         };

@@ -401,19 +401,25 @@ fn deleting_a_video_removes_its_file_and_row_but_not_what_it_cost() {
     assert_eq!(job.videos.len(), 1);
     assert_eq!(library.spend(Period::Month, None).unwrap()[0].usd, 0.3);
 
-    // With its last video deleted, the job leaves the grid and the model filter's counts; its
-    // cost stays in the ledger.
+    // With its last video deleted, the job leaves the grid, its searches (from the search index
+    // and from a short text alike) and the model filter's counts; its cost stays in the ledger.
+    let searches = ["two takes", "tw", "tak"].map(|t| LibraryFilter {
+        text: Some(t.into()),
+        ..LibraryFilter::default()
+    });
+    for filter in &searches {
+        assert_eq!(library.browse(filter, 0, 10).unwrap().total, 1, "{filter:?}");
+    }
+    assert_eq!(library.search("two takes", 10).unwrap().len(), 1);
     assert_eq!(library.models().unwrap()[0].jobs, 1);
     library
         .delete_video(&made.id.video(2), Discard::Remove)
         .unwrap();
-    assert_eq!(
-        library
-            .browse(&LibraryFilter::default(), 0, 10)
-            .unwrap()
-            .total,
-        0
-    );
+    for filter in searches.iter().chain([&LibraryFilter::default()]) {
+        let page = library.browse(filter, 0, 10).unwrap();
+        assert_eq!((page.total, page.items.len()), (0, 0), "{filter:?}");
+    }
+    assert!(library.search("two takes", 10).unwrap().is_empty());
     assert!(library.models().unwrap().is_empty());
     let ledger = library.ledger(None).unwrap();
     assert_eq!((ledger[0].videos, ledger[0].usd), (2, 0.3));
