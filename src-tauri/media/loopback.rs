@@ -147,62 +147,17 @@ async fn send(file: Option<std::path::PathBuf>, request: Request<Body>) -> Respo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use framecast_core::{Event, GenerationRequest, JobId, JobSpec};
-    use framecast_library::{NewJob, Origin, Recorder};
+    use framecast_core::JobId;
 
     #[tokio::test]
     async fn serves_saved_videos_and_posters_by_id_with_ranges_and_only_with_the_token() {
         let dir = tempfile::tempdir().unwrap();
-        let library = Arc::new(Library::open(&dir.path().join("data")).unwrap());
-        let spec = JobSpec {
-            id: JobId::new(),
-            request: GenerationRequest::text("a pig"),
-            frames_sha256: Vec::new(),
-            references_sha256: Vec::new(),
-            save_dir: Some(dir.path().to_owned()),
-            label: None,
-        };
-        library
-            .begin_job(&NewJob {
-                spec: &spec,
-                origin: Origin::App,
-                gateway_host: "gw".into(),
-                auth_scheme: framecast_core::AuthScheme::Bare,
-                price_usd: None,
-                retry_of: None,
-                frames: Vec::new(),
-                references: Vec::new(),
-                route: framecast_core::RouteKind::Stream,
-                base_url: "https://gw.example".into(),
-                profile_id: None,
-                overall: std::time::Duration::from_secs(1200),
-            })
-            .unwrap();
-        let file = dir.path().join("a b.mp4");
-        std::fs::write(&file, b"0123456789").unwrap();
-        std::fs::write(dir.path().join("secret.txt"), b"no").unwrap();
-        let recorder = Recorder::new(library.clone(), &spec);
-        recorder.observe(&Event::Video {
-            index: 1,
-            url: "https://x/1.mp4".into(),
-            extra: false,
-        });
-        recorder.observe(&Event::Video {
-            index: 2,
-            url: "https://x/2.mp4".into(),
-            extra: false,
-        });
-        recorder.observe(&Event::Saved {
-            index: 1,
-            video: spec.id.video(1),
-            path: file,
-            bytes: 10,
-        });
+        let (library, job) = crate::media::saved_job(dir.path());
         let media = start(library.clone()).await.unwrap();
         let token = media.base().rsplit('/').next().unwrap().to_owned();
         let http = reqwest::Client::new();
 
-        let url = media.url(&spec.id.video(1));
+        let url = media.url(&job.video(1));
         let r = http
             .get(&url)
             .header("Range", "bytes=2-5")
@@ -230,10 +185,10 @@ mod tests {
         assert!(other.headers().get("access-control-allow-origin").is_none());
 
         // Posters by video id, under the same token.
-        let poster = format!("{}/{}", media.poster_base(), spec.id.video(1));
+        let poster = format!("{}/{}", media.poster_base(), job.video(1));
         assert_eq!(http.get(&poster).send().await.unwrap().status(), 404);
         library
-            .set_poster(&spec.id.video(1), &[0xFF, 0xD8, 0xFF, 0xDB, 7])
+            .set_poster(&job.video(1), &[0xFF, 0xD8, 0xFF, 0xDB, 7])
             .unwrap();
         let got = http.get(&poster).send().await.unwrap();
         assert_eq!(got.status(), 200);
@@ -247,7 +202,7 @@ mod tests {
         let wrong_token = url.replace(&token, &"0".repeat(32));
         assert_eq!(http.get(&wrong_token).send().await.unwrap().status(), 404);
         for name in [
-            spec.id.video(2),
+            job.video(2),
             "secret.txt".to_owned(),
             "a%20b.mp4".to_owned(),
             "..%2Fsecret.txt".to_owned(),

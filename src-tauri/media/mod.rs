@@ -80,3 +80,60 @@ const APP_ORIGINS: &[&str] = &[
 fn approved_origin(origin: &[u8]) -> bool {
     APP_ORIGINS.iter().any(|a| origin == a.as_bytes())
 }
+
+/// A library with one job for the two ways' tests: take 1 saved (`a b.mp4`, the ten bytes
+/// `0123456789`), take 2 delivered but not saved, and a file beside them no request may reach
+/// (`secret.txt`).
+#[cfg(test)]
+pub(crate) fn saved_job(
+    dir: &std::path::Path,
+) -> (
+    std::sync::Arc<framecast_library::Library>,
+    framecast_core::JobId,
+) {
+    use framecast_core::{Event, GenerationRequest, JobId, JobSpec};
+    use framecast_library::{Library, NewJob, Origin, Recorder};
+    let library = std::sync::Arc::new(Library::open(&dir.join("data")).unwrap());
+    let spec = JobSpec {
+        id: JobId::new(),
+        request: GenerationRequest::text("a pig"),
+        frames_sha256: Vec::new(),
+        references_sha256: Vec::new(),
+        save_dir: Some(dir.to_owned()),
+        label: None,
+    };
+    library
+        .begin_job(&NewJob {
+            spec: &spec,
+            origin: Origin::App,
+            gateway_host: "gw".into(),
+            auth_scheme: framecast_core::AuthScheme::Bare,
+            price_usd: None,
+            retry_of: None,
+            frames: Vec::new(),
+            references: Vec::new(),
+            route: framecast_core::RouteKind::Stream,
+            base_url: "https://gw.example".into(),
+            profile_id: None,
+            overall: std::time::Duration::from_secs(1200),
+        })
+        .unwrap();
+    let file = dir.join("a b.mp4");
+    std::fs::write(&file, b"0123456789").unwrap();
+    std::fs::write(dir.join("secret.txt"), b"no").unwrap();
+    let recorder = Recorder::new(library.clone(), &spec);
+    for index in [1, 2] {
+        recorder.observe(&Event::Video {
+            index,
+            url: format!("https://x/{index}.mp4"),
+            extra: false,
+        });
+    }
+    recorder.observe(&Event::Saved {
+        index: 1,
+        video: spec.id.video(1),
+        path: file,
+        bytes: 10,
+    });
+    (library, spec.id)
+}

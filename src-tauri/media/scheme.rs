@@ -192,8 +192,7 @@ fn part(range: Option<&str>, len: u64) -> Part {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use framecast_core::{Event, GenerationRequest, JobId, JobSpec};
-    use framecast_library::{NewJob, Origin, Recorder};
+    use framecast_core::JobId;
 
     #[test]
     fn ranges_are_read_as_video_elements_send_them() {
@@ -255,51 +254,9 @@ mod tests {
     #[test]
     fn serves_saved_videos_and_posters_by_id_with_ranges() {
         let dir = tempfile::tempdir().unwrap();
-        let library = Library::open(&dir.path().join("data")).unwrap();
-        let spec = JobSpec {
-            id: JobId::new(),
-            request: GenerationRequest::text("a pig"),
-            frames_sha256: Vec::new(),
-            references_sha256: Vec::new(),
-            save_dir: Some(dir.path().to_owned()),
-            label: None,
-        };
-        library
-            .begin_job(&NewJob {
-                spec: &spec,
-                origin: Origin::App,
-                gateway_host: "gw".into(),
-                auth_scheme: framecast_core::AuthScheme::Bare,
-                price_usd: None,
-                retry_of: None,
-                frames: Vec::new(),
-                references: Vec::new(),
-                route: framecast_core::RouteKind::Stream,
-                base_url: "https://gw.example".into(),
-                profile_id: None,
-                overall: std::time::Duration::from_secs(1200),
-            })
-            .unwrap();
-        let file = dir.path().join("a b.mp4");
-        std::fs::write(&file, b"0123456789").unwrap();
-        std::fs::write(dir.path().join("secret.txt"), b"no").unwrap();
-        let library = Arc::new(library);
-        let recorder = Recorder::new(library.clone(), &spec);
-        for index in [1, 2] {
-            recorder.observe(&Event::Video {
-                index,
-                url: format!("https://x/{index}.mp4"),
-                extra: false,
-            });
-        }
-        recorder.observe(&Event::Saved {
-            index: 1,
-            video: spec.id.video(1),
-            path: file,
-            bytes: 10,
-        });
+        let (library, job) = crate::media::saved_job(dir.path());
         let media = crate::media::Media::scheme();
-        let url = media.url(&spec.id.video(1));
+        let url = media.url(&job.video(1));
         let ask = |uri: &str, headers: &[(&str, &str)]| answer(Some(&library), &get(uri, headers));
 
         let r = ask(&url, &[("Range", "bytes=2-5")]);
@@ -328,10 +285,10 @@ mod tests {
         assert!(other.headers().get("access-control-allow-origin").is_none());
 
         // Posters by video id.
-        let poster = format!("{}/{}", media.poster_base(), spec.id.video(1));
+        let poster = format!("{}/{}", media.poster_base(), job.video(1));
         assert_eq!(ask(&poster, &[]).status(), 404);
         library
-            .set_poster(&spec.id.video(1), &[0xFF, 0xD8, 0xFF, 0xDB, 7])
+            .set_poster(&job.video(1), &[0xFF, 0xD8, 0xFF, 0xDB, 7])
             .unwrap();
         let got = ask(&poster, &[]);
         assert_eq!(got.status(), 200);
@@ -340,7 +297,7 @@ mod tests {
 
         // Only saved videos, by id: never a name or a path.
         for name in [
-            spec.id.video(2),
+            job.video(2),
             "secret.txt".to_owned(),
             "a%20b.mp4".to_owned(),
             "..%2Fsecret.txt".to_owned(),

@@ -408,7 +408,11 @@ fn deleting_a_video_removes_its_file_and_row_but_not_what_it_cost() {
         ..LibraryFilter::default()
     });
     for filter in &searches {
-        assert_eq!(library.browse(filter, 0, 10).unwrap().total, 1, "{filter:?}");
+        assert_eq!(
+            library.browse(filter, 0, 10).unwrap().total,
+            1,
+            "{filter:?}"
+        );
     }
     assert_eq!(library.search("two takes", 10).unwrap().len(), 1);
     assert_eq!(library.models().unwrap()[0].jobs, 1);
