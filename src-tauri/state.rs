@@ -210,8 +210,9 @@ impl Drop for JobGuard {
 }
 
 /// The files the OS gave Rust: dropped on the window, or named on a command line (this
-/// process's, or one a second `framecast` forwarded). They are the only paths `drop_frame`
-/// accepts from the web side, so a page cannot name any other file on the disk.
+/// process's, or one a second `framecast` forwarded). They are the only paths the commands that
+/// take a path from the web side accept (a frame, a reference image, a batch file), so a page
+/// cannot name any other file on the disk.
 #[derive(Default)]
 pub struct Drops {
     paths: Mutex<Vec<PathBuf>>,
@@ -230,6 +231,19 @@ impl Drops {
 
     pub fn was_dropped(&self, path: &std::path::Path) -> bool {
         lock(&self.paths).iter().any(|p| p == path)
+    }
+
+    /// `path` from the web side, when the OS gave it to Rust; refused otherwise.
+    pub fn given(&self, path: String) -> Result<PathBuf, Error> {
+        let path = PathBuf::from(path);
+        if self.was_dropped(&path) {
+            Ok(path)
+        } else {
+            Err(Error::invalid_input(
+                "only a file dropped on the window can be used this way",
+                "只能使用拖入窗口的文件",
+            ))
+        }
     }
 }
 

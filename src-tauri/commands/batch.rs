@@ -94,14 +94,7 @@ pub async fn batch_plan_file(
     app: AppHandle,
     drops: State<'_, Drops>,
 ) -> IpcResult<PlanView> {
-    let path = PathBuf::from(path);
-    if !drops.was_dropped(&path) {
-        return Err(Error::invalid_input(
-            "only a file dropped on the window can be used this way",
-            "只能使用拖入窗口的文件",
-        )
-        .into());
-    }
+    let path = drops.given(path)?;
     plan_source(&app, Some(path), None, defaults).await
 }
 

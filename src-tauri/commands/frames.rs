@@ -10,7 +10,6 @@ use framecast_core::frames::{self, Advice, FrameFacts, FrameOptions, FrameSource
 use framecast_core::{CancellationToken, Error, JobId};
 use framecast_library::{Continuation, Library, VideoMoment};
 use serde::Serialize;
-use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, State};
@@ -72,14 +71,7 @@ pub async fn drop_frame(
     frames: State<'_, Frames>,
     drops: State<'_, Drops>,
 ) -> IpcResult<FrameView> {
-    let path = PathBuf::from(path);
-    if !drops.was_dropped(&path) {
-        return Err(Error::invalid_input(
-            "only a file dropped on the window can be used this way",
-            "只能使用拖入窗口的文件",
-        )
-        .into());
-    }
+    let path = drops.given(path)?;
     fill(&frames, slot, FrameSource::Path(path)).await
 }
 

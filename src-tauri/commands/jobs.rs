@@ -306,7 +306,7 @@ impl Watcher {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::media::Media;
     use crate::state::{Folders, Frames, Jobs, Slot};
@@ -383,7 +383,7 @@ mod tests {
     }
 
     /// A channel that records what it is sent (the upload plugin's trick).
-    fn recorder<T: tauri::ipc::IpcResponse>() -> (Channel<T>, Arc<Mutex<Vec<Value>>>) {
+    pub(crate) fn recorder<T: tauri::ipc::IpcResponse>() -> (Channel<T>, Arc<Mutex<Vec<Value>>>) {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sink = seen.clone();
         let channel = Channel::new(move |body| {

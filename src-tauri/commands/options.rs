@@ -12,7 +12,6 @@ use framecast_core::frames::{self, FrameFacts, FrameOptions, FrameSource, Prepar
 use framecast_core::{CancellationToken, Capabilities, Error, JobId};
 use framecast_library::Library;
 use serde::Serialize;
-use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::{AppHandle, State};
 
@@ -86,14 +85,7 @@ pub async fn drop_reference(
     references: State<'_, References>,
     drops: State<'_, Drops>,
 ) -> IpcResult<Vec<ReferenceView>> {
-    let path = PathBuf::from(path);
-    if !drops.was_dropped(&path) {
-        return Err(Error::invalid_input(
-            "only a file dropped on the window can be used this way",
-            "只能使用拖入窗口的文件",
-        )
-        .into());
-    }
+    let path = drops.given(path)?;
     add(&references, FrameSource::Path(path)).await
 }
 

@@ -102,9 +102,9 @@ impl Drop for Running {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::jobs::tests::recorder;
     use framecast_library::{Keys, Period, SpendKind};
     use framecast_mock::{MockConfig, MockGateway};
-    use tauri::ipc::InvokeResponseBody;
     use tauri::test::{MockRuntime, mock_builder, mock_context, noop_assets};
 
     fn app(dir: &std::path::Path, base: &str) -> tauri::App<MockRuntime> {
@@ -123,26 +123,12 @@ mod tests {
             .unwrap()
     }
 
-    fn recorder() -> (Channel<PromptEvent>, Arc<Mutex<Vec<serde_json::Value>>>) {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let sink = seen.clone();
-        let channel = Channel::new(move |body| {
-            if let InvokeResponseBody::Json(json) = body {
-                sink.lock()
-                    .unwrap()
-                    .push(serde_json::from_str(&json).unwrap());
-            }
-            Ok(())
-        });
-        (channel, seen)
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_call_streams_to_its_channel_and_lands_in_the_ledger() {
         let mock = MockGateway::start(MockConfig::default()).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let app = app(dir.path(), &mock.base_url());
-        let (channel, seen) = recorder();
+        let (channel, seen) = recorder::<PromptEvent>();
         let request: PromptRequest = serde_json::from_value(serde_json::json!({
             "id": "call-1", "action": "improve", "text": "A kite over the harbour"
         }))
