@@ -1410,7 +1410,20 @@ async fn a_dropped_batch_is_paused_resumed_and_continued_after_a_restart() {
         "window.__TAURI_INTERNALS__.invoke('test_drop', {{ paths: [{}], x: 5, y: 5 }})",
         json!(file)
     );
-    app.js(&drop, vec![]).await;
+    // The window listens for drops a moment after its first paint: drop until it hears.
+    for _ in 0..10 {
+        app.js(&drop, vec![]).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let heard = app
+            .js(
+                "return !!document.querySelector(\"[data-testid='batch-view']\")",
+                vec![],
+            )
+            .await;
+        if heard == json!(true) {
+            break;
+        }
+    }
     app.until(
         "the plan",
         20,
@@ -1587,6 +1600,11 @@ async fn reference_images_dropped_on_the_options_row_go_with_the_job() {
     assert_eq!(slots, json!(0), "nothing went to the frame slots");
     app.set_prompt("The red-haired girl sails the paper boat across the harbour")
         .await;
+    app.js(
+        "document.querySelector(\"[data-testid='references']\").scrollIntoView({ block: 'end' })",
+        vec![],
+    )
+    .await;
     app.screenshot(&shots.join("options.png")).await;
     theme(&app, "dark").await;
     language(&app, "zh").await;
