@@ -53,10 +53,46 @@ def median_ms(cmd: list, env: dict, rounds: int) -> float:
     return statistics.median(times) * 1000
 
 
+def cli_table(sizes: dict, rounds: int) -> None:
+    """The CLI's figures for each library (jobs → data directory), each against process start;
+    with two libraries, the second's ratio to the first too. Rounds alternate between them."""
+    queries = [("`--version` (process start)", ["--version"]),
+               ("history (newest 50)", ["history", "--json", "--limit", "50"]),
+               ("history --search rain", ["history", "--json", "--search", "rain", "--limit", "50"]),
+               ("history --search 纸船", ["history", "--json", "--search", "纸船", "--limit", "50"]),
+               ("history --search dragon kite (rare)",
+                ["history", "--json", "--search", "dragon kite"])]
+    times = {(jobs, label): [] for jobs in sizes for label, _ in queries}
+    for _ in range(rounds):
+        for label, extra in queries:
+            for jobs, data in sizes.items():
+                env = {**os.environ, "FRAMECAST_LANG": "en", "FRAMECAST_DATA_DIR": data}
+                times[(jobs, label)].append(median_ms([CLI, *extra], env, 1))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    names = list(sizes)
+    print(f"## framecast-cli on a library of {' and '.join(f'{n:,}' for n in names)} jobs "
+          f"({rounds} alternating rounds, medians)\n")
+    head = " | ".join(f"{n:,} jobs" for n in names)
+    extra_head = f" | {names[1]:,} against {names[0]:,}" if len(names) > 1 else ""
+    print(f"| `framecast-cli` | {head} | ratio to process start{extra_head} |")
+    print("|---" * (2 + len(names) + (len(names) > 1)) + "|")
+    start = med[(names[-1], queries[0][0])]
+    for label, _ in queries:
+        cells = " | ".join(f"{med[(n, label)]:.1f} ms" for n in names)
+        ratio = med[(names[-1], label)] / start
+        also = (f" | **{med[(names[1], label)] / med[(names[0], label)]:.2f}×**"
+                if len(names) > 1 else "")
+        print(f"| {label} | {cells} | {ratio:.2f}× |{also}")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=10_000)
+    parser.add_argument("--cli-also", type=int, metavar="JOBS",
+                        help="time the CLI on a second library of this many jobs, beside the first")
+    parser.add_argument("--cli-only", action="store_true", help="only the CLI's figures")
     args = parser.parse_args()
     subprocess.run(["npm", "--prefix", "ui", "run", "build", "--silent"], cwd=ROOT, check=True)
     subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "framecast", "-p",
@@ -66,20 +102,13 @@ def main() -> None:
     big, small = tempfile.mkdtemp(), tempfile.mkdtemp()
     subprocess.run([FILL, big, str(args.jobs), SAMPLE], check=True)
     subprocess.run([FILL, small, "1", SAMPLE], check=True)
-
-    print(f"## Library of {args.jobs:,} jobs / {args.jobs * 4:,} videos "
-          f"({args.rounds} runs each, medians)\n")
-    base_env = {**os.environ, "FRAMECAST_LANG": "en"}
-    big_env = {**base_env, "FRAMECAST_DATA_DIR": big}
-    start = median_ms([CLI, "--version"], big_env, args.rounds)
-    print("| `framecast-cli` | time | ratio to process start |\n|---|---|---|")
-    print(f"| `--version` (process start) | {start:.1f} ms | 1.00× |")
-    for label, extra in [("history (newest 50)", ["--limit", "50"]),
-                         ("history --search rain", ["--search", "rain", "--limit", "50"]),
-                         ("history --search 纸船", ["--search", "纸船", "--limit", "50"]),
-                         ("history --search dragon kite (rare)", ["--search", "dragon kite"])]:
-        t = median_ms([CLI, "history", "--json", *extra], big_env, args.rounds)
-        print(f"| {label} | {t:.1f} ms | {t / start:.2f}× |")
+    sizes = {args.jobs: big}
+    if args.cli_also:
+        sizes[args.cli_also] = tempfile.mkdtemp()
+        subprocess.run([FILL, sizes[args.cli_also], str(args.cli_also), SAMPLE], check=True)
+    cli_table(sizes, args.rounds)
+    if args.cli_only:
+        return
 
     x, display = desktop.xvfb()
     env = {**os.environ, "DISPLAY": display, "GSETTINGS_BACKEND": "memory", "NO_AT_BRIDGE": "1",
