@@ -53,12 +53,10 @@ pub async fn app_info(
     let (read, gateways_) = (library.inner().clone(), gateways.inner().clone());
     let (profiles, models, base_url, ready) = blocking(move || {
         let profiles = read.profiles()?;
-        let models: Vec<String> = profiles
-            .iter()
-            .find(|p| p.active)
-            .and_then(|p| read.setting(&format!("models:{}", p.id)).ok().flatten())
-            .and_then(|m| serde_json::from_str(&m).ok())
-            .unwrap_or_default();
+        let models = match profiles.iter().find(|p| p.active) {
+            Some(p) => read.profile_models(p.id)?,
+            None => Vec::new(),
+        };
         Ok::<_, framecast_library::LibraryError>((
             profiles,
             models,

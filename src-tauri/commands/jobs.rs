@@ -200,42 +200,49 @@ pub async fn resume_downloads<R: Runtime>(
     app: AppHandle<R>,
 ) -> IpcResult<u32> {
     let recovered = app.state::<Recovered>().take();
-    let library = app.state::<Arc<Library>>().inner().clone();
-    let gateways = app.state::<Arc<Gateways>>().inner().clone();
     let count = recovered
         .iter()
         .map(|job| job.downloads.len() + job.tasks.len())
         .sum::<usize>();
     for job in recovered {
-        let Ok(id) = JobId::parse(&job.job.id) else {
-            continue;
-        };
-        let channel = on_update.clone();
-        let job_id = job.job.id.clone();
-        let send = Box::new(move |event| {
-            channel
-                .send(JobUpdate {
-                    job_id: job_id.clone(),
-                    event,
-                })
-                .is_ok()
-        });
-        let work = (!job.tasks.is_empty(), job.downloads.len());
-        let watcher = Watcher::new(&app, id, work, send);
-        let (library, gateways) = (library.clone(), gateways.clone());
-        // Off the runtime's workers: recovery reads the key store and the library as it goes.
-        tauri::async_runtime::spawn_blocking(move || {
-            tauri::async_runtime::block_on(framecast_jobs::resume(
-                &library,
-                gateways.keys(),
-                &gateways.overrides(),
-                &job,
-                &watcher.controls,
-                &|event| watcher.emit(event),
-            ))
-        });
+        resume_job(&app, job, on_update.clone());
     }
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// Finishes one job taken over at start, off the runtime's workers: recovery reads the key store
+/// and the library as it goes.
+fn resume_job<R: Runtime>(
+    app: &AppHandle<R>,
+    job: framecast_library::Recovered,
+    on_update: Channel<JobUpdate>,
+) {
+    let Ok(id) = JobId::parse(&job.job.id) else {
+        return;
+    };
+    let job_id = job.job.id.clone();
+    let send = Box::new(move |event| {
+        on_update
+            .send(JobUpdate {
+                job_id: job_id.clone(),
+                event,
+            })
+            .is_ok()
+    });
+    let work = (!job.tasks.is_empty(), job.downloads.len());
+    let watcher = Watcher::new(app, id, work, send);
+    let library = app.state::<Arc<Library>>().inner().clone();
+    let gateways = app.state::<Arc<Gateways>>().inner().clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        tauri::async_runtime::block_on(framecast_jobs::resume(
+            &library,
+            gateways.keys(),
+            &gateways.overrides(),
+            &job,
+            &watcher.controls,
+            &|event| watcher.emit(event),
+        ))
+    });
 }
 
 /// The jobs taken over at start whose downloads wait for the window.

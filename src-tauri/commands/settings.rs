@@ -124,13 +124,8 @@ pub async fn test_connection(
     .await;
     // The models a saved profile's gateway offers feed the model pickers (video and text).
     if let (Some(id), true) = (id, report.ok) {
-        let models = serde_json::to_string(&report.models).unwrap_or_default();
-        let chat = serde_json::to_string(&report.chat_models).unwrap_or_default();
-        blocking(move || {
-            library.set_setting(&format!("models:{id}"), &models)?;
-            library.set_setting(&format!("chat_models:{id}"), &chat)
-        })
-        .await?;
+        let (video, chat) = (report.models.clone(), report.chat_models.clone());
+        blocking(move || library.set_offered_models(id, &video, &chat)).await?;
     }
     Ok(report)
 }
@@ -287,10 +282,10 @@ mod tests {
         let library = app.state::<Arc<Library>>();
         assert!(
             library
-                .setting(&format!("models:{}", saved.id))
+                .profile_models(saved.id)
                 .unwrap()
-                .unwrap()
-                .contains("veo-3.1")
+                .iter()
+                .any(|m| m.starts_with("veo-3.1"))
         );
         let wrong = test_connection(
             draft,

@@ -223,9 +223,8 @@ fn known_models(library: &Library, profile: Option<i64>) -> Result<Option<Vec<St
     let Some(id) = profile else {
         return Ok(None);
     };
-    Ok(library
-        .setting(&format!("models:{id}"))?
-        .and_then(|m| serde_json::from_str(&m).ok()))
+    let models = library.profile_models(id)?;
+    Ok((!models.is_empty()).then_some(models))
 }
 
 /// Over the batch's cap, or over the month's budget without a cap that allows it: refused.

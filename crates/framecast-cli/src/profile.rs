@@ -208,8 +208,7 @@ async fn command(command: ProfileCommand, lang: Lang) -> Result<ExitCode, Error>
             .await;
             // The models the gateway offers refine what its route can carry (as in the app).
             if report.ok {
-                let models = serde_json::to_string(&report.models).unwrap_or_default();
-                library.set_setting(&format!("models:{}", p.id), &models)?;
+                library.set_offered_models(p.id, &report.models, &report.chat_models)?;
             }
             if json {
                 json_line(&report);

@@ -43,6 +43,15 @@ impl Library {
         Ok(())
     }
 
+    /// Keeps what profile `id`'s gateway listed at a connection test that passed: its Veo
+    /// models (`models:<id>`, which refine what its route can carry) and its text models
+    /// (`chat_models:<id>`, for prompt help).
+    pub fn set_offered_models(&self, id: i64, video: &[String], chat: &[String]) -> Result<()> {
+        let json = |m: &[String]| serde_json::to_string(m).unwrap_or_default();
+        self.set_setting(&format!("models:{id}"), &json(video))?;
+        self.set_setting(&format!("chat_models:{id}"), &json(chat))
+    }
+
     /// The Veo models profile `id`'s gateway listed at its last connection test (none when it
     /// was never tested).
     pub fn profile_models(&self, id: i64) -> Result<Vec<String>> {
