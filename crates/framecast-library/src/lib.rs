@@ -153,6 +153,22 @@ impl Library {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Runs `write` committed with `synchronous = NORMAL`: a crash of the process keeps it, a
+    /// power cut may lose it until the next full commit (which makes everything before it
+    /// durable too). For what is only shown while a job runs — its phase, the gateway's words,
+    /// progress, bytes downloaded — so a job costs the disk a flush only for what must survive:
+    /// the job before its request, its task ids, its links, its saved files and its end.
+    pub(crate) fn shown<T>(
+        &self,
+        write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        let conn = self.conn();
+        conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let written = write(&conn);
+        conn.execute_batch("PRAGMA synchronous = FULL")?;
+        Ok(written?)
+    }
+
     /// `PRAGMA integrity_check`: `ok`, or what is wrong.
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self

@@ -138,34 +138,41 @@ impl Recorder {
                 phase: Some(phase),
                 text,
             } => {
-                conn().execute(
-                    "UPDATE jobs SET phase = ?2, status_text = coalesce(?3, status_text),
-                       state = CASE WHEN ?4 AND state = 'running' THEN 'downloading' ELSE state END,
-                       updated_at = ?5
-                     WHERE id = ?1",
-                    params![
-                        job,
-                        phase_str(*phase),
-                        text,
-                        *phase == Phase::Downloading,
-                        now
-                    ],
-                )?;
+                self.library.shown(|c| {
+                    c.execute(
+                        "UPDATE jobs SET phase = ?2, status_text = coalesce(?3, status_text),
+                           state = CASE WHEN ?4 AND state = 'running' THEN 'downloading'
+                                        ELSE state END,
+                           updated_at = ?5
+                         WHERE id = ?1",
+                        params![
+                            job,
+                            phase_str(*phase),
+                            text,
+                            *phase == Phase::Downloading,
+                            now
+                        ],
+                    )
+                })?;
             }
             Event::Status { phase: None, text } => {
                 if self.due(Throttled::Status) {
-                    conn().execute(
-                        "UPDATE jobs SET status_text = ?2, updated_at = ?3 WHERE id = ?1",
-                        params![job, text, now],
-                    )?;
+                    self.library.shown(|c| {
+                        c.execute(
+                            "UPDATE jobs SET status_text = ?2, updated_at = ?3 WHERE id = ?1",
+                            params![job, text, now],
+                        )
+                    })?;
                 }
             }
             Event::Progress { percent } => {
                 if self.due(Throttled::Progress) {
-                    conn().execute(
-                        "UPDATE jobs SET progress = ?2, updated_at = ?3 WHERE id = ?1",
-                        params![job, percent, now],
-                    )?;
+                    self.library.shown(|c| {
+                        c.execute(
+                            "UPDATE jobs SET progress = ?2, updated_at = ?3 WHERE id = ?1",
+                            params![job, percent, now],
+                        )
+                    })?;
                 }
             }
             Event::Task { index, id } => self.library.task_created(job, *index, id)?,
@@ -223,11 +230,13 @@ impl Recorder {
                 total,
             } => {
                 if self.due(Throttled::Download(*index)) {
-                    conn().execute(
-                        "UPDATE videos SET bytes = ?3, total = ?4
-                         WHERE job_id = ?1 AND idx = ?2 AND state = 'downloading'",
-                        params![job, index, clamp(*bytes), total.map(clamp)],
-                    )?;
+                    self.library.shown(|c| {
+                        c.execute(
+                            "UPDATE videos SET bytes = ?3, total = ?4
+                             WHERE job_id = ?1 AND idx = ?2 AND state = 'downloading'",
+                            params![job, index, clamp(*bytes), total.map(clamp)],
+                        )
+                    })?;
                 }
             }
             Event::Saved {
@@ -312,4 +321,50 @@ fn phase_str(phase: Phase) -> String {
 
 fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use framecast_core::{AuthScheme, GenerationRequest, RouteKind};
+
+    /// What is only shown is committed without a flush; the connection goes back to flushing
+    /// at once, so a link that arrives next is durable.
+    #[test]
+    fn shown_writes_leave_the_connection_flushing() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = Arc::new(Library::open(dir.path()).unwrap());
+        let spec = JobSpec {
+            id: JobId::new(),
+            request: GenerationRequest::text("a slow tide"),
+            frames_sha256: Vec::new(),
+            references_sha256: Vec::new(),
+            save_dir: None,
+            label: None,
+        };
+        library
+            .begin_job(&crate::NewJob {
+                spec: &spec,
+                origin: crate::Origin::Cli,
+                gateway_host: "gw".into(),
+                auth_scheme: AuthScheme::Bare,
+                price_usd: None,
+                retry_of: None,
+                frames: Vec::new(),
+                references: Vec::new(),
+                route: RouteKind::Stream,
+                base_url: "https://gw.example".into(),
+                profile_id: None,
+                overall: std::time::Duration::from_secs(60),
+            })
+            .unwrap();
+        let recorder = Recorder::new(library.clone(), &spec);
+        recorder.observe(&Event::Progress { percent: 42.0 });
+        let synchronous: i64 = library
+            .conn()
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(synchronous, 2, "FULL");
+        assert_eq!(library.job(&spec.id).unwrap().unwrap().progress, Some(42.0));
+    }
 }
