@@ -50,23 +50,9 @@ pub async fn app_info(
     library: State<'_, Arc<Library>>,
     media: State<'_, Arc<Media>>,
 ) -> IpcResult<AppInfo> {
-    let (read, gateways_) = (library.inner().clone(), gateways.inner().clone());
-    let (profiles, models, base_url, ready) = blocking(move || {
-        let profiles = read.profiles()?;
-        let models = match profiles.iter().find(|p| p.active) {
-            Some(p) => read.profile_models(p.id)?,
-            None => Vec::new(),
-        };
-        Ok::<_, framecast_library::LibraryError>((
-            profiles,
-            models,
-            gateways_.base_url(),
-            gateways_.ready(),
-        ))
-    })
-    .await?;
-    let env = gateways.env();
-    let demo = gateways.demo().is_some();
+    let (profiles, models, base_url, ready) =
+        gateway_facts(library.inner().clone(), gateways.inner().clone()).await?;
+    let (env, demo) = (gateways.env(), gateways.demo().is_some());
     let active = profiles.iter().find(|p| p.active);
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -86,6 +72,29 @@ pub async fn app_info(
         media_base: media.base(),
         poster_base: media.poster_base(),
     })
+}
+
+/// The profiles, the models the active one's gateway offered, and where the next job goes and
+/// whether it can (off the async workers: SQLite and the key store).
+async fn gateway_facts(
+    library: Arc<Library>,
+    gateways: Arc<Gateways>,
+) -> IpcResult<(
+    Vec<framecast_library::Profile>,
+    Vec<String>,
+    Option<String>,
+    bool,
+)> {
+    blocking(move || {
+        let profiles = library.profiles()?;
+        let models = match profiles.iter().find(|p| p.active) {
+            Some(p) => library.profile_models(p.id)?,
+            None => Vec::new(),
+        };
+        let (base_url, ready) = (gateways.base_url(), gateways.ready());
+        Ok::<_, framecast_library::LibraryError>((profiles, models, base_url, ready))
+    })
+    .await
 }
 
 /// What the person chose when asked about quitting with work still running.

@@ -8,13 +8,12 @@ use crate::error::{IpcResult, blocking};
 use crate::gateways::Gateways;
 use crate::state::{Drops, Jobs, lock};
 use framecast_core::{Error, Event};
-use framecast_jobs::batch::plan::{self, Defaults, Plan, Spending};
+use framecast_jobs::batch::plan::{Defaults, Plan};
 use framecast_jobs::batch::run::{Context, Stop};
-use framecast_jobs::batch::{self, BatchEvent, input};
+use framecast_jobs::batch::{self, BatchEvent, Prepared, Source, input};
 use framecast_library::{BatchRecord, BatchRow, BatchState, Library, Origin};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -44,20 +43,11 @@ pub struct PlanView {
 /// The app's batches: the last plan the window asked for, the runners, and the window's channel.
 #[derive(Default)]
 pub struct Batches {
-    planned: Mutex<Option<(u32, Planned)>>,
+    planned: Mutex<Option<(u32, Prepared)>>,
     /// Each running batch's runner: a number naming it, and its switches.
     running: Mutex<HashMap<String, (u64, Stop)>>,
     runners: std::sync::atomic::AtomicU64,
     window: Mutex<Option<Channel<BatchUpdate>>>,
-}
-
-/// A plan waiting for the person's go.
-struct Planned {
-    source: Option<PathBuf>,
-    fingerprint: Option<String>,
-    name: String,
-    defaults: Defaults,
-    plan: Plan,
 }
 
 impl Batches {
@@ -73,6 +63,14 @@ impl Batches {
         for (_, stop) in lock(&self.running).values() {
             stop.pause.cancel();
             stop.now.cancel();
+        }
+    }
+
+    /// Forgets runner `runner` of batch `id`, unless a newer one took its place.
+    fn ended(&self, id: &str, runner: u64) {
+        let mut running = lock(&self.running);
+        if running.get(id).is_some_and(|(r, _)| *r == runner) {
+            running.remove(id);
         }
     }
 
@@ -95,14 +93,14 @@ pub async fn batch_plan_file(
     drops: State<'_, Drops>,
 ) -> IpcResult<PlanView> {
     let path = drops.given(path)?;
-    plan_source(&app, Some(path), None, defaults).await
+    plan_source(&app, Source::File(path), defaults).await
 }
 
 /// Opens a batch file through the file dialog and plans it; `None` if the dialog was closed.
 #[tauri::command]
 pub async fn batch_open_file(defaults: Defaults, app: AppHandle) -> IpcResult<Option<PlanView>> {
     match crate::dialogs::batch_file(&app).await {
-        Some(path) => plan_source(&app, Some(path), None, defaults)
+        Some(path) => plan_source(&app, Source::File(path), defaults)
             .await
             .map(Some),
         None => Ok(None),
@@ -116,62 +114,18 @@ pub async fn batch_plan_text(
     defaults: Defaults,
     app: AppHandle,
 ) -> IpcResult<PlanView> {
-    plan_source(&app, None, Some(text), defaults).await
+    plan_source(&app, Source::Text(text), defaults).await
 }
 
-/// Reads and plans a batch (off the async workers: files, SQLite, the key store).
-async fn plan_source(
-    app: &AppHandle,
-    path: Option<PathBuf>,
-    text: Option<String>,
-    defaults: Defaults,
-) -> IpcResult<PlanView> {
+/// Reads and plans a batch (off the async workers: files, SQLite, the key store), and keeps the
+/// plan for the window's go.
+async fn plan_source(app: &AppHandle, source: Source, defaults: Defaults) -> IpcResult<PlanView> {
     let library = app.state::<Arc<Library>>().inner().clone();
     let gateways = app.state::<Arc<Gateways>>().inner().clone();
-    let (planned, encoding) = blocking(move || {
-        let bytes = match &path {
-            Some(p) => {
-                std::fs::read(p).map_err(|e| framecast_core::download::write_error(&e, p))?
-            }
-            None => text.unwrap_or_default().into_bytes(),
-        };
-        let kind = path
-            .as_ref()
-            .and_then(|p| p.extension())
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        let read = input::parse(&bytes, &kind)?;
+    let prepared = blocking(move || {
         let target =
             framecast_jobs::target::resolve(&library, gateways.keys(), &gateways.overrides())?;
-        let report = library.spend_report(chrono::Local::now())?;
-        let dir = path.as_ref().and_then(|p| p.parent()).map(PathBuf::from);
-        let plan = plan::plan(
-            &read,
-            &dir.unwrap_or_default(),
-            &defaults,
-            &target.prices,
-            None,
-            &Spending {
-                month_usd: report.month_usd,
-                budget_usd: report.budget_usd,
-                cap_usd: None,
-            },
-        );
-        let name = path.as_ref().and_then(|p| p.file_stem()).map_or_else(
-            || "Pasted prompts".to_owned(),
-            |s| s.to_string_lossy().into_owned(),
-        );
-        let fingerprint = path.as_ref().map(|_| batch::fingerprint(&bytes));
-        Ok::<_, Error>((
-            Planned {
-                source: path,
-                fingerprint,
-                name,
-                defaults,
-                plan,
-            },
-            read.encoding,
-        ))
+        batch::prepare(&library, &target, source, defaults, None)
     })
     .await?;
     let batches = app.state::<Arc<Batches>>();
@@ -179,11 +133,11 @@ async fn plan_source(
     let token = slot.as_ref().map_or(1, |(t, _)| t.wrapping_add(1));
     let view = PlanView {
         token,
-        name: planned.name.clone(),
-        encoding,
-        plan: planned.plan.clone(),
+        name: prepared.name.clone(),
+        encoding: prepared.encoding,
+        plan: prepared.plan.clone(),
     };
-    *slot = Some((token, planned));
+    *slot = Some((token, prepared));
     Ok(view)
 }
 
@@ -206,20 +160,12 @@ pub async fn batch_start<R: Runtime>(
     let out_dir = app.state::<crate::state::Folders>().videos();
     let opened = blocking(move || {
         let request = batch::Request {
-            source: planned.source.as_deref(),
-            name: planned.name.clone(),
-            defaults: planned.defaults.clone(),
             concurrency,
             cap_usd,
             out_dir: Some(&out_dir),
             new: false,
         };
-        batch::open(
-            &library,
-            &request,
-            planned.fingerprint.as_deref(),
-            &planned.plan,
-        )
+        batch::open(&library, &planned, &request)
     })
     .await?;
     run_batch(&app, opened.batch.id.clone());
@@ -255,13 +201,7 @@ pub fn run_batch<R: Runtime>(app: &AppHandle<R>, id: String) {
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     // A runner a pause is winding down finishes its rows; this one starts the rest.
     lock(&batches.running).insert(id.clone(), (runner, stop.clone()));
-    let gateways = app.state::<Arc<Gateways>>().inner().clone();
-    let ctx = Context::new(
-        app.state::<Arc<Library>>().inner().clone(),
-        gateways.keys().clone(),
-        gateways.overrides(),
-        Origin::App,
-    );
+    let ctx = context(app);
     let jobs = app.state::<Arc<Jobs>>().inner().clone();
     // Off the runtime's workers: the runner records every event in SQLite as it goes.
     tauri::async_runtime::spawn_blocking(move || {
@@ -278,11 +218,19 @@ pub fn run_batch<R: Runtime>(app: &AppHandle<R>, id: String) {
             Ok(_) => {}
             Err(e) => tracing::error!(%e, batch = %id, "a batch stopped"),
         }
-        let mut running = lock(&batches.running);
-        if running.get(&id).is_some_and(|(r, _)| *r == runner) {
-            running.remove(&id);
-        }
+        batches.ended(&id, runner);
     });
+}
+
+/// What the app's runners share: the library, the keys and the one-off settings in force.
+fn context<R: Runtime>(app: &AppHandle<R>) -> Context {
+    let gateways = app.state::<Arc<Gateways>>().inner().clone();
+    Context::new(
+        app.state::<Arc<Library>>().inner().clone(),
+        gateways.keys().clone(),
+        gateways.overrides(),
+        Origin::App,
+    )
 }
 
 /// Writes a finished batch's results next to its videos.

@@ -4,11 +4,13 @@
 //! by the paths a drop gave it.
 
 use crate::dialogs;
-use crate::error::IpcResult;
+use crate::error::{IpcResult, blocking};
 use crate::state::{Drops, Filled, Frames, Slot};
-use framecast_core::frames::{self, Advice, FrameFacts, FrameOptions, FrameSource, ModelAspect};
+use framecast_core::frames::{
+    self, Advice, FrameFacts, FrameOptions, FrameSource, ModelAspect, PreparedFrame,
+};
 use framecast_core::{CancellationToken, Error, JobId};
-use framecast_library::{Continuation, Library, VideoMoment};
+use framecast_library::{Continuation, JobRecord, Library, VideoMoment};
 use serde::Serialize;
 use std::sync::Arc;
 use tauri::ipc::{InvokeBody, Request};
@@ -136,22 +138,8 @@ pub async fn reuse_frames(
     frames: State<'_, Frames>,
     library: State<'_, Arc<Library>>,
 ) -> IpcResult<[Option<FrameView>; 2]> {
-    let job = library
-        .job(&JobId::parse(&job)?)
-        .map_err(Error::from)?
-        .ok_or_else(|| {
-            Error::invalid_input("the job is not in the library", "资料库中没有该任务")
-        })?;
-    // Every frame is read before any slot changes: a frame that cannot be read leaves the form
-    // as the person sees it, never half-filled with a frame the window does not show.
-    let mut loaded = Vec::with_capacity(2);
-    for (slot, sha) in [(Slot::Start, &job.start_frame), (Slot::End, &job.end_frame)] {
-        let frame = match sha {
-            Some(sha) => Some(Arc::new(library.frame(sha).map_err(Error::from)?)),
-            None => None,
-        };
-        loaded.push((slot, frame));
-    }
+    let (id, library) = (JobId::parse(&job)?, library.inner().clone());
+    let (job, loaded) = blocking(move || frames_of(&library, &id)).await?;
     let mut views = [None, None];
     for (slot, frame) in loaded {
         let Some(frame) = frame else {
@@ -163,6 +151,27 @@ pub async fn reuse_frames(
         views[slot.index()] = frames.filled(slot).map(|f| FrameView::of(slot, &f));
     }
     Ok(views)
+}
+
+/// Each slot's frame, read from the library (`None`: the slot is emptied).
+type Loaded = Vec<(Slot, Option<Arc<PreparedFrame>>)>;
+
+/// Job `id` and the frames it sent, each slot's. Every frame is read before any slot changes: a
+/// frame that cannot be read leaves the form as the person sees it, never half-filled with a
+/// frame the window does not show.
+fn frames_of(library: &Library, id: &JobId) -> Result<(JobRecord, Loaded), Error> {
+    let job = library.job(id)?.ok_or_else(|| {
+        Error::invalid_input("the job is not in the library", "资料库中没有该任务")
+    })?;
+    let mut loaded = Vec::with_capacity(2);
+    for (slot, sha) in [(Slot::Start, &job.start_frame), (Slot::End, &job.end_frame)] {
+        let frame = match sha {
+            Some(sha) => Some(Arc::new(library.frame(sha)?)),
+            None => None,
+        };
+        loaded.push((slot, frame));
+    }
+    Ok((job, loaded))
 }
 
 /// What the slots should say for the orientation the form has chosen (a frame's shape against

@@ -77,24 +77,7 @@ pub async fn start_job<R: Runtime>(
 async fn draft<R: Runtime>(request: StartJob, app: &AppHandle<R>) -> IpcResult<Draft> {
     let id = JobId::parse(&request.id)?;
     let retry_of = request.retry_of.as_deref().map(JobId::parse).transpose()?;
-    let (sent, options) = match retry_of {
-        Some(earlier) => {
-            let library = app.state::<Arc<Library>>().inner().clone();
-            blocking(move || sent_by(&library, &earlier)).await?
-        }
-        None => {
-            let (frames, lineage) = app.state::<Frames>().to_send()?;
-            let references = app.state::<References>().to_send();
-            (
-                Sent {
-                    frames,
-                    lineage,
-                    references,
-                },
-                request.options.unwrap_or_default(),
-            )
-        }
-    };
+    let (sent, options) = to_send(retry_of, request.options, app).await?;
     Ok(Draft {
         id,
         request: GenerationRequest {
@@ -115,6 +98,27 @@ async fn draft<R: Runtime>(request: StartJob, app: &AppHandle<R>) -> IpcResult<D
         label: None,
         origin: Origin::App,
     })
+}
+
+/// The images and options a job sends: the earlier job's when it is tried again, else what the
+/// form holds now.
+async fn to_send<R: Runtime>(
+    retry_of: Option<JobId>,
+    options: Option<VideoOptions>,
+    app: &AppHandle<R>,
+) -> IpcResult<(Sent, VideoOptions)> {
+    if let Some(earlier) = retry_of {
+        let library = app.state::<Arc<Library>>().inner().clone();
+        return blocking(move || sent_by(&library, &earlier)).await;
+    }
+    let (frames, lineage) = app.state::<Frames>().to_send()?;
+    let references = app.state::<References>().to_send();
+    let sent = Sent {
+        frames,
+        lineage,
+        references,
+    };
+    Ok((sent, options.unwrap_or_default()))
 }
 
 /// The images a job sends: the frames and where they were taken from, and the reference images.
@@ -220,17 +224,8 @@ fn resume_job<R: Runtime>(
     let Ok(id) = JobId::parse(&job.job.id) else {
         return;
     };
-    let job_id = job.job.id.clone();
-    let send = Box::new(move |event| {
-        on_update
-            .send(JobUpdate {
-                job_id: job_id.clone(),
-                event,
-            })
-            .is_ok()
-    });
     let work = (!job.tasks.is_empty(), job.downloads.len());
-    let watcher = Watcher::new(app, id, work, send);
+    let watcher = Watcher::new(app, id, work, updates(job.job.id.clone(), on_update));
     let library = app.state::<Arc<Library>>().inner().clone();
     let gateways = app.state::<Arc<Gateways>>().inner().clone();
     tauri::async_runtime::spawn_blocking(move || {
@@ -243,6 +238,21 @@ fn resume_job<R: Runtime>(
             &|event| watcher.emit(event),
         ))
     });
+}
+
+/// Sends a job's events to the window as updates of job `job_id`; false once the window is gone.
+fn updates(
+    job_id: String,
+    on_update: Channel<JobUpdate>,
+) -> Box<dyn Fn(Event) -> bool + Send + Sync> {
+    Box::new(move |event| {
+        on_update
+            .send(JobUpdate {
+                job_id: job_id.clone(),
+                event,
+            })
+            .is_ok()
+    })
 }
 
 /// The jobs taken over at start whose downloads wait for the window.

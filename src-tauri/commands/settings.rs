@@ -130,6 +130,29 @@ pub async fn test_connection(
     Ok(report)
 }
 
+/// A saved profile's own settings and key, to test them where they belong: refused when the
+/// form now names another gateway.
+fn saved(
+    library: &Library,
+    keys: &framecast_library::Keys,
+    draft: &ProfileDraft,
+    id: i64,
+) -> IpcResult<(ProfileDraft, SecretString, String)> {
+    let profile = library.profile(&id.to_string())?;
+    if !same_gateway(&draft.base_url, &profile.draft.base_url) {
+        return Err(Error::invalid_input(
+            "the base URL was changed: type the key to test it there (a saved key is only sent to its own gateway), or save the profile first",
+            "接口地址已更改：请输入密钥再测试（已保存的密钥只会发送给它自己的网关），或先保存配置",
+        )
+        .into());
+    }
+    let key = library
+        .profile_key(keys, id)?
+        .unwrap_or_else(|| SecretString::from(String::new()));
+    let proxy = library.profile_proxy(keys, &profile)?.to_string();
+    Ok((profile.draft, key, proxy))
+}
+
 /// What a connection test uses: the draft with the typed key, or profile `id` as stored with its
 /// stored key (refused if the draft names another gateway).
 fn tested(
@@ -144,21 +167,7 @@ fn tested(
             let proxy = draft.proxy.clone();
             Ok((draft, key, proxy))
         }
-        (None, Some(id)) => {
-            let profile = library.profile(&id.to_string())?;
-            if !same_gateway(&draft.base_url, &profile.draft.base_url) {
-                return Err(Error::invalid_input(
-                    "the base URL was changed: type the key to test it there (a saved key is only sent to its own gateway), or save the profile first",
-                    "接口地址已更改：请输入密钥再测试（已保存的密钥只会发送给它自己的网关），或先保存配置",
-                )
-                .into());
-            }
-            let key = library
-                .profile_key(keys, id)?
-                .unwrap_or_else(|| SecretString::from(String::new()));
-            let proxy = library.profile_proxy(keys, &profile)?.to_string();
-            Ok((profile.draft, key, proxy))
-        }
+        (None, Some(id)) => saved(library, keys, &draft, id),
         (None, None) => Err(Error::with(
             ErrorKind::Auth,
             "type the API key to test the connection",

@@ -36,6 +36,27 @@ fn local(record: &VideoRecord) -> IpcResult<PathBuf> {
     })
 }
 
+/// Copies `from` to a hidden name beside `to`, then renames it into place: `to` is never a half
+/// copy. Nothing is left behind on a failure.
+async fn copy_file(from: &Path, to: &Path) -> std::io::Result<u64> {
+    let tmp = to.with_file_name(format!(
+        ".{}.copy",
+        to.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    let written = async {
+        let bytes = tokio::fs::copy(from, &tmp).await?;
+        tokio::fs::rename(&tmp, to).await?;
+        Ok(bytes)
+    }
+    .await;
+    if written.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    written
+}
+
 /// Copies a saved video to `to`, with a sidecar beside the copy that names the copy; nothing to
 /// do when `to` is the video itself.
 async fn copy(
@@ -47,25 +68,9 @@ async fn copy(
     if same_file::is_same_file(from, to).unwrap_or(false) {
         return Ok(());
     }
-    let tmp = to.with_file_name(format!(
-        ".{}.copy",
-        to.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
-    ));
-    let written = async {
-        let bytes = tokio::fs::copy(from, &tmp).await?;
-        tokio::fs::rename(&tmp, to).await?;
-        Ok::<_, std::io::Error>(bytes)
-    }
-    .await;
-    let bytes = match written {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(framecast_core::download::write_error(&e, to).into());
-        }
-    };
+    let bytes = copy_file(from, to)
+        .await
+        .map_err(|e| framecast_core::download::write_error(&e, to))?;
     let (library, of) = (library.clone(), video.clone());
     let origin = blocking(move || library.origin(&of)).await?;
     let saved_at = sidecar::read(from)

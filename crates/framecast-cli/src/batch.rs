@@ -12,9 +12,9 @@ use crate::output::{json_line, pick};
 use clap::Args;
 use framecast_core::request::DEFAULT_MODEL;
 use framecast_core::{Error, Event, Lang};
-use framecast_jobs::batch::plan::{self, Defaults, Plan, Spending};
+use framecast_jobs::batch::plan::{Defaults, Plan};
 use framecast_jobs::batch::run::{self, Context, Ended, Stop};
-use framecast_jobs::batch::{self, BatchEvent, input, results};
+use framecast_jobs::batch::{self, BatchEvent, Source, results};
 use framecast_library::{Keys, Library, Origin, RowState};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -123,65 +123,34 @@ async fn batch_run(args: &BatchArgs, lang: Lang) -> Result<ExitCode, Error> {
     library.move_proxy_passwords(&keys)?;
     let overrides = args.route.overrides(&args.gateway)?;
     let target = framecast_jobs::target::resolve(&library, &keys, &overrides)?;
-    let bytes = std::fs::read(&args.file).map_err(|e| {
-        Error::invalid_input(
-            format!(
-                "the batch file {} cannot be read ({e})",
-                args.file.display()
-            ),
-            format!("无法读取批量文件 {}（{e}）", args.file.display()),
-        )
-    })?;
-    let kind = args
-        .file
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let parsed = input::parse(&bytes, &kind)?;
-    let dir = args.file.parent().unwrap_or(Path::new("."));
-    let report = library.spend_report(chrono::Local::now())?;
-    let known = known_models(&library, target.profile_id)?;
     let defaults = Defaults {
         model: args.model.trim().to_owned(),
         count: args.n,
     };
-    let plan = plan::plan(
-        &parsed,
-        dir,
-        &defaults,
-        &target.prices,
-        known.as_deref(),
-        &Spending {
-            month_usd: report.month_usd,
-            budget_usd: report.budget_usd,
-            cap_usd: args.max_spend,
-        },
-    );
+    let prepared = batch::prepare(
+        &library,
+        &target,
+        Source::File(args.file.clone()),
+        defaults,
+        args.max_spend,
+    )?;
+    let plan = &prepared.plan;
     let out_dir = args.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned());
-        dir.join(stem.unwrap_or_else(|| "batch".to_owned()))
+        let dir = args.file.parent().unwrap_or(Path::new("."));
+        dir.join(&prepared.name)
     });
-    say_plan(args, lang, &plan);
+    say_plan(args, lang, plan);
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
-    refuse_over(&plan, args.max_spend)?;
+    refuse_over(plan, args.max_spend)?;
     let request = batch::Request {
-        source: Some(&args.file),
-        name: args
-            .file
-            .file_stem()
-            .map_or_else(|| "batch".to_owned(), |s| s.to_string_lossy().into_owned()),
-        defaults,
         concurrency: args.concurrency,
         cap_usd: args.max_spend,
         out_dir: Some(&out_dir),
         new: args.new,
     };
-    let opened = batch::open(&library, &request, Some(&batch::fingerprint(&bytes)), &plan)?;
+    let opened = batch::open(&library, &prepared, &request)?;
     let id = opened.batch.id.clone();
     if let Some(sent) = &opened.continued {
         say_continued(args, lang, &id, sent);
@@ -216,15 +185,6 @@ fn backoff() -> std::time::Duration {
             std::time::Duration::from_secs(5),
             std::time::Duration::from_millis,
         )
-}
-
-/// The models the profile's gateway offered at its last connection test, when known.
-fn known_models(library: &Library, profile: Option<i64>) -> Result<Option<Vec<String>>, Error> {
-    let Some(id) = profile else {
-        return Ok(None);
-    };
-    let models = library.profile_models(id)?;
-    Ok((!models.is_empty()).then_some(models))
 }
 
 /// Over the batch's cap, or over the month's budget without a cap that allows it: refused.

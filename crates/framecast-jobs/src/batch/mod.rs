@@ -6,19 +6,21 @@
 //! - [`run`]: the queue run through the one job path, at most N at once;
 //! - [`results`]: the results files written next to the videos.
 //!
-//! [`open`] records a new batch from a plan, or continues the unfinished batch of the same file.
+//! [`prepare`] reads and plans a source for either front end; [`open`] records a new batch from
+//! a plan, or continues the unfinished batch of the same file.
 
 pub mod input;
 pub mod plan;
 pub mod results;
 pub mod run;
 
-use framecast_core::{Event, Result};
+use crate::target::Target;
+use framecast_core::{Error, Event, Result};
 use framecast_library::{BatchRecord, Library, NewBatch, RowState};
-use plan::{Defaults, Plan};
+use plan::{Defaults, Plan, Spending};
 use serde::Serialize;
 use sha2::Digest as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What a running batch tells its watcher.
 #[derive(Debug, Clone, Serialize)]
@@ -46,13 +48,93 @@ pub enum BatchEvent {
     Waiting { until_ms: i64 },
 }
 
-/// How a batch is asked for.
+/// Where a batch's rows come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A file: its rows' frames resolve against its folder, and running it again continues it.
+    File(PathBuf),
+    /// Prompts pasted one per line.
+    Text(String),
+}
+
+/// A source read and planned: what the plan shows, and what [`open`] records.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The file, when the rows came from one.
+    pub file: Option<PathBuf>,
+    /// The file's name without its ending, or "Pasted prompts".
+    pub name: String,
+    /// The file's [`fingerprint`].
+    pub fingerprint: Option<String>,
+    pub encoding: input::Encoding,
+    pub defaults: Defaults,
+    pub plan: Plan,
+}
+
+/// Reads `source` and plans it at `target`'s prices against this month's spend, the budget and
+/// `cap_usd`; models the profile's gateway did not list are named. Nothing is recorded or sent.
+pub fn prepare(
+    library: &Library,
+    target: &Target,
+    source: Source,
+    defaults: Defaults,
+    cap_usd: Option<f64>,
+) -> Result<Prepared> {
+    let (file, bytes) = match source {
+        Source::File(path) => {
+            let bytes = std::fs::read(&path).map_err(|e| {
+                Error::invalid_input(
+                    format!("the batch file {} cannot be read ({e})", path.display()),
+                    format!("无法读取批量文件 {}（{e}）", path.display()),
+                )
+            })?;
+            (Some(path), bytes)
+        }
+        Source::Text(text) => (None, text.into_bytes()),
+    };
+    let kind = file
+        .as_ref()
+        .and_then(|p| p.extension())
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let read = input::parse(&bytes, &kind)?;
+    let report = library.spend_report(chrono::Local::now())?;
+    let known = match target.profile_id {
+        Some(id) => library.profile_models(id)?,
+        None => Vec::new(),
+    };
+    let dir = file
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."));
+    let plan = plan::plan(
+        &read,
+        dir,
+        &defaults,
+        &target.prices,
+        (!known.is_empty()).then_some(known.as_slice()),
+        &Spending {
+            month_usd: report.month_usd,
+            budget_usd: report.budget_usd,
+            cap_usd,
+        },
+    );
+    Ok(Prepared {
+        name: file.as_deref().and_then(Path::file_stem).map_or_else(
+            || "Pasted prompts".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        ),
+        fingerprint: file.as_ref().map(|_| fingerprint(&bytes)),
+        encoding: read.encoding,
+        file,
+        defaults,
+        plan,
+    })
+}
+
+/// How a prepared batch runs.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
-    /// The file it comes from (its rows then resolve frames against its folder).
-    pub source: Option<&'a Path>,
-    pub name: String,
-    pub defaults: Defaults,
     pub concurrency: u8,
     pub cap_usd: Option<f64>,
     pub out_dir: Option<&'a Path>,
@@ -74,18 +156,15 @@ pub fn fingerprint(bytes: &[u8]) -> String {
     format!("{:x}", sha2::Sha256::digest(bytes))
 }
 
-/// Records `plan` as a new batch, or, for a file whose batch is unfinished (and `new` not asked),
-/// continues that one. Nothing is sent.
-pub fn open(
-    library: &Library,
-    request: &Request<'_>,
-    fingerprint: Option<&str>,
-    plan: &Plan,
-) -> Result<Opened> {
-    let source = request
-        .source
+/// Records `prepared` as a new batch, or, for a file whose batch is unfinished (and `new` not
+/// asked), continues that one. Nothing is sent.
+pub fn open(library: &Library, prepared: &Prepared, request: &Request<'_>) -> Result<Opened> {
+    let source = prepared
+        .file
+        .as_deref()
         .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_owned()))
         .map(|p| p.display().to_string());
+    let fingerprint = prepared.fingerprint.as_deref();
     if let (Some(src), Some(sha), false) = (&source, fingerprint, request.new)
         && let Some(batch) = library.unfinished_batch(src, sha)?
     {
@@ -103,14 +182,14 @@ pub fn open(
     let id = uuid::Uuid::now_v7().to_string();
     library.create_batch(&NewBatch {
         id: id.clone(),
-        name: request.name.clone(),
+        name: prepared.name.clone(),
         source,
         source_sha256: fingerprint.map(str::to_owned),
         concurrency: request.concurrency.clamp(1, 16),
         cap_usd: request.cap_usd,
         out_dir: request.out_dir.map(|d| d.display().to_string()),
-        defaults: serde_json::to_string(&request.defaults).unwrap_or_default(),
-        rows: &plan.rows,
+        defaults: serde_json::to_string(&prepared.defaults).unwrap_or_default(),
+        rows: &prepared.plan.rows,
     })?;
     let batch = library.batch(&id)?.ok_or_else(|| {
         framecast_core::Error::invalid_input("the batch was not recorded", "批量未被记录")
