@@ -782,18 +782,7 @@ async fn a_task_route_job_survives_quitting_the_app() {
             .count()
     };
     assert_eq!(creates(), 1);
-    app.js("window.__TAURI_INTERNALS__.invoke('test_close')", vec![])
-        .await;
-    app.find("quit-now").await;
-    let _ = app
-        .client
-        .execute(
-            "setTimeout(() => document.querySelector(\"[data-testid='quit-now']\").click(), 0)",
-            vec![],
-        )
-        .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    std::mem::drop(app);
+    quit_now(app).await;
 
     // Framecast starts again: the task is watched again, its video saved, and it plays.
     let app = launch_env(Some(&mock.base_url()), &videos, &saves, &env).await;
@@ -883,6 +872,31 @@ async fn generate_done(app: &App, prompt: &str, n: u8) -> String {
     )
     .await;
     job
+}
+
+/// Asks the window to close and answers "Quit now" (work may be running); the app is gone.
+async fn quit_now(app: App) {
+    app.js("window.__TAURI_INTERNALS__.invoke('test_close')", vec![])
+        .await;
+    app.find("quit-now").await;
+    // Clicked from a timer: the click closes the window the WebDriver call is waiting on.
+    let _ = app
+        .client
+        .execute(
+            "setTimeout(() => document.querySelector(\"[data-testid='quit-now']\").click(), 0)",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// A screenshot in Chinese and the dark theme, then back to English and light.
+async fn zh_dark(app: &App, path: &Path) {
+    theme(app, "dark").await;
+    language(app, "zh").await;
+    app.screenshot(path).await;
+    language(app, "en").await;
+    theme(app, "light").await;
 }
 
 /// Switches the theme until it is `theme` (the toggle cycles System → Light → Dark).
@@ -1479,11 +1493,7 @@ async fn a_dropped_batch_is_paused_resumed_and_continued_after_a_restart() {
         "every day of the month: {days}"
     );
     app.screenshot(&shots.join("spend-batch.png")).await;
-    theme(&app, "dark").await;
-    language(&app, "zh").await;
-    app.screenshot(&shots.join("spend-batch-zh-dark.png")).await;
-    language(&app, "en").await;
-    theme(&app, "light").await;
+    zh_dark(&app, &shots.join("spend-batch-zh-dark.png")).await;
     click(&app, "nav-batch").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
@@ -1503,23 +1513,8 @@ async fn a_dropped_batch_is_paused_resumed_and_continued_after_a_restart() {
     )
     .await;
     app.screenshot(&shots.join("batch.png")).await;
-    theme(&app, "dark").await;
-    language(&app, "zh").await;
-    app.screenshot(&shots.join("batch-zh-dark.png")).await;
-    language(&app, "en").await;
-    theme(&app, "light").await;
-    app.js("window.__TAURI_INTERNALS__.invoke('test_close')", vec![])
-        .await;
-    app.find("quit-now").await;
-    let _ = app
-        .client
-        .execute(
-            "setTimeout(() => document.querySelector(\"[data-testid='quit-now']\").click(), 0)",
-            vec![],
-        )
-        .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    std::mem::drop(app);
+    zh_dark(&app, &shots.join("batch-zh-dark.png")).await;
+    quit_now(app).await;
 
     // Started again, the batch continues where it was, and ends with each row sent once.
     let app = launch(&mock.base_url(), &videos, &saves).await;
@@ -1606,11 +1601,7 @@ async fn reference_images_dropped_on_the_options_row_go_with_the_job() {
     )
     .await;
     app.screenshot(&shots.join("options.png")).await;
-    theme(&app, "dark").await;
-    language(&app, "zh").await;
-    app.screenshot(&shots.join("options-zh-dark.png")).await;
-    language(&app, "en").await;
-    theme(&app, "light").await;
+    zh_dark(&app, &shots.join("options-zh-dark.png")).await;
 
     // The job carries them: a reference model, and both images as parts of the one request.
     let job = generate_done(
