@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_batches.sql"),
     include_str!("../migrations/0009_options.sql"),
     include_str!("../migrations/0010_prompt_help.sql"),
+    include_str!("../migrations/0011_storyboards.sql"),
 ];
 
 /// Brings the database to the newest schema.
