@@ -14,6 +14,7 @@
 //!   OpenTimelineIO, FCPXML and EDL.
 
 use crate::batch::plan::{Spending, estimate};
+use crate::batch::run::Stop;
 use crate::start::Draft;
 use crate::target::{self, Overrides, Target};
 use framecast_core::frames::{self, FrameOptions, FrameSource, ModelAspect, PreparedFrame};
@@ -229,13 +230,21 @@ pub struct Context {
 
 /// Sends the plan's sendable shots, each through the one job path, and reports each shot's
 /// state and its job's events (recorded first) to `emit`. Shots that continue from a shot in the
-/// same run wait for it; the others run at once.
+/// same run wait for it; the others run at once. `stop.pause` starts no further shot (the
+/// running ones finish); `stop.now` also stops their generations.
 pub async fn run(
     ctx: &Context,
     plan: &StoryPlan,
-    controls: &Controls,
+    stop: &Stop,
     emit: &(dyn Fn(StoryEvent) + Send + Sync),
 ) -> Result<()> {
+    let controls = Controls::new();
+    let (now, mine) = (stop.now.clone(), controls.clone());
+    let watch = tokio::spawn(async move {
+        now.cancelled().await;
+        mine.cancel();
+    });
+    let controls = &controls;
     let target = target::resolve(&ctx.library, &ctx.keys, &ctx.overrides)?;
     let name = ctx
         .library
@@ -264,7 +273,7 @@ pub async fn run(
                         skip(emit, shot, Some(p));
                         continue;
                     }
-                    if controls.generation().is_cancelled() {
+                    if stop.pause.is_cancelled() || stop.now.is_cancelled() {
                         skip(emit, shot, None);
                         broken = Some(shot.position);
                         continue;
@@ -278,6 +287,7 @@ pub async fn run(
         })
         .collect();
     while running.next().await.is_some() {}
+    watch.abort();
     Ok(())
 }
 

@@ -5,10 +5,11 @@
 //! sent; then the chosen takes exported.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use framecast_core::RouteKind;
 use framecast_core::price::PriceTable;
-use framecast_core::{Controls, RouteKind};
 use framecast_jobs::Overrides;
 use framecast_jobs::batch::plan::Spending;
+use framecast_jobs::batch::run::Stop;
 use framecast_jobs::storyboard::{self, Context, Exports, StoryEvent, Which};
 use framecast_library::{Keys, Library, Origin, Place, RowState, ShotDraft};
 use framecast_mock::{MockConfig, MockGateway};
@@ -55,7 +56,7 @@ async fn generate(ctx: &Context, board: &str, which: &Which) -> Vec<StoryEvent> 
     )
     .unwrap();
     let events = Mutex::new(Vec::new());
-    storyboard::run(ctx, &plan, &Controls::new(), &|e| {
+    storyboard::run(ctx, &plan, &Stop::default(), &|e| {
         events.lock().unwrap().push(e);
     })
     .await
