@@ -14,6 +14,7 @@ import type { CheckReport } from "./bindings/CheckReport";
 import type { Defaults } from "./bindings/Defaults";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { Event } from "./bindings/Event";
+import type { ExportKind } from "./bindings/ExportKind";
 import type { FrameView } from "./bindings/FrameView";
 import type { Help } from "./bindings/Help";
 import type { JobRecord } from "./bindings/JobRecord";
@@ -32,15 +33,14 @@ import type { ReferenceSetView } from "./bindings/ReferenceSetView";
 import type { ReferenceView } from "./bindings/ReferenceView";
 import type { RouteKind } from "./bindings/RouteKind";
 import type { SettingsView } from "./bindings/SettingsView";
-import type { ExportKind } from "./bindings/ExportKind";
 import type { ShotDraft } from "./bindings/ShotDraft";
 import type { ShotRecord } from "./bindings/ShotRecord";
-import type { StoryEvent } from "./bindings/StoryEvent";
-import type { StoryPlanView } from "./bindings/StoryPlanView";
-import type { Storyboard } from "./bindings/Storyboard";
 import type { Slot } from "./bindings/Slot";
 import type { SpendReport } from "./bindings/SpendReport";
 import type { StartJob } from "./bindings/StartJob";
+import type { Storyboard } from "./bindings/Storyboard";
+import type { StoryEvent } from "./bindings/StoryEvent";
+import type { StoryPlanView } from "./bindings/StoryPlanView";
 
 /** A failed command: the engine's `{ kind, message, messageZh }`. */
 export class CommandError extends Error {

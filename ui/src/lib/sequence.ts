@@ -34,7 +34,7 @@ export function segments(shots: ShotRecord[], durations: Record<string, number>)
   let start = 0;
   for (const shot of shots) {
     const take = shot.takes.find((t) => t.videoId === shot.chosen);
-    if (!take || take.state !== "saved") continue;
+    if (take?.state !== "saved") continue;
     const length = durations[take.videoId] ?? shot.options.duration ?? DEFAULT_SECONDS;
     const inS = Math.min(Math.max(0, (shot.inMs ?? 0) / 1000), length);
     const outS = Math.max(inS, Math.min(length, shot.outMs == null ? length : shot.outMs / 1000));
