@@ -1561,7 +1561,8 @@ async fn shot_prompt(app: &App, text: &str) {
         "return [...document.querySelectorAll(\"[data-testid='shot-card']\")].some(c => c.innerText.includes({}))",
         json!(text)
     );
-    app.until("the shot's prompt on its card", 10, &script).await;
+    app.until("the shot's prompt on its card", 10, &script)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1632,7 +1633,11 @@ async fn a_storyboard_of_three_continuing_shots_is_generated_played_and_exported
     assert_eq!(posts.len(), 3, "one paid request per shot");
     for (i, post) in posts.iter().enumerate() {
         let body = post.body.as_ref().unwrap().to_string();
-        assert!(body.contains(prompts[i]), "shot {} was sent in order", i + 1);
+        assert!(
+            body.contains(prompts[i]),
+            "shot {} was sent in order",
+            i + 1
+        );
         assert_eq!(
             body.contains("data:image/"),
             i > 0,
@@ -1727,12 +1732,16 @@ async fn a_storyboard_of_three_continuing_shots_is_generated_played_and_exported
         }
         assert!(file.is_file(), "{} was not written", file.display());
     }
-    let joined = std::fs::metadata(saves.join("paper-boat.mp4")).unwrap().len();
+    let joined = std::fs::metadata(saves.join("paper-boat.mp4"))
+        .unwrap()
+        .len();
     assert!(joined > 3 * 100_000, "three takes joined: {joined} bytes");
     let otio: Value =
         serde_json::from_str(&std::fs::read_to_string(saves.join("paper-boat.otio")).unwrap())
             .unwrap();
-    let clips = otio["tracks"]["children"][0]["children"].as_array().unwrap();
+    let clips = otio["tracks"]["children"][0]["children"]
+        .as_array()
+        .unwrap();
     assert_eq!(clips.len(), 3, "the OTIO file lists three clips");
     assert_eq!(otio["name"], "Paper boat");
     assert_eq!(shot_states(&app).await, ["chosen", "chosen", "chosen"]);

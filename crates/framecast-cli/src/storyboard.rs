@@ -262,7 +262,7 @@ fn print_shot(library: &Library, shot: &ShotRecord, lang: Lang) {
     println!(
         "  {:>2}  {state}{continues}  {}",
         shot.position,
-        visible(&prefix(&shot.draft.prompt, 70))
+        visible(prefix(&shot.draft.prompt, 70))
     );
     let seconds =
         |ms: Option<u64>| ms.map_or_else(String::new, |v| format!("{:.3}", v as f64 / 1000.0));

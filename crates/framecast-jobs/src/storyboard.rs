@@ -537,6 +537,9 @@ pub fn clips(library: &Library, storyboard: &str) -> Result<Vec<ClipSpec>> {
         .collect()
 }
 
+/// Writes one kind of export of a timeline.
+type Render = fn(&Timeline) -> Result<String>;
+
 /// Exports `storyboard`'s cut where `to` says; nothing is written when a shot is refused.
 pub fn export(library: &Library, storyboard: &str, to: &Exports) -> Result<Exported> {
     let name = library
@@ -556,7 +559,7 @@ pub fn export(library: &Library, storyboard: &str, to: &Exports) -> Result<Expor
         .map(|out| framecast_timeline::join(&specs, &probes, out))
         .transpose()?;
     let mut written = Vec::new();
-    let texts: [(&Option<PathBuf>, fn(&Timeline) -> Result<String>); 4] = [
+    let texts: [(&Option<PathBuf>, Render); 4] = [
         (&to.otio, |t| Ok(otio::to_string(t))),
         (&to.fcpxml, |t| Ok(fcpxml::to_string(t))),
         (&to.edl, edl::to_string),

@@ -42,7 +42,7 @@ fn ffmpeg_last(path: &Path, filter: &str, pix_fmt: &str, frame: usize) -> Vec<u8
     );
     let all = std::fs::read(out.path()).unwrap();
     assert!(
-        all.len() >= frame && all.len() % frame == 0,
+        all.len() >= frame && all.len().is_multiple_of(frame),
         "ffmpeg gave {} bytes",
         all.len()
     );
