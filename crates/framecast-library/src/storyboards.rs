@@ -515,15 +515,6 @@ impl Library {
         })
     }
 
-    /// The shots `job` was made for.
-    pub fn shots_of_job(&self, job: &str) -> Result<Vec<String>> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT shot_id FROM storyboard_takes WHERE job_id = ?1")?;
-        Ok(stmt
-            .query_map([job], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
-    }
 }
 
 const STORYBOARD_SELECT: &str = "SELECT b.id, b.name, b.created_at, b.updated_at,

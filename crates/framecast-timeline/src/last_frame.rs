@@ -27,16 +27,6 @@ pub enum Matrix {
     Bt709,
 }
 
-impl Matrix {
-    /// The name ffmpeg's scaler gives it (`in_color_matrix`).
-    pub fn ffmpeg_name(self) -> &'static str {
-        match self {
-            Self::Bt601 => "bt601",
-            Self::Bt709 => "bt709",
-        }
-    }
-}
-
 /// A decoded picture: 4:2:0 planes without padding, and how they become RGB.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Picture {
