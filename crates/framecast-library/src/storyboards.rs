@@ -514,7 +514,6 @@ impl Library {
             touch(tx, &board)
         })
     }
-
 }
 
 const STORYBOARD_SELECT: &str = "SELECT b.id, b.name, b.created_at, b.updated_at,

@@ -81,8 +81,9 @@ export class StoryboardStore {
     this.boards = await api.storyboardList();
     this.loaded = true;
     const keep = this.boards.some((b) => b.id === this.shown);
-    if (!keep) {
-      if (this.boards.length > 0) await this.show(this.boards[0].id);
+    if (keep && this.shown !== null) await this.refresh(false);
+    else {
+      if (this.boards.length > 0) await this.show(this.boards[0].id, true);
       else {
         this.shown = null;
         this.shots = [];
@@ -90,20 +91,24 @@ export class StoryboardStore {
     }
   }
 
-  async show(id: string): Promise<void> {
+  /** Shows storyboard `id`; the list's counts are read again too unless `listed` just now. */
+  async show(id: string, listed = false): Promise<void> {
     if (this.shown !== id) {
       this.plan = null;
       this.selected = null;
     }
     this.shown = id;
-    await this.refresh();
+    await this.refresh(!listed);
   }
 
-  /** Reads the shown storyboard's shots (and the list's counts) again. */
-  async refresh(): Promise<void> {
+  /** Reads the shown storyboard's shots (and, with `list`, the list's counts) again. */
+  async refresh(list = true): Promise<void> {
     const id = this.shown;
     if (id === null) return;
-    const [shots, boards] = await Promise.all([api.storyboardShots(id), api.storyboardList()]);
+    const [shots, boards] = await Promise.all([
+      api.storyboardShots(id),
+      list ? api.storyboardList() : this.boards,
+    ]);
     if (this.shown !== id) return;
     this.shots = shots;
     this.boards = boards;
