@@ -595,6 +595,7 @@ const en = {
   sbAddToStoryboard: "Add to storyboard",
   sbAddedTo: "Added to “{name}”",
   sbNewFrom: "New storyboard",
+  helpToStoryboard: "New storyboard",
 } as const;
 
 export type Key = keyof typeof en;
@@ -1179,6 +1180,7 @@ const zh: Record<Key, string> = {
   sbAddToStoryboard: "添加到故事板",
   sbAddedTo: "已添加到“{name}”",
   sbNewFrom: "新建故事板",
+  helpToStoryboard: "新建故事板",
 };
 
 const tables: Record<Lang, Record<Key, string>> = { en, zh };

@@ -4,6 +4,7 @@
 
 import { api } from "./api";
 import type { ExportKind } from "./bindings/ExportKind";
+import type { Shot } from "./bindings/Shot";
 import type { ShotDraft } from "./bindings/ShotDraft";
 import type { ShotRecord } from "./bindings/ShotRecord";
 import type { Storyboard } from "./bindings/Storyboard";
@@ -53,6 +54,25 @@ export function draftOf(shot: ShotRecord): ShotDraft {
     inMs: shot.inMs,
     outMs: shot.outMs,
   };
+}
+
+/**
+ * Prompt help's shots as a storyboard's drafts, in order: a shot that picks up from the shot just
+ * before it continues from it; one that picks up from an earlier shot cannot start from that
+ * take's last picture, and starts anew.
+ */
+export function draftsFromShots(shots: Shot[], model: string, n: number): ShotDraft[] {
+  return shots.map((s, i) => ({
+    prompt: s.prompt.trim(),
+    startFrame: null,
+    endFrame: null,
+    model,
+    options: {},
+    n,
+    continues: i > 0 && s.continuesFrom === i - 1,
+    inMs: null,
+    outMs: null,
+  }));
 }
 
 export class StoryboardStore {
@@ -120,6 +140,16 @@ export class StoryboardStore {
   async create(name: string): Promise<void> {
     const board = await api.storyboardCreate(name);
     this.boards = [board, ...this.boards];
+    await this.show(board.id);
+  }
+
+  /** A new storyboard named `name` holding prompt help's `shots`, shown. */
+  async fromShots(name: string, shots: Shot[], model: string, n: number): Promise<void> {
+    const board = await api.storyboardCreate(name);
+    for (const draft of draftsFromShots(shots, model, n)) {
+      await api.shotAdd(board.id, draft, null);
+    }
+    this.shown = null;
     await this.show(board.id);
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ShotRecord } from "./bindings/ShotRecord";
-import { draftOf, shotState, spentOn } from "./storyboard.svelte";
+import { draftOf, draftsFromShots, shotState, spentOn } from "./storyboard.svelte";
 
 function shot(over: Partial<ShotRecord> = {}): ShotRecord {
   return {
@@ -73,5 +73,27 @@ describe("a shot's card", () => {
       inMs: 500,
       outMs: null,
     });
+  });
+});
+
+describe("prompt help's shots as a storyboard", () => {
+  it("continues a shot only from the shot just before it", () => {
+    const drafts = draftsFromShots(
+      [
+        { prompt: " a gutter ", continuesFrom: null },
+        { prompt: "a river", continuesFrom: 0 },
+        { prompt: "a lighthouse", continuesFrom: null },
+        { prompt: "the sea", continuesFrom: 1 },
+      ],
+      "veo-3.1-fast",
+      2,
+    );
+    expect(drafts.map((d) => [d.prompt, d.continues])).toEqual([
+      ["a gutter", false],
+      ["a river", true],
+      ["a lighthouse", false],
+      ["the sea", false],
+    ]);
+    expect(drafts.every((d) => d.model === "veo-3.1-fast" && d.n === 2)).toBe(true);
   });
 });
