@@ -383,10 +383,8 @@ async fn send(
             event,
         })
     };
+    // The recorder settles the shot when the job ends (its first saved take, if none is chosen).
     let result = started.run(controls, &on).await;
-    if let Err(e) = library.settle_shot(&shot_id, &job_id) {
-        tracing::error!(%e, "the library could not settle a shot");
-    }
     let state = RowState::of_job(result.state).unwrap_or(RowState::Failed);
     let why = result.error.as_ref().map(Error::messages);
     emit(StoryEvent::Shot {

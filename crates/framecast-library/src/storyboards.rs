@@ -482,9 +482,9 @@ impl Library {
         })
     }
 
-    /// Records that `job` was made for shot `id`: its videos become takes to choose from. The
-    /// first take that arrives for a shot with none chosen is chosen when the job finishes
-    /// ([`Library::settle_shot`]).
+    /// Records that `job` was made for shot `id`: its videos become takes to choose from. When
+    /// the job ends, a shot with none chosen takes its first saved take ([`Library::settle_shot`],
+    /// called by the recorder).
     pub fn attach_job(&self, id: &str, job: &str) -> Result<()> {
         self.write(|tx| {
             let board = board_of(tx, id)?;
@@ -495,6 +495,23 @@ impl Library {
             )?;
             touch(tx, &board)
         })
+    }
+
+    /// After `job` ended: each shot it was made for that has no chosen take takes its first
+    /// saved video. The recorder calls this when any job ends, so a shot's job that finished
+    /// after a restart (recovered, or by `framecast-cli resume`) is settled too.
+    pub(crate) fn settle_job(&self, job: &str) -> Result<()> {
+        let shots: Vec<String> = {
+            let conn = self.conn();
+            let mut stmt =
+                conn.prepare_cached("SELECT shot_id FROM storyboard_takes WHERE job_id = ?1")?;
+            stmt.query_map([job], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        for shot in shots {
+            self.settle_shot(&shot, job)?;
+        }
+        Ok(())
     }
 
     /// After a shot's job ended: a shot with no chosen take takes its job's first saved video.
