@@ -3,7 +3,8 @@
 //! - `list`: every storyboard, the most recently changed first (`--json`: one per line).
 //! - `show ID`: its shots in order, each with its state, its chosen take and its cut.
 //! - `export ID`: the chosen takes joined into one MP4 without re-encoding (`--out`) and the cut
-//!   as OpenTimelineIO, FCPXML and CMX 3600 EDL, through `framecast_jobs::storyboard::export`
+//!   as OpenTimelineIO, FCPXML and CMX 3600 EDL (and each shot's cut as JSON), through
+//!   `framecast_jobs::storyboard::export`
 //!   (the app's Export… does the same).
 //!
 //! `ID` is a storyboard's id, its start or its last digits (as `list` shows), or its exact name. Exit status: 0 done, 2 a
@@ -58,6 +59,9 @@ enum StoryboardCommand {
         /// Export the cut as a CMX 3600 EDL (Premiere, Resolve, Avid).
         #[arg(long, value_name = "FILE.edl")]
         edl: Option<PathBuf>,
+        /// Write each shot's file, cut, prompt and job id as JSON.
+        #[arg(long, value_name = "FILE.json")]
+        shots: Option<PathBuf>,
         /// Print the result as one JSON object.
         #[arg(long)]
         json: bool,
@@ -155,12 +159,13 @@ fn command(command: &StoryboardCommand, lang: Lang) -> Result<()> {
             otio,
             fcpxml,
             edl,
+            shots,
             json,
         } => {
-            if out.is_none() && otio.is_none() && fcpxml.is_none() && edl.is_none() {
+            if [out, otio, fcpxml, edl, shots].iter().all(|p| p.is_none()) {
                 return Err(Error::invalid_input(
-                    "nothing to make: give --out, --otio, --fcpxml or --edl",
-                    "没有要生成的内容：请给出 --out、--otio、--fcpxml 或 --edl",
+                    "nothing to make: give --out, --otio, --fcpxml, --edl or --shots",
+                    "没有要生成的内容：请给出 --out、--otio、--fcpxml、--edl 或 --shots",
                 ));
             }
             let board = find(&library, id)?;
@@ -172,7 +177,7 @@ fn command(command: &StoryboardCommand, lang: Lang) -> Result<()> {
                     otio: otio.clone(),
                     fcpxml: fcpxml.clone(),
                     edl: edl.clone(),
-                    shots: None,
+                    shots: shots.clone(),
                 },
             )?;
             if *json {

@@ -109,6 +109,8 @@ async fn lists_shows_and_exports_a_storyboard() {
             &file("boat.fcpxml"),
             "--edl",
             &file("boat.edl"),
+            "--shots",
+            &file("boat.json"),
             "--json",
         ],
     )
@@ -116,8 +118,14 @@ async fn lists_shows_and_exports_a_storyboard() {
     assert_eq!(exported.code, 0, "{}", exported.stderr);
     let result = exported.result();
     assert_eq!(result["joined"]["clips"].as_array().unwrap().len(), 3);
-    assert_eq!(result["exports"].as_array().unwrap().len(), 3);
-    for f in ["boat.mp4", "boat.otio", "boat.fcpxml", "boat.edl"] {
+    assert_eq!(result["exports"].as_array().unwrap().len(), 4);
+    for f in [
+        "boat.mp4",
+        "boat.otio",
+        "boat.fcpxml",
+        "boat.edl",
+        "boat.json",
+    ] {
         assert!(out.join(f).is_file(), "{f} was not written");
     }
     let otio: serde_json::Value =
@@ -126,6 +134,9 @@ async fn lists_shows_and_exports_a_storyboard() {
         .as_array()
         .unwrap();
     assert_eq!(clips.len(), 3);
+    let sidecar = std::fs::read_to_string(out.join("boat.json")).unwrap();
+    assert!(sidecar.contains("the boat on a river"), "{sidecar}");
+    assert!(sidecar.contains(&jobs[1]), "{sidecar}");
     // The second shot's cut, 1 s to 3 s at 24 fps.
     assert_eq!(clips[1]["source_range"]["start_time"]["value"], 24.0);
     assert_eq!(clips[1]["source_range"]["duration"]["value"], 48.0);
