@@ -8,6 +8,18 @@ import { storyboards } from "../lib/storyboard.svelte";
 import { appInfo, clearMocks, flush, installIpc } from "../test/ipc";
 import StoryboardView from "./StoryboardView.svelte";
 
+// jsdom has no PointerEvent: a mouse event with a pointer id stands in for it.
+if (!("PointerEvent" in window)) {
+  class PointerEvent extends MouseEvent {
+    pointerId: number;
+    constructor(type: string, init: PointerEventInit = {}) {
+      super(type, init);
+      this.pointerId = init.pointerId ?? 0;
+    }
+  }
+  Object.assign(window, { PointerEvent });
+}
+
 const BOARD = { id: "b1", name: "Paper boat", createdAt: 0, updatedAt: 0, shots: 3, chosen: 1 };
 
 function shot(position: number, over: Partial<ShotRecord> = {}): ShotRecord {
@@ -152,6 +164,36 @@ describe("the Storyboard view", () => {
       storyboard: "b1",
       ids: ["s1", "s3", "s2"],
     });
+  });
+
+  it("moves a shot where it is dragged, and selects one that is only clicked", async () => {
+    const ipc = installIpc({
+      storyboard_list: () => [BOARD],
+      storyboard_shots: () => shots(),
+      shot_reorder: () => null,
+    });
+    render(StoryboardView);
+    await flush();
+    await flush();
+    const cards = screen.getAllByTestId("shot-card");
+    cards.forEach((card, i) => {
+      card.getBoundingClientRect = () =>
+        ({ left: i * 200, width: 180, top: 0, height: 150 }) as DOMRect;
+    });
+    await fireEvent.pointerDown(cards[0], { button: 0, clientX: 90, pointerId: 1 });
+    await fireEvent.pointerMove(cards[0], { clientX: 300, pointerId: 1 });
+    await fireEvent.pointerMove(cards[0], { clientX: 590, pointerId: 1 });
+    await fireEvent.pointerUp(cards[0], { pointerId: 1 });
+    await fireEvent.click(cards[0]);
+    await flush();
+    expect(ipc.calls.find((c) => c.cmd === "shot_reorder")?.args).toEqual({
+      storyboard: "b1",
+      ids: ["s2", "s3", "s1"],
+    });
+    // The click that ends a drag selects nothing; a plain click selects.
+    expect(storyboards.selected).toBe("s1");
+    await fireEvent.click(screen.getAllByTestId("shot-card")[1]);
+    expect(storyboards.selected).toBe("s2");
   });
 
   it("offers to name a first storyboard when there is none", async () => {
