@@ -48,4 +48,10 @@ fn export_bindings() {
     PromptRequest::export_all(&cfg).unwrap();
     framecast_core::prompt::PromptEvent::export_all(&cfg).unwrap();
     framecast_core::prompt::Help::export_all(&cfg).unwrap();
+    framecast_library::Storyboard::export_all(&cfg).unwrap();
+    framecast_library::ShotRecord::export_all(&cfg).unwrap();
+    framecast_library::ShotDraft::export_all(&cfg).unwrap();
+    framecast_jobs::storyboard::StoryEvent::export_all(&cfg).unwrap();
+    crate::commands::storyboard::StoryPlanView::export_all(&cfg).unwrap();
+    crate::commands::storyboard::ExportKind::export_all(&cfg).unwrap();
 }

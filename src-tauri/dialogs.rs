@@ -46,6 +46,23 @@ pub async fn save_csv(app: &AppHandle, suggested: &str) -> Option<PathBuf> {
     into_path(rx.await.ok().flatten())
 }
 
+/// Asks where to save an export of kind `label` (`"OpenTimelineIO"`) with extension `ext`,
+/// suggesting `suggested` as the name.
+pub async fn save_as(app: &AppHandle, suggested: &str, label: &str, ext: &str) -> Option<PathBuf> {
+    if let Some(dir) = test_answer("FRAMECAST_TEST_SAVE_DIR") {
+        return Some(dir.join(suggested));
+    }
+    let (tx, rx) = oneshot::channel();
+    app.dialog()
+        .file()
+        .set_file_name(suggested)
+        .add_filter(label, &[ext])
+        .save_file(move |p| {
+            let _ = tx.send(p);
+        });
+    into_path(rx.await.ok().flatten())
+}
+
 /// Asks for a folder to save several videos in.
 pub async fn folder(app: &AppHandle) -> Option<PathBuf> {
     if let Some(dir) = test_answer("FRAMECAST_TEST_SAVE_DIR") {

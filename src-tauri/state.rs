@@ -37,6 +37,7 @@ pub fn manage<R: tauri::Runtime>(
     app.manage(Arc::new(Shown::default()));
     app.manage(Frames::default());
     app.manage(Arc::new(crate::commands::batch::Batches::default()));
+    app.manage(Arc::new(crate::commands::storyboard::Storyboards::default()));
     app.manage(References::default());
     app.manage(Arc::new(crate::commands::prompt::PromptCalls::default()));
 }

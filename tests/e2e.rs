@@ -1638,3 +1638,206 @@ async fn reference_images_dropped_on_the_options_row_go_with_the_job() {
     );
     app.client.close().await.unwrap();
 }
+
+/// The Storyboard view's cards' states, in order.
+async fn shot_states(app: &App) -> Vec<String> {
+    let states = app
+        .js(
+            "return [...document.querySelectorAll(\"[data-testid='shot-card']\")].map(c => c.dataset.state)",
+            vec![],
+        )
+        .await;
+    serde_json::from_value(states).unwrap_or_default()
+}
+
+/// Types `text` as the selected shot's prompt and leaves the field, which saves it.
+async fn shot_prompt(app: &App, text: &str) {
+    let field = app.find("shot-prompt").await;
+    field.click().await.unwrap();
+    field.send_keys(text).await.unwrap();
+    app.js("document.activeElement.blur()", vec![]).await;
+    let script = format!(
+        "return [...document.querySelectorAll(\"[data-testid='shot-card']\")].some(c => c.innerText.includes({}))",
+        json!(text)
+    );
+    app.until("the shot's prompt on its card", 10, &script)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storyboard_of_three_continuing_shots_is_generated_played_and_exported() {
+    let Scene {
+        mock,
+        temp,
+        videos,
+        saves,
+        shots,
+    } = scene(40).await;
+    let app = launch(&mock.base_url(), &videos, &saves).await;
+    app.find("prompt").await;
+    click(&app, "nav-storyboard").await;
+
+    // A first storyboard, named in the empty view; three shots, each after the first continuing
+    // from the one before.
+    let name = app.find("storyboard-first-name").await;
+    name.send_keys("Paper boat").await.unwrap();
+    click(&app, "storyboard-first-create").await;
+    app.find("shot-add").await;
+    let prompts = [
+        "A paper boat drifts down a rain-soaked gutter at dusk, neon reflections",
+        "The boat tips over a storm drain's lip into a wide grey river",
+        "The river opens onto the sea at dawn, the boat small against the light",
+    ];
+    for (i, prompt) in prompts.iter().enumerate() {
+        click(&app, "shot-add").await;
+        app.until(
+            "a new shot card",
+            10,
+            &format!(
+                "return document.querySelectorAll(\"[data-testid='shot-card']\").length === {}",
+                i + 1
+            ),
+        )
+        .await;
+        shot_prompt(&app, prompt).await;
+        let continues = app
+            .js(
+                "return document.querySelector(\"[data-testid='shot-continues']\").checked",
+                vec![],
+            )
+            .await;
+        assert_eq!(continues, json!(i > 0), "shot {} continues", i + 1);
+    }
+
+    // The plan comes first: three shots, their cost; nothing is sent.
+    click(&app, "storyboard-generate-missing").await;
+    let sendable = app
+        .until(
+            "the storyboard's plan",
+            20,
+            "const p = document.querySelector(\"[data-testid='storyboard-plan-sendable']\"); return p && p.innerText",
+        )
+        .await;
+    assert!(sendable.as_str().unwrap().contains("3 of 3"), "{sendable}");
+    assert!(mock.generation_posts().is_empty(), "a plan sends nothing");
+    click(&app, "storyboard-start").await;
+    app.until(
+        "every shot to have its take chosen",
+        180,
+        "const c = [...document.querySelectorAll(\"[data-testid='shot-card']\")];
+         return c.length === 3 && c.every(x => x.dataset.state === 'chosen')",
+    )
+    .await;
+    let posts = mock.generation_posts();
+    assert_eq!(posts.len(), 3, "one paid request per shot");
+    for (i, post) in posts.iter().enumerate() {
+        let body = post.body.as_ref().unwrap().to_string();
+        assert!(
+            body.contains(prompts[i]),
+            "shot {} was sent in order",
+            i + 1
+        );
+        assert_eq!(
+            body.contains("data:image/"),
+            i > 0,
+            "shot {} starts from the previous take's last picture",
+            i + 1
+        );
+    }
+    // The library says which take and moment each continuing shot started from.
+    {
+        let library = framecast_library::Library::open(&temp.path().join("data")).unwrap();
+        let board = library.storyboards().unwrap()[0].id.clone();
+        let recorded = library.shots(&board).unwrap();
+        for pair in recorded.windows(2) {
+            let job = framecast_core::JobId::parse(&pair[1].jobs[0].job_id).unwrap();
+            let job = library.job(&job).unwrap().unwrap();
+            assert_eq!(job.continues.len(), 1);
+            assert_eq!(Some(job.continues[0].video_id.clone()), pair[0].chosen);
+            assert_eq!(job.continues[0].at_ms, 3958, "the take's last picture");
+        }
+    }
+
+    // Played as one film: the second shot follows the first, then the third, to the end.
+    app.until(
+        "the sequence to know its three takes",
+        20,
+        "return document.querySelector(\"[data-testid='sequence-player']\").dataset.segments === '3'",
+    )
+    .await;
+    click(&app, "sequence-play").await;
+    for n in ["2", "3"] {
+        app.until(
+            &format!("the sequence to play shot {n}"),
+            30,
+            &format!(
+                "return document.querySelector(\"[data-testid='sequence-player']\").dataset.shot === '{n}'"
+            ),
+        )
+        .await;
+    }
+    app.until(
+        "the sequence to end",
+        30,
+        "return document.querySelector(\"[data-testid='sequence-player']\").dataset.playing === 'false'",
+    )
+    .await;
+    let total: f64 = app
+        .js(
+            "return document.querySelector(\"[data-testid='sequence-player']\").dataset.total",
+            vec![],
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((total - 12.0).abs() < 0.2, "three 4 s takes: {total}");
+
+    // A moment of shot 2, the posters in, for the screenshots.
+    app.until(
+        "every card's poster",
+        30,
+        "return document.querySelectorAll(\"[data-testid='shot-card'] img\").length === 3",
+    )
+    .await;
+    app.js(
+        "const s = document.querySelector(\"[data-testid='sequence-scrub']\"); s.value = '5.5'; s.dispatchEvent(new Event('input', { bubbles: true }))",
+        vec![],
+    )
+    .await;
+    app.js(
+        "document.querySelectorAll(\"[data-testid='shot-card']\")[1].click()",
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    app.screenshot(&shots.join("storyboard.png")).await;
+    zh_dark(&app, &shots.join("storyboard-zh-dark.png")).await;
+
+    // Exported: the joined MP4 and the cut as OpenTimelineIO, through the save dialogs.
+    for kind in ["mp4", "otio"] {
+        click(&app, "storyboard-export").await;
+        click(&app, &format!("export-{kind}")).await;
+        let file = saves.join(format!("paper-boat.{kind}"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !file.is_file() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(file.is_file(), "{} was not written", file.display());
+    }
+    let joined = std::fs::metadata(saves.join("paper-boat.mp4"))
+        .unwrap()
+        .len();
+    assert!(joined > 3 * 100_000, "three takes joined: {joined} bytes");
+    let otio: Value =
+        serde_json::from_str(&std::fs::read_to_string(saves.join("paper-boat.otio")).unwrap())
+            .unwrap();
+    let clips = otio["tracks"]["children"][0]["children"]
+        .as_array()
+        .unwrap();
+    assert_eq!(clips.len(), 3, "the OTIO file lists three clips");
+    assert_eq!(otio["name"], "Paper boat");
+    assert_eq!(shot_states(&app).await, ["chosen", "chosen", "chosen"]);
+    app.client.close().await.unwrap();
+}

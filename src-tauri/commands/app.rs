@@ -117,11 +117,13 @@ pub fn quit<R: Runtime>(
     jobs: State<'_, Arc<Jobs>>,
     library: State<'_, Arc<Library>>,
     batches: State<'_, Arc<crate::commands::batch::Batches>>,
+    storyboards: State<'_, Arc<crate::commands::storyboard::Storyboards>>,
 ) -> IpcResult<()> {
     match choice {
         QuitChoice::Now => {
             // What is unfinished is recorded; the next start continues it.
             batches.stop_all();
+            storyboards.stop_all();
             jobs.discard_all();
             library.release();
             app.exit(0);
@@ -129,6 +131,7 @@ pub fn quit<R: Runtime>(
         QuitChoice::WhenDone => {
             // Batches start no new row; their running rows are what "done" waits for.
             batches.pause_all();
+            storyboards.pause_all();
             let handle = app.clone();
             jobs.quit_when_idle(move || handle.exit(0));
         }

@@ -11,5 +11,6 @@ pub mod options;
 pub mod prompt;
 pub mod settings;
 pub mod spend;
+pub mod storyboard;
 pub mod test_hooks;
 pub mod videos;

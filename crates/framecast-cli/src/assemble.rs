@@ -174,7 +174,7 @@ fn parse_clip(arg: &str) -> Result<ClipSpec> {
     }
 }
 
-fn print_summary(joined: Option<&JoinReport>, exports: &[PathBuf], lang: Lang) {
+pub(crate) fn print_summary(joined: Option<&JoinReport>, exports: &[PathBuf], lang: Lang) {
     if let Some(r) = joined {
         let mb = r.bytes as f64 / 1_048_576.0;
         let path = r.path.display();

@@ -16,6 +16,7 @@
 //! - `batch`: a file of prompts as a queue, planned before money, each row sent once.
 //! - `assemble`: takes joined into one MP4 without re-encoding, and the cut exported as
 //!   OpenTimelineIO, FCPXML and CMX 3600 EDL.
+//! - `storyboard`: the app's storyboards listed and shown, and their chosen takes exported.
 //! - `prompt`: prompt help — improve, translate, or turn an idea into shots — with a text model
 //!   on the same gateway and key.
 
@@ -30,6 +31,7 @@ mod profile;
 mod prompt;
 mod resume;
 mod spend;
+mod storyboard;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -64,6 +66,8 @@ enum Command {
     /// Prompt help: improve or translate a prompt, or turn an idea into shots, with a text model
     /// on the same gateway.
     Prompt(prompt::PromptArgs),
+    /// The storyboards made in the app: list them, show one's shots, export its cut.
+    Storyboard(storyboard::StoryboardArgs),
 }
 
 fn main() -> ExitCode {
@@ -90,5 +94,6 @@ fn main() -> ExitCode {
         Command::Batch(args) => runtime.block_on(batch::run(args)),
         Command::Assemble(args) => assemble::run(&args),
         Command::Prompt(args) => runtime.block_on(prompt::run(args)),
+        Command::Storyboard(args) => storyboard::run(&args),
     }
 }

@@ -1,5 +1,5 @@
 //! One path for a job, below both front ends. The desktop app's commands, the CLI's `generate`
-//! and `resume` (and next, batch runs and storyboards) start and recover jobs only through here,
+//! and `resume` (and batch runs and storyboards) start and recover jobs only through here,
 //! so the rules that cost money or leak keys are written once:
 //!
 //! - [`target`]: where a job goes and with which key — the environment's (or a flag's) one-off
@@ -10,6 +10,8 @@
 //! - [`recover`]: what a process that stopped left unfinished, watched and downloaded again with
 //!   the job's own gateway, key and proxy, never re-sent;
 //! - [`batch`]: a file of prompts as a queue of such jobs, each row sent once;
+//! - [`storyboard`]: a storyboard's shots as such jobs, in order where one continues from
+//!   another, and its chosen takes exported;
 //! - [`prompt`]: prompt help, a text model on the same gateway with the same key, each call
 //!   recorded in the ledger once it answers.
 //!
@@ -19,6 +21,7 @@ pub mod batch;
 pub mod prompt;
 pub mod recover;
 pub mod start;
+pub mod storyboard;
 pub mod target;
 
 pub use recover::{Resumed, resume};

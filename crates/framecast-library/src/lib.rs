@@ -22,7 +22,8 @@
 //! settings) and [`keys`] (API keys and proxy passwords, out of the database); for
 //! the library view, [`browse`] (filtered pages of jobs), [`posters`] (a still per video),
 //! [`lineage`] (which moment of which video a job continued from) and [`spend`] (what was
-//! delivered and what it cost); for batch runs, [`batches`] (a queue of rows, each sent once).
+//! delivered and what it cost); for batch runs, [`batches`] (a queue of rows, each sent once);
+//! for storyboards, [`storyboards`] (ordered shots, their takes and the one chosen for each).
 
 pub mod batches;
 pub mod browse;
@@ -43,6 +44,7 @@ pub mod recovery;
 pub mod references;
 pub mod settings;
 pub mod spend;
+pub mod storyboards;
 pub mod tasks;
 pub mod videos;
 
@@ -59,6 +61,7 @@ pub use recorder::Recorder;
 pub use recovery::{PendingDownload, Recovered};
 pub use references::ReferenceSet;
 pub use spend::{LedgerEntry, Period, SpendKind, SpendReport, SpendRow};
+pub use storyboards::{Place, ShotDraft, ShotJob, ShotRecord, ShotTake, Storyboard};
 pub use videos::{Discard, VideoRecord, VideoState};
 
 use lease::Lease;

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_options.sql"),
     include_str!("../migrations/0010_prompt_help.sql"),
     include_str!("../migrations/0011_search_what_is_listed.sql"),
+    include_str!("../migrations/0012_storyboards.sql"),
 ];
 
 /// Brings the database to the newest schema.

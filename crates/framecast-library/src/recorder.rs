@@ -273,10 +273,13 @@ impl Recorder {
         Ok(())
     }
 
-    /// Records how the job ended.
+    /// Records how the job ended, and settles the storyboard shots it was made for.
     pub fn finish(&self, result: &JobResult) {
         if let Err(e) = self.write_finish(result) {
             tracing::error!(%e, job = %self.job, "the library could not record a job's end");
+        }
+        if let Err(e) = self.library.settle_job(&self.job) {
+            tracing::error!(%e, job = %self.job, "the library could not settle a job's shots");
         }
     }
 

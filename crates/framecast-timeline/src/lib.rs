@@ -5,6 +5,7 @@
 //! - [`probe`] reads a clip's tracks and sample tables (only its `moov`).
 //! - [`compat`] decides whether takes can be joined, naming the difference when not.
 //! - [`join`] plans which samples go where; `mux` writes the file.
+//! - [`last_frame`] decodes the picture a take shows last, for the shot that continues from it.
 //! - [`timeline`] is the cut the exporters share: [`otio`], [`fcpxml`], [`edl`], [`sidecar`].
 //!
 //! Every refusal is an [`framecast_core::Error`] of kind `InvalidInput` naming the clip, in
@@ -15,6 +16,7 @@ pub mod edl;
 mod export;
 pub mod fcpxml;
 pub mod join;
+pub mod last_frame;
 mod mux;
 pub mod otio;
 pub mod probe;

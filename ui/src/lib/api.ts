@@ -14,6 +14,7 @@ import type { CheckReport } from "./bindings/CheckReport";
 import type { Defaults } from "./bindings/Defaults";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { Event } from "./bindings/Event";
+import type { ExportKind } from "./bindings/ExportKind";
 import type { FrameView } from "./bindings/FrameView";
 import type { Help } from "./bindings/Help";
 import type { JobRecord } from "./bindings/JobRecord";
@@ -32,9 +33,14 @@ import type { ReferenceSetView } from "./bindings/ReferenceSetView";
 import type { ReferenceView } from "./bindings/ReferenceView";
 import type { RouteKind } from "./bindings/RouteKind";
 import type { SettingsView } from "./bindings/SettingsView";
+import type { ShotDraft } from "./bindings/ShotDraft";
+import type { ShotRecord } from "./bindings/ShotRecord";
 import type { Slot } from "./bindings/Slot";
 import type { SpendReport } from "./bindings/SpendReport";
 import type { StartJob } from "./bindings/StartJob";
+import type { Storyboard } from "./bindings/Storyboard";
+import type { StoryEvent } from "./bindings/StoryEvent";
+import type { StoryPlanView } from "./bindings/StoryPlanView";
 
 /** A failed command: the engine's `{ kind, message, messageZh }`. */
 export class CommandError extends Error {
@@ -236,6 +242,42 @@ export const api = {
   },
   /** Stops prompt-help call `id`. */
   cancelPromptHelp: (id: string) => call<void>("cancel_prompt_help", { id }),
+
+  /** The storyboards, the most recently changed first. */
+  storyboardList: () => call<Storyboard[]>("storyboard_list"),
+  storyboardCreate: (name: string) => call<Storyboard>("storyboard_create", { name }),
+  storyboardRename: (id: string, name: string) => call<void>("storyboard_rename", { id, name }),
+  /** Deletes a storyboard; its jobs and videos stay in the library. */
+  storyboardDelete: (id: string) => call<void>("storyboard_delete", { id }),
+  /** A storyboard's shots in order, with their jobs and takes. */
+  storyboardShots: (id: string) => call<ShotRecord[]>("storyboard_shots", { id }),
+  /** Adds a shot before `position` (from 1), or at the end; resolves with its id. */
+  shotAdd: (storyboard: string, draft: ShotDraft, position: number | null) =>
+    call<string>("shot_add", { storyboard, draft, position }),
+  /** Adds a shot made from a take of the library, that take chosen. */
+  shotAddFromTake: (storyboard: string, videoId: string) =>
+    call<string>("shot_add_from_take", { storyboard, videoId }),
+  shotUpdate: (id: string, draft: ShotDraft) => call<void>("shot_update", { id, draft }),
+  /** Puts every shot of the storyboard in the order given. */
+  shotReorder: (storyboard: string, ids: string[]) =>
+    call<void>("shot_reorder", { storyboard, ids }),
+  shotDelete: (id: string) => call<void>("shot_delete", { id }),
+  /** Chooses a shot's take for the sequence (`null`: none). */
+  shotChoose: (id: string, videoId: string | null) => call<void>("shot_choose", { id, videoId }),
+  /** Plans one shot (or every shot without a take) with its cost; nothing is sent. */
+  storyboardPlan: (id: string, shot: string | null) =>
+    call<StoryPlanView>("storyboard_plan", { id, shot }),
+  /** Starts the plan shown (over the budget only when `confirmed`); events on `onUpdate`. */
+  storyboardGenerate: (token: number, confirmed: boolean, onUpdate: (e: StoryEvent) => void) => {
+    const channel = new Channel<StoryEvent>();
+    channel.onmessage = onUpdate;
+    return call<void>("storyboard_generate", { token, confirmed, onUpdate: channel });
+  },
+  /** Starts no further shot and stops the running ones (delivered videos are still saved). */
+  storyboardStop: (id: string) => call<void>("storyboard_stop", { id }),
+  /** Save dialog (opened by Rust) for the cut; resolves with the path or `null`. */
+  storyboardExport: (id: string, kind: ExportKind) =>
+    call<string | null>("storyboard_export", { id, kind }),
 
   spendReport: () => call<SpendReport>("spend_report"),
   /** Sets the monthly budget in USD (`null` removes it). */

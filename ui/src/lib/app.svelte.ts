@@ -27,7 +27,7 @@ import { type BudgetCheck, overBudget, spend } from "./spend.svelte";
 /** How long Generate rests after starting a job. */
 export const REST_MS = 1200;
 
-export type View = "generate" | "library" | "batch" | "settings";
+export type View = "generate" | "library" | "batch" | "storyboard" | "settings";
 
 export class AppState {
   info: AppInfo | null = $state(null);

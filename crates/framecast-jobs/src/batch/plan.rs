@@ -69,7 +69,7 @@ pub fn plan(
         .collect();
     let sendable: Vec<&BatchRow> = rows.iter().filter(|r| r.problem.is_none()).collect();
     let videos = sendable.iter().map(|r| u32::from(r.n)).sum();
-    let estimate_usd = cents(sendable.iter().map(|r| r.price_usd * f64::from(r.n)).sum());
+    let estimate_usd = estimate(sendable.iter().map(|r| (r.price_usd, r.n)));
     Plan {
         sendable: u32::try_from(sendable.len()).unwrap_or(u32::MAX),
         videos,
@@ -77,11 +77,27 @@ pub fn plan(
         month_usd: spending.month_usd,
         budget_usd: spending.budget_usd,
         cap_usd: spending.cap_usd,
-        over_budget: spending
-            .budget_usd
-            .is_some_and(|b| spending.month_usd + estimate_usd > b + 1e-9),
+        over_budget: spending.over_budget(estimate_usd),
         over_cap: spending.cap_usd.is_some_and(|c| estimate_usd > c + 1e-9),
         rows,
+    }
+}
+
+/// What jobs cost if every video they ask for arrives (each is charged): each job's price per
+/// video times its count, in cents. Batches and storyboards plan with it.
+pub fn estimate(jobs: impl IntoIterator<Item = (f64, u8)>) -> f64 {
+    cents(
+        jobs.into_iter()
+            .map(|(price, n)| price * f64::from(n))
+            .sum(),
+    )
+}
+
+impl Spending {
+    /// Whether spending `estimate_usd` more would take the month over its budget.
+    pub fn over_budget(&self, estimate_usd: f64) -> bool {
+        self.budget_usd
+            .is_some_and(|b| self.month_usd + estimate_usd > b + 1e-9)
     }
 }
 

@@ -1,0 +1,348 @@
+//! Storyboards in the app: the library's storyboards and shots edited, a generation planned with
+//! its cost and then started (the plan the window showed, by its token), and the cut exported
+//! where a save dialog opened by Rust says. Planning, generating and exporting are
+//! `framecast_jobs::storyboard`'s, shared with the CLI; SQLite, decoding and joining run off the
+//! async workers.
+
+use crate::error::{IpcResult, blocking};
+use crate::gateways::Gateways;
+use crate::state::{Jobs, lock};
+use framecast_core::{Error, Event};
+use framecast_jobs::batch::plan::Spending;
+use framecast_jobs::batch::run::Stop;
+use framecast_jobs::storyboard::{self, Context, Exports, StoryEvent, StoryPlan, Which};
+use framecast_library::{Library, Origin, Place, RowState, ShotDraft, ShotRecord, Storyboard};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+
+/// The app's storyboard runs: the last plan the window asked for, and each running storyboard's
+/// switches.
+#[derive(Default)]
+pub struct Storyboards {
+    planned: Mutex<Option<(u32, StoryPlan)>>,
+    running: Mutex<HashMap<String, Stop>>,
+}
+
+impl Storyboards {
+    /// Starts no further shot (quitting when the work is done); running shots finish.
+    pub fn pause_all(&self) {
+        for stop in lock(&self.running).values() {
+            stop.pause.cancel();
+        }
+    }
+
+    /// Stops every run now (quitting): shots not started are not sent.
+    pub fn stop_all(&self) {
+        for stop in lock(&self.running).values() {
+            stop.pause.cancel();
+            stop.now.cancel();
+        }
+    }
+}
+
+/// A plan as the window shows it, with the token that starts it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct StoryPlanView {
+    pub token: u32,
+    #[serde(flatten)]
+    pub plan: StoryPlan,
+}
+
+/// What an export writes.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum ExportKind {
+    Mp4,
+    Otio,
+    Fcpxml,
+    Edl,
+}
+
+async fn with<T: Send + 'static>(
+    library: &Arc<Library>,
+    call: impl FnOnce(&Library) -> framecast_library::Result<T> + Send + 'static,
+) -> IpcResult<T> {
+    let library = library.clone();
+    blocking(move || call(&library)).await
+}
+
+#[tauri::command]
+pub async fn storyboard_list(library: State<'_, Arc<Library>>) -> IpcResult<Vec<Storyboard>> {
+    with(&library, |l| l.storyboards()).await
+}
+
+#[tauri::command]
+pub async fn storyboard_create(
+    name: String,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<Storyboard> {
+    with(&library, move |l| l.create_storyboard(&name)).await
+}
+
+#[tauri::command]
+pub async fn storyboard_rename(
+    id: String,
+    name: String,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<()> {
+    with(&library, move |l| l.rename_storyboard(&id, &name)).await
+}
+
+/// Deletes a storyboard; its jobs and videos stay in the library.
+#[tauri::command]
+pub async fn storyboard_delete(id: String, library: State<'_, Arc<Library>>) -> IpcResult<()> {
+    with(&library, move |l| l.delete_storyboard(&id)).await
+}
+
+/// A storyboard's shots in order, with their jobs and takes.
+#[tauri::command]
+pub async fn storyboard_shots(
+    id: String,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<Vec<ShotRecord>> {
+    with(&library, move |l| l.shots(&id)).await
+}
+
+/// Adds a shot (before `position`, else at the end); its id.
+#[tauri::command]
+pub async fn shot_add(
+    storyboard: String,
+    draft: ShotDraft,
+    position: Option<u32>,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<String> {
+    let place = position.map_or(Place::End, Place::At);
+    with(&library, move |l| l.add_shot(&storyboard, &draft, place)).await
+}
+
+/// Adds a shot made from a take of the library (the job detail's "Add to storyboard").
+#[tauri::command]
+pub async fn shot_add_from_take(
+    storyboard: String,
+    video_id: String,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<String> {
+    with(&library, move |l| {
+        l.add_shot_from_take(&storyboard, &video_id, Place::End)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn shot_update(
+    id: String,
+    draft: ShotDraft,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<()> {
+    with(&library, move |l| l.update_shot(&id, &draft)).await
+}
+
+/// Puts the storyboard's shots in the order given (a drag in the strip).
+#[tauri::command]
+pub async fn shot_reorder(
+    storyboard: String,
+    ids: Vec<String>,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<()> {
+    with(&library, move |l| l.reorder_shots(&storyboard, &ids)).await
+}
+
+#[tauri::command]
+pub async fn shot_delete(id: String, library: State<'_, Arc<Library>>) -> IpcResult<()> {
+    with(&library, move |l| l.delete_shot(&id)).await
+}
+
+/// Chooses a shot's take for the sequence; continuing shots after it may become out of date.
+#[tauri::command]
+pub async fn shot_choose(
+    id: String,
+    video_id: Option<String>,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<()> {
+    with(&library, move |l| l.choose_take(&id, video_id.as_deref())).await
+}
+
+/// Plans generating one shot, or every shot without a take: what each sends, waits for and
+/// costs, and what cannot be sent. Nothing is sent.
+#[tauri::command]
+pub async fn storyboard_plan(
+    id: String,
+    shot: Option<String>,
+    app: AppHandle,
+    boards: State<'_, Arc<Storyboards>>,
+) -> IpcResult<StoryPlanView> {
+    let library = app.state::<Arc<Library>>().inner().clone();
+    let gateways = app.state::<Arc<Gateways>>().inner().clone();
+    let plan = blocking(move || {
+        let target =
+            framecast_jobs::target::resolve(&library, gateways.keys(), &gateways.overrides())?;
+        let report = library.spend_report(chrono::Local::now())?;
+        let which = shot.map_or(Which::Missing, Which::Shot);
+        let spending = Spending {
+            month_usd: report.month_usd,
+            budget_usd: report.budget_usd,
+            cap_usd: None,
+        };
+        storyboard::plan(&library, &id, &which, &target.prices, &spending)
+    })
+    .await?;
+    let mut slot = lock(&boards.planned);
+    let token = slot.as_ref().map_or(1, |(t, _)| t.wrapping_add(1));
+    *slot = Some((token, plan.clone()));
+    Ok(StoryPlanView { token, plan })
+}
+
+/// Starts the plan the window shows (`token`); over the month's budget only with `confirmed`.
+/// Each shot's state and its job's events go to `on_update`.
+#[tauri::command]
+pub async fn storyboard_generate(
+    token: u32,
+    confirmed: bool,
+    on_update: Channel<StoryEvent>,
+    app: AppHandle,
+    boards: State<'_, Arc<Storyboards>>,
+) -> IpcResult<()> {
+    let plan = match lock(&boards.planned).take() {
+        Some((t, p)) if t == token => p,
+        _ => return Err(Error::invalid_input("plan the shots again", "请重新规划镜头").into()),
+    };
+    if plan.over_budget && !confirmed {
+        return Err(Error::invalid_input(
+            "these shots would take this month over its budget: confirm to generate them anyway",
+            "这些镜头将使本月超出预算：请确认后再生成",
+        )
+        .into());
+    }
+    let stop = Stop::default();
+    lock(&boards.running).insert(plan.storyboard_id.clone(), stop.clone());
+    let gateways = app.state::<Arc<Gateways>>().inner().clone();
+    let ctx = Context {
+        library: app.state::<Arc<Library>>().inner().clone(),
+        keys: gateways.keys().clone(),
+        overrides: gateways.overrides(),
+        origin: Origin::App,
+        save_dir: Some(app.state::<crate::state::Folders>().videos()),
+    };
+    let jobs = app.state::<Arc<Jobs>>().inner().clone();
+    let boards = boards.inner().clone();
+    // Off the runtime's workers: the run records every event in SQLite and decodes pictures.
+    tauri::async_runtime::spawn_blocking(move || {
+        let guards = Mutex::new(HashMap::new());
+        let emit = |event: StoryEvent| {
+            track(&jobs, &guards, &event);
+            if on_update.send(event).is_err() {
+                // The window is gone: start nothing more, stop what runs.
+                stop.pause.cancel();
+                stop.now.cancel();
+            }
+        };
+        let ran = tauri::async_runtime::block_on(storyboard::run(&ctx, &plan, &stop, &emit));
+        if let Err(e) = ran {
+            tracing::error!(%e, storyboard = %plan.storyboard_id, "a storyboard run stopped");
+        }
+        lock(&boards.running).remove(&plan.storyboard_id);
+    });
+    Ok(())
+}
+
+/// Stops a storyboard's run: no further shot starts, and running generations stop (delivered
+/// videos are still saved).
+#[tauri::command]
+pub fn storyboard_stop(id: String, boards: State<'_, Arc<Storyboards>>) {
+    if let Some(stop) = lock(&boards.running).get(&id) {
+        stop.pause.cancel();
+        stop.now.cancel();
+    }
+}
+
+/// Counts a shot's job as running work from its start to its end.
+fn track(
+    jobs: &Arc<Jobs>,
+    guards: &Mutex<HashMap<String, crate::state::JobGuard>>,
+    event: &StoryEvent,
+) {
+    match event {
+        StoryEvent::Shot {
+            state: RowState::Sent,
+            job_id: Some(job),
+            ..
+        } => {
+            if let Ok(id) = framecast_core::JobId::parse(job) {
+                let (_, activity, guard) = jobs.register(id);
+                activity
+                    .generating
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                lock(guards).insert(job.clone(), guard);
+            }
+        }
+        StoryEvent::Job {
+            job_id,
+            event: Event::Finished { .. },
+            ..
+        } => {
+            lock(guards).remove(job_id);
+        }
+        _ => {}
+    }
+}
+
+/// Exports the storyboard's cut where the person chooses; where, or `None` if the dialog was
+/// closed.
+#[tauri::command]
+pub async fn storyboard_export(
+    id: String,
+    kind: ExportKind,
+    app: AppHandle,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<Option<String>> {
+    let library = library.inner().clone();
+    let (name, check) = (library.clone(), id.clone());
+    // Refused before the dialog: a shot without a saved chosen take.
+    let board = blocking(move || {
+        storyboard::clips(&name, &check)?;
+        name.storyboard(&check)
+            .map_err(Error::from)?
+            .ok_or_else(|| Error::invalid_input("no such storyboard", "没有该故事板"))
+    })
+    .await?;
+    let (ext, label) = match kind {
+        ExportKind::Mp4 => ("mp4", "MP4 video"),
+        ExportKind::Otio => ("otio", "OpenTimelineIO"),
+        ExportKind::Fcpxml => ("fcpxml", "FCPXML"),
+        ExportKind::Edl => ("edl", "EDL"),
+    };
+    let suggested = format!("{}.{ext}", framecast_core::naming::excerpt(&board.name));
+    let Some(to) = crate::dialogs::save_as(&app, &suggested, label, ext).await else {
+        return Ok(None);
+    };
+    let path = to.clone();
+    blocking(move || {
+        let exports = match kind {
+            ExportKind::Mp4 => Exports {
+                mp4: Some(path),
+                ..Exports::default()
+            },
+            ExportKind::Otio => Exports {
+                otio: Some(path),
+                ..Exports::default()
+            },
+            ExportKind::Fcpxml => Exports {
+                fcpxml: Some(path),
+                ..Exports::default()
+            },
+            ExportKind::Edl => Exports {
+                edl: Some(path),
+                ..Exports::default()
+            },
+        };
+        storyboard::export(&library, &id, &exports)
+    })
+    .await?;
+    Ok(Some(to.display().to_string()))
+}
