@@ -210,6 +210,35 @@ impl Drop for JobGuard {
     }
 }
 
+/// The jobs a batch or a storyboard run started, each counted as running work (so a quit waits
+/// for it) from its start to its end.
+pub struct Started {
+    jobs: Arc<Jobs>,
+    guards: Mutex<HashMap<String, JobGuard>>,
+}
+
+impl Started {
+    pub fn new(jobs: Arc<Jobs>) -> Self {
+        Self {
+            jobs,
+            guards: Mutex::default(),
+        }
+    }
+
+    /// The job was sent: it counts as generating until [`Started::ended`].
+    pub fn sent(&self, job: &str) {
+        if let Ok(id) = JobId::parse(job) {
+            let (_, activity, guard) = self.jobs.register(id);
+            activity.generating.store(true, Ordering::SeqCst);
+            lock(&self.guards).insert(job.to_owned(), guard);
+        }
+    }
+
+    pub fn ended(&self, job: &str) {
+        lock(&self.guards).remove(job);
+    }
+}
+
 /// The files the OS gave Rust: dropped on the window, or named on a command line (this
 /// process's, or one a second `framecast` forwarded). They are the only paths the commands that
 /// take a path from the web side accept (a frame, a reference image, a batch file), so a page

@@ -6,7 +6,7 @@
 
 use crate::error::{IpcResult, blocking};
 use crate::gateways::Gateways;
-use crate::state::{Drops, Jobs, lock};
+use crate::state::{Drops, Jobs, Started, lock};
 use framecast_core::{Error, Event};
 use framecast_jobs::batch::plan::{Defaults, Plan};
 use framecast_jobs::batch::run::{Context, Stop};
@@ -205,9 +205,9 @@ pub fn run_batch<R: Runtime>(app: &AppHandle<R>, id: String) {
     let jobs = app.state::<Arc<Jobs>>().inner().clone();
     // Off the runtime's workers: the runner records every event in SQLite as it goes.
     tauri::async_runtime::spawn_blocking(move || {
-        let guards = Mutex::new(HashMap::new());
+        let started = Started::new(jobs);
         let emit = |event: BatchEvent| {
-            track(&jobs, &guards, &event);
+            track(&started, &event);
             batches.send(&id, event);
         };
         let ended = tauri::async_runtime::block_on(framecast_jobs::batch::run::run(
@@ -247,33 +247,19 @@ fn write_results(library: &Library, id: &str) {
     }
 }
 
-/// Counts a row's job as running work from its claim to its end.
-fn track(
-    jobs: &Arc<Jobs>,
-    guards: &Mutex<HashMap<String, crate::state::JobGuard>>,
-    event: &BatchEvent,
-) {
+/// A row's job counts as running work from its claim to its end.
+fn track(started: &Started, event: &BatchEvent) {
     match event {
         BatchEvent::Row {
             state: framecast_library::RowState::Sent,
             job_id: Some(job),
             ..
-        } => {
-            if let Ok(id) = framecast_core::JobId::parse(job) {
-                let (_, activity, guard) = jobs.register(id);
-                activity
-                    .generating
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
-                lock(guards).insert(job.clone(), guard);
-            }
-        }
+        } => started.sent(job),
         BatchEvent::Job {
             job_id,
             event: Event::Finished { .. },
             ..
-        } => {
-            lock(guards).remove(job_id);
-        }
+        } => started.ended(job_id),
         _ => {}
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::error::{IpcResult, blocking};
 use crate::gateways::Gateways;
-use crate::state::{Jobs, lock};
+use crate::state::{Jobs, Started, lock};
 use framecast_core::{Error, Event};
 use framecast_jobs::batch::plan::Spending;
 use framecast_jobs::batch::run::Stop;
@@ -233,9 +233,9 @@ pub async fn storyboard_generate(
     let boards = boards.inner().clone();
     // Off the runtime's workers: the run records every event in SQLite and decodes pictures.
     tauri::async_runtime::spawn_blocking(move || {
-        let guards = Mutex::new(HashMap::new());
+        let started = Started::new(jobs);
         let emit = |event: StoryEvent| {
-            track(&jobs, &guards, &event);
+            track(&started, &event);
             if on_update.send(event).is_err() {
                 // The window is gone: start nothing more, stop what runs.
                 stop.pause.cancel();
@@ -261,33 +261,19 @@ pub fn storyboard_stop(id: String, boards: State<'_, Arc<Storyboards>>) {
     }
 }
 
-/// Counts a shot's job as running work from its start to its end.
-fn track(
-    jobs: &Arc<Jobs>,
-    guards: &Mutex<HashMap<String, crate::state::JobGuard>>,
-    event: &StoryEvent,
-) {
+/// A shot's job counts as running work from its start to its end.
+fn track(started: &Started, event: &StoryEvent) {
     match event {
         StoryEvent::Shot {
             state: RowState::Sent,
             job_id: Some(job),
             ..
-        } => {
-            if let Ok(id) = framecast_core::JobId::parse(job) {
-                let (_, activity, guard) = jobs.register(id);
-                activity
-                    .generating
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
-                lock(guards).insert(job.clone(), guard);
-            }
-        }
+        } => started.sent(job),
         StoryEvent::Job {
             job_id,
             event: Event::Finished { .. },
             ..
-        } => {
-            lock(guards).remove(job_id);
-        }
+        } => started.ended(job_id),
         _ => {}
     }
 }
