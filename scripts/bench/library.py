@@ -21,7 +21,7 @@ job, in the same run:
    each screen's posters loaded and painted before the next); and idle memory with the library
    view open, big library against one job.
 
-Usage: scripts/bench/library.py [--rounds N] [--jobs N]
+Usage: scripts/bench/library.py [--rounds N] [--jobs N] [--cli-also N] [--cli-only] [--no-scroll]
 """
 
 import argparse
@@ -93,6 +93,8 @@ def main() -> None:
     parser.add_argument("--cli-also", type=int, metavar="JOBS",
                         help="time the CLI on a second library of this many jobs, beside the first")
     parser.add_argument("--cli-only", action="store_true", help="only the CLI's figures")
+    parser.add_argument("--no-scroll", action="store_true",
+                        help="leave out the scroll from the first job to the last (long at 100,000)")
     args = parser.parse_args()
     subprocess.run(["npm", "--prefix", "ui", "run", "build", "--silent"], cwd=ROOT, check=True)
     subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "framecast", "-p",
@@ -141,7 +143,7 @@ def main() -> None:
     x, display = desktop.xvfb()
     try:
         library_view({k: {**e, "DISPLAY": display} for k, e in libraries.items()},
-                     args.rounds, args.jobs)
+                     args.rounds, args.jobs, args.no_scroll)
     finally:
         x.terminate()
 
@@ -265,7 +267,7 @@ class Window:
         self.driver.wait()
 
 
-def library_view(libraries: dict, rounds: int, jobs: int) -> None:
+def library_view(libraries: dict, rounds: int, jobs: int, no_scroll: bool) -> None:
     opened = {k: [] for k in libraries}
     at_launch = {k: [] for k in libraries}
     typed: dict[str, list] = {q: [] for q in QUERIES}
@@ -315,7 +317,8 @@ def library_view(libraries: dict, rounds: int, jobs: int) -> None:
           f"| {statistics.median(k['updated'] for k in first):.0f} ms "
           f"| {statistics.median(k['painted'] for k in first):.0f} ms |")
 
-    scrolled = {how: scroll(libraries["big"], how == "read") for how in ("flung", "read")}
+    hows = () if no_scroll else ("flung", "read")
+    scrolled = {how: scroll(libraries["big"], how == "read") for how in hows}
     idle = {k: [] for k in libraries}
     for _ in range(3):
         for name, env in libraries.items():
