@@ -210,6 +210,34 @@ impl Drop for JobGuard {
     }
 }
 
+/// The last plan the window was shown, under a token. A start names the token of the plan the
+/// person saw, so a plan made since (a second click, another file) is never the one sent.
+pub struct Planned<T>(Mutex<Option<(u32, T)>>);
+
+impl<T> Default for Planned<T> {
+    fn default() -> Self {
+        Self(Mutex::new(None))
+    }
+}
+
+impl<T> Planned<T> {
+    /// Keeps `plan` in place of the last; its token.
+    pub fn offer(&self, plan: T) -> u32 {
+        let mut slot = lock(&self.0);
+        let token = slot.as_ref().map_or(1, |(t, _)| t.wrapping_add(1));
+        *slot = Some((token, plan));
+        token
+    }
+
+    /// The plan shown under `token`, once; `None` if another has been shown since.
+    pub fn take(&self, token: u32) -> Option<T> {
+        match lock(&self.0).take() {
+            Some((t, plan)) if t == token => Some(plan),
+            _ => None,
+        }
+    }
+}
+
 /// The jobs a batch or a storyboard run started, each counted as running work (so a quit waits
 /// for it) from its start to its end.
 pub struct Started {

@@ -6,7 +6,7 @@
 
 use crate::error::{IpcResult, blocking};
 use crate::gateways::Gateways;
-use crate::state::{Drops, Jobs, Started, lock};
+use crate::state::{Drops, Jobs, Planned, Started, lock};
 use framecast_core::{Error, Event};
 use framecast_jobs::batch::plan::{Defaults, Plan};
 use framecast_jobs::batch::run::{Context, Stop};
@@ -43,7 +43,7 @@ pub struct PlanView {
 /// The app's batches: the last plan the window asked for, the runners, and the window's channel.
 #[derive(Default)]
 pub struct Batches {
-    planned: Mutex<Option<(u32, Prepared)>>,
+    planned: Planned<Prepared>,
     /// Each running batch's runner: a number naming it, and its switches.
     running: Mutex<HashMap<String, (u64, Stop)>>,
     runners: std::sync::atomic::AtomicU64,
@@ -128,17 +128,18 @@ async fn plan_source(app: &AppHandle, source: Source, defaults: Defaults) -> Ipc
         batch::prepare(&library, &target, source, defaults, None)
     })
     .await?;
-    let batches = app.state::<Arc<Batches>>();
-    let mut slot = lock(&batches.planned);
-    let token = slot.as_ref().map_or(1, |(t, _)| t.wrapping_add(1));
-    let view = PlanView {
+    let (name, encoding, plan) = (
+        prepared.name.clone(),
+        prepared.encoding,
+        prepared.plan.clone(),
+    );
+    let token = app.state::<Arc<Batches>>().planned.offer(prepared);
+    Ok(PlanView {
         token,
-        name: prepared.name.clone(),
-        encoding: prepared.encoding,
-        plan: prepared.plan.clone(),
-    };
-    *slot = Some((token, prepared));
-    Ok(view)
+        name,
+        encoding,
+        plan,
+    })
 }
 
 /// Starts the plan the window shows (`token`), at most `concurrency` jobs at once, within `cap`.
@@ -151,10 +152,11 @@ pub async fn batch_start<R: Runtime>(
     confirmed: bool,
     app: AppHandle<R>,
 ) -> IpcResult<BatchRecord> {
-    let planned = match lock(&app.state::<Arc<Batches>>().planned).take() {
-        Some((t, p)) if t == token => p,
-        _ => return Err(Error::invalid_input("plan the batch again", "请重新规划该批量").into()),
-    };
+    let planned = app
+        .state::<Arc<Batches>>()
+        .planned
+        .take(token)
+        .ok_or_else(|| Error::invalid_input("plan the batch again", "请重新规划该批量"))?;
     refuse_over(&planned.plan, cap_usd, confirmed)?;
     let library = app.state::<Arc<Library>>().inner().clone();
     let out_dir = app.state::<crate::state::Folders>().videos();

@@ -6,7 +6,7 @@
 
 use crate::error::{IpcResult, blocking};
 use crate::gateways::Gateways;
-use crate::state::{Jobs, Started, lock};
+use crate::state::{Folders, Jobs, Planned, Started, lock};
 use framecast_core::{Error, Event};
 use framecast_jobs::batch::plan::Spending;
 use framecast_jobs::batch::run::Stop;
@@ -14,6 +14,7 @@ use framecast_jobs::storyboard::{self, Context, Exports, StoryEvent, StoryPlan, 
 use framecast_library::{Library, Origin, Place, RowState, ShotDraft, ShotRecord, Storyboard};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -22,7 +23,7 @@ use tauri::{AppHandle, Manager, State};
 /// switches.
 #[derive(Default)]
 pub struct Storyboards {
-    planned: Mutex<Option<(u32, StoryPlan)>>,
+    planned: Planned<StoryPlan>,
     running: Mutex<HashMap<String, Stop>>,
 }
 
@@ -62,6 +63,41 @@ pub enum ExportKind {
     Otio,
     Fcpxml,
     Edl,
+}
+
+impl ExportKind {
+    /// The file's extension and what the save dialog calls it.
+    fn file(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Mp4 => ("mp4", "MP4 video"),
+            Self::Otio => ("otio", "OpenTimelineIO"),
+            Self::Fcpxml => ("fcpxml", "FCPXML"),
+            Self::Edl => ("edl", "EDL"),
+        }
+    }
+
+    /// The export that writes this kind to `path`.
+    fn to(self, path: PathBuf) -> Exports {
+        let path = Some(path);
+        match self {
+            Self::Mp4 => Exports {
+                mp4: path,
+                ..Exports::default()
+            },
+            Self::Otio => Exports {
+                otio: path,
+                ..Exports::default()
+            },
+            Self::Fcpxml => Exports {
+                fcpxml: path,
+                ..Exports::default()
+            },
+            Self::Edl => Exports {
+                edl: path,
+                ..Exports::default()
+            },
+        }
+    }
 }
 
 async fn with<T: Send + 'static>(
@@ -192,9 +228,7 @@ pub async fn storyboard_plan(
         storyboard::plan(&library, &id, &which, &target.prices, &spending)
     })
     .await?;
-    let mut slot = lock(&boards.planned);
-    let token = slot.as_ref().map_or(1, |(t, _)| t.wrapping_add(1));
-    *slot = Some((token, plan.clone()));
+    let token = boards.planned.offer(plan.clone());
     Ok(StoryPlanView { token, plan })
 }
 
@@ -208,10 +242,10 @@ pub async fn storyboard_generate(
     app: AppHandle,
     boards: State<'_, Arc<Storyboards>>,
 ) -> IpcResult<()> {
-    let plan = match lock(&boards.planned).take() {
-        Some((t, p)) if t == token => p,
-        _ => return Err(Error::invalid_input("plan the shots again", "请重新规划镜头").into()),
-    };
+    let plan = boards
+        .planned
+        .take(token)
+        .ok_or_else(|| Error::invalid_input("plan the shots again", "请重新规划镜头"))?;
     if plan.over_budget && !confirmed {
         return Err(Error::invalid_input(
             "these shots would take this month over its budget: confirm to generate them anyway",
@@ -219,21 +253,19 @@ pub async fn storyboard_generate(
         )
         .into());
     }
+    run(&app, plan, on_update);
+    Ok(())
+}
+
+/// Runs a plan off the runtime's workers (the run records every event in SQLite and decodes
+/// pictures), each shot's state and its job's events sent to `on_update`.
+fn run(app: &AppHandle, plan: StoryPlan, on_update: Channel<StoryEvent>) {
+    let boards = app.state::<Arc<Storyboards>>().inner().clone();
     let stop = Stop::default();
     lock(&boards.running).insert(plan.storyboard_id.clone(), stop.clone());
-    let gateways = app.state::<Arc<Gateways>>().inner().clone();
-    let ctx = Context {
-        library: app.state::<Arc<Library>>().inner().clone(),
-        keys: gateways.keys().clone(),
-        overrides: gateways.overrides(),
-        origin: Origin::App,
-        save_dir: Some(app.state::<crate::state::Folders>().videos()),
-    };
-    let jobs = app.state::<Arc<Jobs>>().inner().clone();
-    let boards = boards.inner().clone();
-    // Off the runtime's workers: the run records every event in SQLite and decodes pictures.
+    let ctx = context(app);
+    let started = Started::new(app.state::<Arc<Jobs>>().inner().clone());
     tauri::async_runtime::spawn_blocking(move || {
-        let started = Started::new(jobs);
         let emit = |event: StoryEvent| {
             track(&started, &event);
             if on_update.send(event).is_err() {
@@ -248,7 +280,18 @@ pub async fn storyboard_generate(
         }
         lock(&boards.running).remove(&plan.storyboard_id);
     });
-    Ok(())
+}
+
+/// What a storyboard run needs: the library, the keys and one-off settings, the videos folder.
+fn context(app: &AppHandle) -> Context {
+    let gateways = app.state::<Arc<Gateways>>();
+    Context {
+        library: app.state::<Arc<Library>>().inner().clone(),
+        keys: gateways.keys().clone(),
+        overrides: gateways.overrides(),
+        origin: Origin::App,
+        save_dir: Some(app.state::<Folders>().videos()),
+    }
 }
 
 /// Stops a storyboard's run: no further shot starts, and running generations stop (delivered
@@ -297,38 +340,12 @@ pub async fn storyboard_export(
             .ok_or_else(|| Error::invalid_input("no such storyboard", "没有该故事板"))
     })
     .await?;
-    let (ext, label) = match kind {
-        ExportKind::Mp4 => ("mp4", "MP4 video"),
-        ExportKind::Otio => ("otio", "OpenTimelineIO"),
-        ExportKind::Fcpxml => ("fcpxml", "FCPXML"),
-        ExportKind::Edl => ("edl", "EDL"),
-    };
+    let (ext, label) = kind.file();
     let suggested = format!("{}.{ext}", framecast_core::naming::excerpt(&board.name));
     let Some(to) = crate::dialogs::save_as(&app, &suggested, label, ext).await else {
         return Ok(None);
     };
-    let path = to.clone();
-    blocking(move || {
-        let exports = match kind {
-            ExportKind::Mp4 => Exports {
-                mp4: Some(path),
-                ..Exports::default()
-            },
-            ExportKind::Otio => Exports {
-                otio: Some(path),
-                ..Exports::default()
-            },
-            ExportKind::Fcpxml => Exports {
-                fcpxml: Some(path),
-                ..Exports::default()
-            },
-            ExportKind::Edl => Exports {
-                edl: Some(path),
-                ..Exports::default()
-            },
-        };
-        storyboard::export(&library, &id, &exports)
-    })
-    .await?;
+    let exports = kind.to(to.clone());
+    blocking(move || storyboard::export(&library, &id, &exports)).await?;
     Ok(Some(to.display().to_string()))
 }
