@@ -20,27 +20,56 @@ pub struct AssembleArgs {
     /// The takes in order, each optionally cut as FILE@IN-OUT (seconds; either side may be empty).
     #[arg(required = true, value_name = "CLIP[@IN-OUT]")]
     clips: Vec<String>,
-    /// Join the takes into one MP4, without re-encoding.
-    #[arg(long, value_name = "FILE.mp4")]
-    out: Option<PathBuf>,
-    /// Export the cut as OpenTimelineIO.
-    #[arg(long, value_name = "FILE.otio")]
-    otio: Option<PathBuf>,
-    /// Export the cut as FCPXML (Final Cut Pro, DaVinci Resolve).
-    #[arg(long, value_name = "FILE.fcpxml")]
-    fcpxml: Option<PathBuf>,
-    /// Export the cut as a CMX 3600 EDL (Premiere, Resolve, Avid).
-    #[arg(long, value_name = "FILE.edl")]
-    edl: Option<PathBuf>,
-    /// Write each shot's file, cut, prompt and job id as JSON.
-    #[arg(long, value_name = "FILE.json")]
-    shots: Option<PathBuf>,
+    #[command(flatten)]
+    outputs: Outputs,
     /// The timeline's name in the exports (default: the output's file name).
     #[arg(long)]
     name: Option<String>,
     /// Print the result as one JSON object.
     #[arg(long)]
     json: bool,
+}
+
+/// What `assemble` and `storyboard export` make: the joined MP4 and the cut for editors.
+#[derive(Args)]
+pub struct Outputs {
+    /// Join the takes into one MP4, without re-encoding.
+    #[arg(long, value_name = "FILE.mp4")]
+    pub out: Option<PathBuf>,
+    /// Export the cut as OpenTimelineIO.
+    #[arg(long, value_name = "FILE.otio")]
+    pub otio: Option<PathBuf>,
+    /// Export the cut as FCPXML (Final Cut Pro, DaVinci Resolve).
+    #[arg(long, value_name = "FILE.fcpxml")]
+    pub fcpxml: Option<PathBuf>,
+    /// Export the cut as a CMX 3600 EDL (Premiere, Resolve, Avid).
+    #[arg(long, value_name = "FILE.edl")]
+    pub edl: Option<PathBuf>,
+    /// Write each shot's file, cut, prompt and job id as JSON.
+    #[arg(long, value_name = "FILE.json")]
+    pub shots: Option<PathBuf>,
+}
+
+impl Outputs {
+    /// The exports asked for (not the MP4), each with its kind; refused when nothing at all is.
+    pub fn exports(&self) -> Result<Vec<(&PathBuf, &'static str)>> {
+        let exports: Vec<_> = [
+            (&self.otio, "otio"),
+            (&self.fcpxml, "fcpxml"),
+            (&self.edl, "edl"),
+            (&self.shots, "shots"),
+        ]
+        .into_iter()
+        .filter_map(|(p, kind)| p.as_ref().map(|p| (p, kind)))
+        .collect();
+        if self.out.is_none() && exports.is_empty() {
+            return Err(Error::invalid_input(
+                "nothing to make: give --out, --otio, --fcpxml, --edl or --shots",
+                "没有要生成的内容：请给出 --out、--otio、--fcpxml、--edl 或 --shots",
+            ));
+        }
+        Ok(exports)
+    }
 }
 
 #[derive(Serialize)]
@@ -92,21 +121,8 @@ pub fn run(args: &AssembleArgs) -> ExitCode {
 }
 
 fn assemble(args: &AssembleArgs) -> Result<(Option<JoinReport>, Vec<PathBuf>)> {
-    let exports: Vec<(&PathBuf, &str)> = [
-        (&args.otio, "otio"),
-        (&args.fcpxml, "fcpxml"),
-        (&args.edl, "edl"),
-        (&args.shots, "shots"),
-    ]
-    .into_iter()
-    .filter_map(|(p, kind)| p.as_ref().map(|p| (p, kind)))
-    .collect();
-    if args.out.is_none() && exports.is_empty() {
-        return Err(Error::invalid_input(
-            "nothing to make: give --out, --otio, --fcpxml, --edl or --shots",
-            "没有要生成的内容：请给出 --out、--otio、--fcpxml、--edl 或 --shots",
-        ));
-    }
+    let outputs = &args.outputs;
+    let exports = outputs.exports()?;
     let specs = args
         .clips
         .iter()
@@ -114,14 +130,15 @@ fn assemble(args: &AssembleArgs) -> Result<(Option<JoinReport>, Vec<PathBuf>)> {
         .collect::<Result<Vec<_>>>()?;
     let probes = probe_all(&specs)?;
     let name = args.name.clone().unwrap_or_else(|| {
-        args.out
+        outputs
+            .out
             .as_ref()
             .or(exports.first().map(|e| e.0))
             .and_then(|p| p.file_stem())
             .map_or_else(|| "Framecast".into(), |s| s.to_string_lossy().into_owned())
     });
     let timeline = Timeline::new(name, &specs, &probes)?;
-    let joined = match &args.out {
+    let joined = match &outputs.out {
         Some(out) => Some(join(&specs, &probes, out)?),
         None => None,
     };

@@ -10,7 +10,7 @@
 //! `ID` is a storyboard's id, its start or its last digits (as `list` shows), or its exact name. Exit status: 0 done, 2 a
 //! storyboard not found or a cut that cannot be exported (nothing written), 1 anything else.
 
-use crate::assemble::print_summary;
+use crate::assemble::{Outputs, print_summary};
 use crate::output::{json_line, pick};
 use clap::{Args, Subcommand};
 use framecast_core::text::{prefix, visible};
@@ -47,21 +47,8 @@ enum StoryboardCommand {
     Export {
         /// The storyboard's id (or its start) or its name.
         id: String,
-        /// Join the chosen takes into one MP4, without re-encoding.
-        #[arg(long, value_name = "FILE.mp4")]
-        out: Option<PathBuf>,
-        /// Export the cut as OpenTimelineIO.
-        #[arg(long, value_name = "FILE.otio")]
-        otio: Option<PathBuf>,
-        /// Export the cut as FCPXML (Final Cut Pro, DaVinci Resolve).
-        #[arg(long, value_name = "FILE.fcpxml")]
-        fcpxml: Option<PathBuf>,
-        /// Export the cut as a CMX 3600 EDL (Premiere, Resolve, Avid).
-        #[arg(long, value_name = "FILE.edl")]
-        edl: Option<PathBuf>,
-        /// Write each shot's file, cut, prompt and job id as JSON.
-        #[arg(long, value_name = "FILE.json")]
-        shots: Option<PathBuf>,
+        #[command(flatten)]
+        outputs: Outputs,
         /// Print the result as one JSON object.
         #[arg(long)]
         json: bool,
@@ -153,33 +140,17 @@ fn command(command: &StoryboardCommand, lang: Lang) -> Result<()> {
                 }
             }
         }
-        StoryboardCommand::Export {
-            id,
-            out,
-            otio,
-            fcpxml,
-            edl,
-            shots,
-            json,
-        } => {
-            if [out, otio, fcpxml, edl, shots].iter().all(|p| p.is_none()) {
-                return Err(Error::invalid_input(
-                    "nothing to make: give --out, --otio, --fcpxml, --edl or --shots",
-                    "没有要生成的内容：请给出 --out、--otio、--fcpxml、--edl 或 --shots",
-                ));
-            }
+        StoryboardCommand::Export { id, outputs, json } => {
+            outputs.exports()?;
             let board = find(&library, id)?;
-            let exported = export(
-                &library,
-                &board.id,
-                &Exports {
-                    mp4: out.clone(),
-                    otio: otio.clone(),
-                    fcpxml: fcpxml.clone(),
-                    edl: edl.clone(),
-                    shots: shots.clone(),
-                },
-            )?;
+            let exports = Exports {
+                mp4: outputs.out.clone(),
+                otio: outputs.otio.clone(),
+                fcpxml: outputs.fcpxml.clone(),
+                edl: outputs.edl.clone(),
+                shots: outputs.shots.clone(),
+            };
+            let exported = export(&library, &board.id, &exports)?;
             if *json {
                 json_line(&Done {
                     kind: "result",
