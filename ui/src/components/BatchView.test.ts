@@ -1,0 +1,124 @@
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { app } from "../lib/app.svelte";
+import { batches } from "../lib/batch.svelte";
+import type { BatchRow } from "../lib/bindings/BatchRow";
+import type { PlanView } from "../lib/bindings/PlanView";
+import { settings } from "../lib/settings.svelte";
+import { appInfo, clearMocks, flush, installIpc } from "../test/ipc";
+import BatchView from "./BatchView.svelte";
+
+function row(number: number, over: Partial<BatchRow> = {}): BatchRow {
+  return {
+    number,
+    position: number,
+    line: number,
+    name: null,
+    prompt: `prompt ${number}`,
+    first: null,
+    last: null,
+    model: "veo-3.1-fast",
+    n: 2,
+    priceUsd: 0.15,
+    state: "waiting",
+    problem: null,
+    problemZh: null,
+    jobId: null,
+    attempts: 0,
+    notBefore: null,
+    extra: {},
+    ...over,
+  };
+}
+
+const plan: PlanView = {
+  token: 3,
+  name: "Pasted prompts",
+  encoding: "utf8",
+  rows: [
+    row(1),
+    row(2),
+    row(3, {
+      state: "skipped",
+      problem: "the prompt is empty",
+      problemZh: "提示词为空",
+    }),
+  ],
+  sendable: 2,
+  videos: 4,
+  estimateUsd: 0.6,
+  monthUsd: 9.5,
+  budgetUsd: 10,
+  capUsd: null,
+  overBudget: true,
+  overCap: false,
+};
+
+describe("the Batch view", () => {
+  beforeEach(() => {
+    settings.lang = "en";
+    app.info = appInfo();
+    batches.plan = null;
+    batches.shown = null;
+    batches.batches = [];
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
+
+  it("shows the plan's figures and what cannot be sent, and starts only what it showed", async () => {
+    const ipc = installIpc({
+      batch_watch: () => null,
+      batch_list: () => [],
+      batch_plan_text: () => plan,
+      batch_start: () => {
+        throw new Error("stop here: the start was asked for");
+      },
+    });
+    render(BatchView);
+    await flush();
+    await fireEvent.input(screen.getByTestId("batch-paste"), {
+      target: { value: "prompt 1\nprompt 2\n\n" },
+    });
+    await fireEvent.click(screen.getByTestId("batch-plan"));
+    await flush();
+    expect(screen.getByTestId("plan-sendable").textContent).toBe("2 of 3 to send");
+    expect(screen.getByTestId("plan-estimate").textContent).toBe("$0.60");
+    expect(screen.getByTestId("plan-problems").textContent).toContain("the prompt is empty");
+
+    // Over the month's budget: not before the person confirms, then the plan's own token.
+    const start = screen.getByTestId("batch-start") as HTMLButtonElement;
+    expect(start.disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId("batch-confirm"));
+    expect(start.disabled).toBe(false);
+    await fireEvent.click(start);
+    await flush();
+    expect(ipc.calls.find((c) => c.cmd === "batch_start")?.args).toMatchObject({
+      token: 3,
+      confirmed: true,
+    });
+  });
+
+  it("refuses a start over the cap the person sets", async () => {
+    installIpc({
+      batch_watch: () => null,
+      batch_list: () => [],
+      batch_plan_text: () => ({ ...plan, overBudget: false }),
+    });
+    render(BatchView);
+    await flush();
+    await fireEvent.input(screen.getByTestId("batch-paste"), { target: { value: "a\nb" } });
+    await fireEvent.click(screen.getByTestId("batch-plan"));
+    await flush();
+    const start = screen.getByTestId("batch-start") as HTMLButtonElement;
+    expect(start.disabled).toBe(false);
+    await fireEvent.input(screen.getByTestId("batch-cap"), { target: { value: "0.5" } });
+    expect(start.disabled).toBe(true);
+    expect(screen.getByRole("alert").textContent).toContain("over the cap");
+    settings.lang = "zh";
+    await flush();
+    expect(screen.getByTestId("plan-sendable").textContent).toBe("将发送 2 / 3");
+    expect(screen.getByTestId("plan-problems").textContent).toContain("提示词为空");
+  });
+});
