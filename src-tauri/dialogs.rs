@@ -4,9 +4,11 @@
 //! Test builds (`--features test-hooks`) answer them from `FRAMECAST_TEST_SAVE_DIR` and
 //! `FRAMECAST_TEST_PICK_IMAGE` instead, so the end-to-end test can save without a person.
 
-use std::path::PathBuf;
+use framecast_core::{Error, ErrorKind};
+use std::path::{Path, PathBuf};
 use tauri::AppHandle;
 use tauri_plugin_dialog::{DialogExt, FilePath};
+use tauri_plugin_opener::OpenerExt;
 use tokio::sync::oneshot;
 
 /// Image formats offered when browsing for a frame.
@@ -116,4 +118,24 @@ fn test_answer(var: &str) -> Option<PathBuf> {
     } else {
         None
     }
+}
+
+/// Shows a file selected in the system's file manager.
+pub fn reveal(app: &AppHandle, path: &Path) -> Result<(), Error> {
+    app.opener().reveal_item_in_dir(path).map_err(file_manager)
+}
+
+/// Opens a folder in the system's file manager.
+pub fn open_folder(app: &AppHandle, dir: &Path) -> Result<(), Error> {
+    app.opener()
+        .open_path(dir.display().to_string(), None::<&str>)
+        .map_err(file_manager)
+}
+
+fn file_manager(e: tauri_plugin_opener::Error) -> Error {
+    Error::with(
+        ErrorKind::Internal,
+        format!("the file manager could not be opened ({e})"),
+        format!("无法打开文件管理器（{e}）"),
+    )
 }

@@ -257,6 +257,7 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         batch::batch_rows,
         batch::batch_act,
         batch::batch_retry,
+        batch::batch_results,
         batch::batch_move,
         open::opened_files,
         library::library_page,

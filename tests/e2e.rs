@@ -1545,6 +1545,26 @@ async fn a_dropped_batch_is_paused_resumed_and_continued_after_a_restart() {
         states.iter().all(|s| s == "done" || s == "failed"),
         "the row cut by the quit ends failed, never sent again: {states:?}"
     );
+
+    // Results: written next to the videos, and the toast says where.
+    click(&app, "batch-results").await;
+    app.until(
+        "the toast naming the results",
+        10,
+        "return document.body.innerText.includes('-results.csv')",
+    )
+    .await;
+    let csv = std::fs::read_dir(&videos)
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().ends_with("-results.csv"))
+        .expect("a results CSV next to the videos");
+    let text = std::fs::read_to_string(csv.path()).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        6,
+        "a header and a line per row: {text}"
+    );
     app.client.close().await.unwrap();
 }
 

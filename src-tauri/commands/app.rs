@@ -155,17 +155,7 @@ pub fn copy_diagnostics(
 /// Opens the folder of the log files in the system's file manager.
 #[tauri::command]
 pub fn open_log_folder(app: AppHandle, library: State<'_, Arc<Library>>) -> IpcResult<()> {
-    use tauri_plugin_opener::OpenerExt;
     let dir = crate::diagnostics::log_dir(library.dir());
     let _ = std::fs::create_dir_all(&dir);
-    app.opener()
-        .open_path(dir.display().to_string(), None::<&str>)
-        .map_err(|e| {
-            framecast_core::Error::with(
-                framecast_core::ErrorKind::Internal,
-                format!("the file manager could not be opened ({e})"),
-                format!("无法打开文件管理器（{e}）"),
-            )
-            .into()
-        })
+    Ok(crate::dialogs::open_folder(&app, &dir)?)
 }

@@ -337,6 +337,25 @@ pub async fn batch_act<R: Runtime>(
     Ok(())
 }
 
+/// Writes the batch's results as they stand (CSV and JSON Lines, next to its videos) and shows
+/// the CSV in the file manager if there is one; where it is.
+#[tauri::command]
+pub async fn batch_results(id: String, app: AppHandle) -> IpcResult<String> {
+    let library = app.state::<Arc<Library>>().inner().clone();
+    let csv = blocking(move || {
+        let batch = library
+            .batch(&id)?
+            .ok_or_else(|| Error::invalid_input("no such batch", "没有该批量"))?;
+        batch::results::write(&library, &batch, library.dir()).map(|(csv, _)| csv)
+    })
+    .await?;
+    // Written is what matters: without a file manager the toast still says where.
+    if let Err(e) = crate::dialogs::reveal(&app, &csv) {
+        tracing::warn!(%e, "the results could not be shown");
+    }
+    Ok(csv.display().to_string())
+}
+
 /// Asks for a failed or skipped row again (a new, paid job), and runs the batch if it stopped.
 #[tauri::command]
 pub async fn batch_retry<R: Runtime>(id: String, row: u32, app: AppHandle<R>) -> IpcResult<bool> {

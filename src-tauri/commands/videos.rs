@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
-use tauri_plugin_opener::OpenerExt;
 
 /// The most text "Copy details" may put on the clipboard.
 const MAX_COPY_BYTES: usize = 1 << 20;
@@ -133,14 +132,7 @@ pub async fn reveal_video(
     library: State<'_, Arc<Library>>,
 ) -> IpcResult<()> {
     let path = local(&record(&library, &id).await?)?;
-    app.opener().reveal_item_in_dir(&path).map_err(|e| {
-        Error::with(
-            ErrorKind::Internal,
-            format!("the file manager could not be opened ({e})"),
-            format!("无法打开文件管理器（{e}）"),
-        )
-        .into()
-    })
+    Ok(dialogs::reveal(&app, &path)?)
 }
 
 /// Copies the video's gateway link.

@@ -2,9 +2,11 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../lib/app.svelte";
 import { batches } from "../lib/batch.svelte";
+import type { BatchRecord } from "../lib/bindings/BatchRecord";
 import type { BatchRow } from "../lib/bindings/BatchRow";
 import type { PlanView } from "../lib/bindings/PlanView";
 import { settings } from "../lib/settings.svelte";
+import { toasts } from "../lib/toasts.svelte";
 import { appInfo, clearMocks, flush, installIpc } from "../test/ipc";
 import BatchView from "./BatchView.svelte";
 
@@ -120,5 +122,52 @@ describe("the Batch view", () => {
     await flush();
     expect(screen.getByTestId("plan-sendable").textContent).toBe("将发送 2 / 3");
     expect(screen.getByTestId("plan-problems").textContent).toContain("提示词为空");
+  });
+
+  it("writes a batch's results and says where, once a row has ended", async () => {
+    const record: BatchRecord = {
+      id: "b7",
+      name: "night shots",
+      source: null,
+      sourceSha256: null,
+      createdAt: 0,
+      updatedAt: 0,
+      state: "running",
+      concurrency: 2,
+      capUsd: null,
+      outDir: "/videos",
+      defaults: "{}",
+      rows: 3,
+      waiting: 3,
+      sent: 0,
+      done: 0,
+      partial: 0,
+      failed: 0,
+      skipped: 0,
+      spentUsd: 0,
+      plannedUsd: 0.9,
+    };
+    let batch = record;
+    const ipc = installIpc({
+      batch_watch: () => null,
+      batch_list: () => [batch],
+      batch_rows: () => [row(1), row(2), row(3)],
+      batch_results: () => "/videos/night-shots-results.csv",
+    });
+    toasts.items = [];
+    render(BatchView);
+    await flush();
+    await flush();
+    // Nothing has ended yet: nothing to write.
+    expect(screen.queryByTestId("batch-results")).toBeNull();
+    batch = { ...record, state: "done", waiting: 0, done: 2, failed: 1, spentUsd: 0.6 };
+    await batches.load();
+    await flush();
+    await fireEvent.click(screen.getByTestId("batch-results"));
+    await flush();
+    expect(ipc.calls.find((c) => c.cmd === "batch_results")?.args).toEqual({ id: "b7" });
+    expect(toasts.items.map((t) => t.text())).toContain(
+      "Results written: /videos/night-shots-results.csv",
+    );
   });
 });

@@ -205,6 +205,8 @@ export const api = {
   batchAct: (id: string, action: BatchAction) => call<void>("batch_act", { id, action }),
   /** Asks for a failed or skipped row again (a new, paid job). */
   batchRetry: (id: string, row: number) => call<boolean>("batch_retry", { id, row }),
+  /** Writes the batch's results as they stand and shows the CSV in the file manager; its path. */
+  batchResults: (id: string) => call<string>("batch_results", { id }),
   /** Moves a waiting row before row `before` (or to the end). */
   batchMove: (id: string, row: number, before: number | null) =>
     call<void>("batch_move", { id, row, before }),
