@@ -2,7 +2,7 @@
 //! `cargo run --release -p framecast-library --example fill -- DIR JOBS [VIDEO]`. Each job has
 //! four saved videos with a poster and a prompt drawn from a mixed English and Chinese
 //! vocabulary; the rows go in one transaction, through the library's own schema. With `VIDEO`,
-//! every video's file is a hard link to it under `DIR/videos`, so the app plays them; all share
+//! every video's file is a hard link to a copy of it under `DIR/videos`, so the app plays them; all share
 //! one poster, as the window would have captured.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -69,10 +69,16 @@ fn main() {
             ],
         )
         .unwrap();
-        for index in 1..=4 {
+        for index in 1..=4_u32 {
             let file = videos.join(format!("{id}_{index}of4.mp4"));
             if sample.is_some() {
-                std::fs::hard_link(videos.join("sample.mp4"), &file).unwrap();
+                // A file system allows some 65,000 links to one file: a copy every 60,000.
+                let n = (i * 4 + u64::from(index)) / 60_000;
+                let source = videos.join(format!("sample-{n}.mp4"));
+                if !source.exists() {
+                    std::fs::copy(videos.join("sample.mp4"), &source).unwrap();
+                }
+                std::fs::hard_link(&source, &file).unwrap();
             }
             tx.execute(
                 "INSERT INTO videos (job_id, idx, url, delivered_at, state, path, bytes, total,
