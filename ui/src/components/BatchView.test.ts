@@ -56,6 +56,29 @@ const plan: PlanView = {
   overCap: false,
 };
 
+const RECORD: BatchRecord = {
+  id: "b7",
+  name: "night shots",
+  source: null,
+  sourceSha256: null,
+  createdAt: 0,
+  updatedAt: 0,
+  state: "running",
+  concurrency: 2,
+  capUsd: null,
+  outDir: "/videos",
+  defaults: "{}",
+  rows: 3,
+  waiting: 3,
+  sent: 0,
+  done: 0,
+  partial: 0,
+  failed: 0,
+  skipped: 0,
+  spentUsd: 0,
+  plannedUsd: 0.9,
+};
+
 describe("the Batch view", () => {
   beforeEach(() => {
     settings.lang = "en";
@@ -125,28 +148,7 @@ describe("the Batch view", () => {
   });
 
   it("writes a batch's results and says where, once a row has ended", async () => {
-    const record: BatchRecord = {
-      id: "b7",
-      name: "night shots",
-      source: null,
-      sourceSha256: null,
-      createdAt: 0,
-      updatedAt: 0,
-      state: "running",
-      concurrency: 2,
-      capUsd: null,
-      outDir: "/videos",
-      defaults: "{}",
-      rows: 3,
-      waiting: 3,
-      sent: 0,
-      done: 0,
-      partial: 0,
-      failed: 0,
-      skipped: 0,
-      spentUsd: 0,
-      plannedUsd: 0.9,
-    };
+    const record = RECORD;
     let batch = record;
     const ipc = installIpc({
       batch_watch: () => null,
@@ -169,5 +171,25 @@ describe("the Batch view", () => {
     expect(toasts.items.map((t) => t.text())).toContain(
       "Results written: /videos/night-shots-results.csv",
     );
+  });
+
+  it("puts a long queue in the page a slice at a time, the first screen at once", async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => row(i + 1, { state: "done" }));
+    installIpc({
+      batch_watch: () => null,
+      batch_list: () => [{ ...RECORD, rows: 1000, waiting: 0, done: 1000, state: "done" }],
+      batch_rows: () => many,
+    });
+    render(BatchView);
+    await flush();
+    await flush();
+    const first = screen.getAllByTestId("batch-row").length;
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(100);
+    for (let i = 0; i < 10; i++) {
+      await new Promise(requestAnimationFrame);
+      await flush();
+    }
+    expect(screen.getAllByTestId("batch-row")).toHaveLength(1000);
   });
 });
