@@ -2,36 +2,12 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../lib/app.svelte";
 import { batches } from "../lib/batch.svelte";
-import type { BatchRecord } from "../lib/bindings/BatchRecord";
-import type { BatchRow } from "../lib/bindings/BatchRow";
 import type { PlanView } from "../lib/bindings/PlanView";
 import { settings } from "../lib/settings.svelte";
 import { toasts } from "../lib/toasts.svelte";
+import { batchRecord, batchRow as row } from "../test/batch";
 import { appInfo, clearMocks, flush, installIpc } from "../test/ipc";
 import BatchView from "./BatchView.svelte";
-
-function row(number: number, over: Partial<BatchRow> = {}): BatchRow {
-  return {
-    number,
-    position: number,
-    line: number,
-    name: null,
-    prompt: `prompt ${number}`,
-    first: null,
-    last: null,
-    model: "veo-3.1-fast",
-    n: 2,
-    priceUsd: 0.15,
-    state: "waiting",
-    problem: null,
-    problemZh: null,
-    jobId: null,
-    attempts: 0,
-    notBefore: null,
-    extra: {},
-    ...over,
-  };
-}
 
 const plan: PlanView = {
   token: 3,
@@ -56,28 +32,7 @@ const plan: PlanView = {
   overCap: false,
 };
 
-const RECORD: BatchRecord = {
-  id: "b7",
-  name: "night shots",
-  source: null,
-  sourceSha256: null,
-  createdAt: 0,
-  updatedAt: 0,
-  state: "running",
-  concurrency: 2,
-  capUsd: null,
-  outDir: "/videos",
-  defaults: "{}",
-  rows: 3,
-  waiting: 3,
-  sent: 0,
-  done: 0,
-  partial: 0,
-  failed: 0,
-  skipped: 0,
-  spentUsd: 0,
-  plannedUsd: 0.9,
-};
+const RECORD = batchRecord({ id: "b7", name: "night shots", plannedUsd: 0.9 });
 
 describe("the Batch view", () => {
   beforeEach(() => {

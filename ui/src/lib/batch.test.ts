@@ -1,58 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { batchRecord as record, batchRow as row } from "../test/batch";
 import { clearMocks, flush, installIpc } from "../test/ipc";
 import { app } from "./app.svelte";
 import { applyRow, BATCH_FILE, BatchStore, progress } from "./batch.svelte";
-import type { BatchRecord } from "./bindings/BatchRecord";
-import type { BatchRow } from "./bindings/BatchRow";
 import type { BatchUpdate } from "./bindings/BatchUpdate";
 import type { PlanView } from "./bindings/PlanView";
 import { frames } from "./frames.svelte";
 import { handleDragDrop } from "./listeners";
-
-const row = (number: number, over: Partial<BatchRow> = {}): BatchRow => ({
-  number,
-  position: number,
-  line: number + 1,
-  name: null,
-  prompt: `shot ${number}`,
-  first: null,
-  last: null,
-  model: "veo-3.1-fast",
-  n: 1,
-  priceUsd: 0.15,
-  state: "waiting",
-  problem: null,
-  problemZh: null,
-  jobId: null,
-  attempts: 0,
-  notBefore: null,
-  extra: {},
-  ...over,
-});
-
-const record = (over: Partial<BatchRecord> = {}): BatchRecord => ({
-  id: "b1",
-  name: "shots",
-  source: "/data/shots.csv",
-  sourceSha256: "ab",
-  createdAt: 1,
-  updatedAt: 1,
-  state: "running",
-  concurrency: 2,
-  capUsd: null,
-  outDir: "/videos",
-  defaults: "{}",
-  rows: 3,
-  waiting: 3,
-  sent: 0,
-  done: 0,
-  partial: 0,
-  failed: 0,
-  skipped: 0,
-  spentUsd: 0,
-  plannedUsd: 0.45,
-  ...over,
-});
 
 const plan: PlanView = {
   token: 7,
