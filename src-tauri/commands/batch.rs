@@ -14,6 +14,7 @@ use framecast_jobs::batch::{self, BatchEvent, Prepared, Source, input};
 use framecast_library::{BatchRecord, BatchRow, BatchState, Library, Origin};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -216,7 +217,11 @@ pub fn run_batch<R: Runtime>(app: &AppHandle<R>, id: String) {
             &ctx, &id, &stop, &emit,
         ));
         match ended {
-            Ok(framecast_jobs::batch::run::Ended::Done) => write_results(&ctx.library, &id),
+            Ok(framecast_jobs::batch::run::Ended::Done) => {
+                if let Err(e) = write_results(&ctx.library, &id) {
+                    tracing::error!(%e, batch = %id, "a batch's results could not be written");
+                }
+            }
             Ok(_) => {}
             Err(e) => tracing::error!(%e, batch = %id, "a batch stopped"),
         }
@@ -235,18 +240,13 @@ fn context<R: Runtime>(app: &AppHandle<R>) -> Context {
     )
 }
 
-/// Writes a finished batch's results next to its videos.
-fn write_results(library: &Library, id: &str) {
-    let written = library
-        .batch(id)
-        .map_err(Error::from)
-        .and_then(|b| match b {
-            Some(b) => framecast_jobs::batch::results::write(library, &b, library.dir()).map(drop),
-            None => Ok(()),
-        });
-    if let Err(e) = written {
-        tracing::error!(%e, batch = %id, "a batch's results could not be written");
-    }
+/// Writes a batch's results as they stand next to its videos (or in the library's folder); the
+/// CSV's path.
+fn write_results(library: &Library, id: &str) -> Result<PathBuf, Error> {
+    let batch = library
+        .batch(id)?
+        .ok_or_else(|| Error::invalid_input("no such batch", "没有该批量"))?;
+    batch::results::write(library, &batch, library.dir()).map(|(csv, _)| csv)
 }
 
 /// A row's job counts as running work from its claim to its end.
@@ -342,13 +342,7 @@ pub async fn batch_act<R: Runtime>(
 #[tauri::command]
 pub async fn batch_results(id: String, app: AppHandle) -> IpcResult<String> {
     let library = app.state::<Arc<Library>>().inner().clone();
-    let csv = blocking(move || {
-        let batch = library
-            .batch(&id)?
-            .ok_or_else(|| Error::invalid_input("no such batch", "没有该批量"))?;
-        batch::results::write(&library, &batch, library.dir()).map(|(csv, _)| csv)
-    })
-    .await?;
+    let csv = blocking(move || write_results(&library, &id)).await?;
     // Written is what matters: without a file manager the toast still says where.
     if let Err(e) = crate::dialogs::reveal(&app, &csv) {
         tracing::warn!(%e, "the results could not be shown");
