@@ -261,6 +261,7 @@ fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         batch::batch_move,
         open::opened_files,
         library::library_page,
+        library::library_count,
         library::library_models,
         library::library_job,
         library::set_favourite,

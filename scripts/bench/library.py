@@ -15,7 +15,7 @@ job, in the same run:
    job card appears (while the Generate view is still loading); each keystroke of three
    queries typed into the search field as a person types them (keys pressed through WebDriver,
    a keystroke every 150 ms, each query first in turn), from its keydown until the grid holds
-   its answer and until that is painted; the memory
+   its answer, until that is painted, and until the count of matches is painted; the memory
    of all the app's processes before, during and after scrolling from the first job to the
    last, twice: flung (a screen every two frames, so posters wait) and read (a screen at a time,
    each screen's posters loaded and painted before the next); and idle memory with the library
@@ -178,13 +178,23 @@ document.querySelector("[data-testid='nav-library']").click();
 # comes from the keyboard (`Window.key`), so WebKit edits the field as it does for a person; a
 # script setting the field's value instead costs WebKit a repaint of the whole window (about
 # 20 ms here) that a keystroke does not.
+# How many jobs match comes after the grid's answer (a search of one or two characters counts
+# by reading every prompt): `counted` is until the count for it is painted, when one is needed.
 KEYSTROKE = MEASURE + """
 const grid = () => document.querySelector("[data-testid='library-grid']");
+const count = () => document.querySelector("[data-testid='library-count']");
 window.keystroke = null;
 document.querySelector("[data-testid='library-search']").focus();
 addEventListener("keydown", () => {
   const before = grid().dataset.answered;
-  measure(() => grid().dataset.answered !== before, (r) => { window.keystroke = r; });
+  const answered = () => grid().dataset.answered !== before;
+  const result = {};
+  const both = () => {
+    if ("painted" in result && "counted" in result) window.keystroke = result;
+  };
+  measure(answered, (r) => { Object.assign(result, r); both(); });
+  measure(() => answered() && !count().classList.contains("counting"),
+          (r) => { result.counted = r.painted; both(); });
 }, { capture: true, once: true });
 """
 MEASURED = """
@@ -305,17 +315,17 @@ def library_view(libraries: dict, rounds: int, jobs: int, no_scroll: bool) -> No
     print(f"| the same, clicked as the first job card appears | {l_one:.0f} ms | {l_big:.0f} ms "
           f"| {l_big / l_one:.2f}× |")
     print("\n| a query typed, a keystroke every 150 ms | keystrokes | grid updated: all, slowest "
-          "| painted: all, slowest |\n|---|---|---|---|")
+          "| painted: all, slowest | count painted: all, slowest |\n|---|---|---|---|---|")
     for query, rounds_ in typed.items():
         every = [k for keys in rounds_ for k in keys]
         cells = []
-        for key in ("updated", "painted"):
+        for key in ("updated", "painted", "counted"):
             worst = statistics.median(max(k[key] for k in keys) for keys in rounds_)
             cells.append(f"{statistics.median(k[key] for k in every):.0f} ms, {worst:.0f} ms")
-        print(f"| “{query}” | {len(rounds_[0])} | {cells[0]} | {cells[1]} |")
+        print(f"| “{query}” | {len(rounds_[0])} | {' | '.join(cells)} |")
     print(f"| the first keystroke after the view opened | 1 "
-          f"| {statistics.median(k['updated'] for k in first):.0f} ms "
-          f"| {statistics.median(k['painted'] for k in first):.0f} ms |")
+          + "".join(f"| {statistics.median(k[key] for k in first):.0f} ms "
+                    for key in ("updated", "painted", "counted")) + "|")
 
     hows = () if no_scroll else ("flung", "read")
     scrolled = {how: scroll(libraries["big"], how == "read") for how in hows}
@@ -343,12 +353,13 @@ def library_view(libraries: dict, rounds: int, jobs: int, no_scroll: bool) -> No
     print("\nopen (ms): big " + ", ".join(f"{s:.0f}" for s in opened["big"])
           + "; one " + ", ".join(f"{s:.0f}" for s in opened["one"]))
     for query, rounds_ in typed.items():
-        print(f"“{query}” typed, updated / painted (ms), each round: " + "; ".join(
-            " ".join(f"{k['updated']:.0f}/{k['painted']:.0f}" for k in keys) for keys in rounds_))
+        print(f"“{query}” typed, updated / painted / counted (ms), each round: " + "; ".join(
+            " ".join(f"{k['updated']:.0f}/{k['painted']:.0f}/{k['counted']:.0f}" for k in keys)
+            for keys in rounds_))
 
 
 def type_out(w: Window, query: str) -> list:
-    """Types `query` a character at a time; each keystroke's `updated` and `painted`."""
+    """Types `query` a character at a time; each keystroke's `updated`, `painted` and `counted`."""
     keys = []
     for char in query:
         start = time.perf_counter()

@@ -1,6 +1,7 @@
-//! The library view: pages of past jobs by filter, their models, one job in full, favourites,
-//! deleting a video (to the OS trash), and storing the poster the window captured. The queries
-//! are the library crate's; these only fetch state, call it and map the error.
+//! The library view: pages of past jobs by filter, how many match, their models, one job in
+//! full, favourites, deleting a video (to the OS trash), and storing the poster the window
+//! captured. The queries are the library crate's; these only fetch state, call it and map the
+//! error.
 
 use crate::error::{IpcResult, blocking};
 use framecast_core::{Error, JobId};
@@ -21,7 +22,7 @@ async fn with<T: Send + 'static>(
     blocking(move || call(&library)).await
 }
 
-/// The jobs matching `filter`, `limit` of them from `offset`, and how many match.
+/// The jobs matching `filter`, `limit` of them from `offset`.
 #[tauri::command]
 pub async fn library_page(
     filter: LibraryFilter,
@@ -33,6 +34,15 @@ pub async fn library_page(
         l.browse(&filter, offset, limit.min(MAX_PAGE))
     })
     .await
+}
+
+/// How many jobs match `filter`.
+#[tauri::command]
+pub async fn library_count(
+    filter: LibraryFilter,
+    library: State<'_, Arc<Library>>,
+) -> IpcResult<u32> {
+    with(&library, move |l| l.count_matches(&filter)).await
 }
 
 /// The models the library's jobs used, the most used first.

@@ -1,8 +1,9 @@
 //! Browsing the library: one page of jobs matching a filter, each as its tile shows it (the
 //! keeper take, how many takes), the number that match, and the models there are to filter by.
 //! Pages are by offset, so a virtualised grid can fetch the rows around any scroll position; a
-//! page is two indexed statements (how many match, and the jobs), a few milliseconds at tens of
-//! thousands of videos. A job in full (every take, its transcript) is [`Library::job`].
+//! page is one indexed statement, a few milliseconds at a hundred thousand jobs. How many match
+//! is a statement of its own, asked once per filter rather than with every page. A job in full
+//! (every take, its transcript) is [`Library::job`].
 
 use crate::videos::VideoState;
 use crate::{Library, Result};
@@ -96,12 +97,11 @@ pub struct Take {
     pub favourite: bool,
 }
 
-/// One page of jobs, and how many match in all.
+/// One page of jobs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct LibraryPage {
-    pub total: u32,
     pub offset: u32,
     pub items: Vec<LibraryItem>,
 }
@@ -116,88 +116,46 @@ pub struct ModelCount {
 }
 
 impl Library {
-    /// The jobs matching `filter`, `limit` of them from `offset` on, with the total that match.
-    /// A job whose delivered videos were all deleted is not listed (its cost stays in the
-    /// ledger).
+    /// The jobs matching `filter`, `limit` of them from `offset` on. A job whose delivered
+    /// videos were all deleted is not listed (its cost stays in the ledger). How many match in
+    /// all is [`Library::count_matches`], asked apart: a search too short for the index reads
+    /// every listed prompt to count its matches, and a keystroke's page need not wait for that.
     pub fn browse(&self, filter: &LibraryFilter, offset: u32, limit: u32) -> Result<LibraryPage> {
-        let conn = self.conn();
-        let (clauses, mut args) = conditions(filter);
-        let direction = match filter.order {
-            Order::Newest => "DESC",
-            Order::Oldest => "ASC",
-        };
-        let (total, pick): (i64, String) = match search_index_query(filter) {
-            // The search index holds exactly the listed jobs (migration 0011), so the matches
-            // are counted by the index alone and a page is read from it in the order the jobs
-            // were recorded, which is the order they were started.
-            Some(query) => {
-                args.insert(0, Value::Text(query));
-                let and = clauses
-                    .iter()
-                    .map(|c| format!(" AND {c}"))
-                    .collect::<String>();
-                let total = if clauses.is_empty() {
-                    conn.query_row(
-                        "SELECT count(*) FROM jobs_fts WHERE jobs_fts MATCH ?",
-                        params_from_iter(args.iter()),
-                        |r| r.get(0),
-                    )?
-                } else {
-                    conn.query_row(
-                        &format!(
-                            "SELECT count(*) FROM jobs_fts f JOIN jobs j ON j.rowid = f.rowid
-                             WHERE jobs_fts MATCH ?{and}"
-                        ),
-                        params_from_iter(args.iter()),
-                        |r| r.get(0),
-                    )?
-                };
-                let pick = format!(
-                    "SELECT f.rowid AS at FROM jobs_fts f JOIN jobs j ON j.rowid = f.rowid
-                     WHERE jobs_fts MATCH ?{and} ORDER BY f.rowid {direction} LIMIT ? OFFSET ?"
-                );
-                (total, pick)
-            }
-            None => {
-                let listed = std::iter::once(LISTED.to_owned())
-                    .chain(clauses)
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
-                let total = conn.query_row(
-                    &format!("SELECT count(*) FROM jobs j WHERE {listed}"),
-                    params_from_iter(args.iter()),
-                    |r| r.get(0),
-                )?;
-                let pick = format!(
-                    "SELECT j.rowid AS at FROM jobs j WHERE {listed}
-                     ORDER BY j.created_at {direction}, j.id {direction} LIMIT ? OFFSET ?"
-                );
-                (total, pick)
-            }
-        };
+        let matching = Matching::of(filter);
+        let mut args = matching.args;
         args.push(Value::Integer(limit.min(1000).into()));
         args.push(Value::Integer(offset.into()));
+        let direction = matching.direction;
         // The page is chosen first, so each job's keeper (the rule `keeper()` in the window's
         // library store states) is looked up for its jobs only.
+        let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT j.id, j.created_at, j.prompt, j.model, j.n, j.state, j.kept,
                     EXISTS (SELECT 1 FROM continuations c WHERE c.job_id = j.id),
                     k.idx, k.state, k.poster IS NOT NULL, k.favourite
-             FROM ({pick}) page
+             FROM ({pick} LIMIT ? OFFSET ?) page
              JOIN jobs j ON j.rowid = page.at
              LEFT JOIN videos k ON k.job_id = j.id AND k.idx = (
                  SELECT v.idx FROM videos v WHERE v.job_id = j.id
                  ORDER BY v.favourite DESC, v.state = 'saved' DESC, v.idx LIMIT 1)
-             ORDER BY j.created_at {direction}, j.id {direction}"
+             ORDER BY j.created_at {direction}, j.id {direction}",
+            pick = matching.pick,
         ))?;
         let items = stmt
             .query_map(params_from_iter(args.iter()), read_item)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(LibraryPage {
-            total: total.try_into().unwrap_or(0),
-            offset,
-            items,
-        })
+        Ok(LibraryPage { offset, items })
+    }
+
+    /// How many jobs match `filter` (as [`Library::browse`] lists them).
+    pub fn count_matches(&self, filter: &LibraryFilter) -> Result<u32> {
+        let matching = Matching::of(filter);
+        let total: i64 = self.conn().query_row(
+            &matching.count,
+            params_from_iter(matching.args.iter()),
+            |r| r.get(0),
+        )?;
+        Ok(total.try_into().unwrap_or(u32::MAX))
     }
 
     /// The models of the jobs the library lists, the most used first.
@@ -241,6 +199,63 @@ fn read_item(r: &Row<'_>) -> rusqlite::Result<LibraryItem> {
         continued: r.get(7)?,
         keeper,
     })
+}
+
+/// The jobs a filter matches, as SQL: the statement that counts them, the one that picks their
+/// row ids in order (a page of it is read by `LIMIT ? OFFSET ?`), and the arguments of both.
+struct Matching {
+    count: String,
+    pick: String,
+    direction: &'static str,
+    args: Vec<Value>,
+}
+
+impl Matching {
+    fn of(filter: &LibraryFilter) -> Self {
+        let (clauses, mut args) = conditions(filter);
+        let direction = match filter.order {
+            Order::Newest => "DESC",
+            Order::Oldest => "ASC",
+        };
+        let (from, pick) = match search_index_query(filter) {
+            // The search index holds exactly the listed jobs (migration 0011), so the matches
+            // are counted by the index alone and a page is read from it in the order the jobs
+            // were recorded, which is the order they were started.
+            Some(query) => {
+                args.insert(0, Value::Text(query));
+                let and = clauses
+                    .iter()
+                    .map(|c| format!(" AND {c}"))
+                    .collect::<String>();
+                let join = if clauses.is_empty() {
+                    ""
+                } else {
+                    " JOIN jobs j ON j.rowid = f.rowid"
+                };
+                let from = format!("FROM jobs_fts f{join} WHERE jobs_fts MATCH ?{and}");
+                let pick = format!("SELECT f.rowid AS at {from} ORDER BY f.rowid {direction}");
+                (from, pick)
+            }
+            None => {
+                let listed = std::iter::once(LISTED.to_owned())
+                    .chain(clauses)
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                let from = format!("FROM jobs j WHERE {listed}");
+                let pick = format!(
+                    "SELECT j.rowid AS at {from} \
+                     ORDER BY j.created_at {direction}, j.id {direction}"
+                );
+                (from, pick)
+            }
+        };
+        Matching {
+            count: format!("SELECT count(*) {from}"),
+            pick,
+            direction,
+            args,
+        }
+    }
 }
 
 /// The jobs the library lists: all but those whose delivered takes were all deleted. The partial
@@ -329,9 +344,9 @@ mod tests {
             .unwrap()
     }
 
-    /// The total above the grid is counted again at every keystroke of a search. Without a
-    /// search, or for one too short for trigrams, it reads the partial index of the listed jobs,
-    /// not every job's row, only while `LISTED` says what the index's condition says.
+    /// The total above the grid is counted once per filter. Without a search, or for one too
+    /// short for trigrams, it reads the partial index of the listed jobs, not every job's row,
+    /// only while `LISTED` says what the index's condition says.
     #[test]
     fn the_listed_jobs_are_counted_from_their_index() {
         let mut conn = Connection::open_in_memory().unwrap();
@@ -342,16 +357,8 @@ mod tests {
         };
         for filter in [LibraryFilter::default(), short] {
             assert!(search_index_query(&filter).is_none());
-            let (clauses, args) = conditions(&filter);
-            let listed = std::iter::once(LISTED.to_owned())
-                .chain(clauses)
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            let plan = plan(
-                &conn,
-                &format!("SELECT count(*) FROM jobs j WHERE {listed}"),
-                &args,
-            );
+            let matching = Matching::of(&filter);
+            let plan = plan(&conn, &matching.count, &matching.args);
             assert!(
                 plan.iter().any(|step| step.contains("jobs_listed")),
                 "{plan:?}"
@@ -359,19 +366,43 @@ mod tests {
         }
     }
 
-    /// A search's page is read from the search index in its own order: no job is looked up
-    /// before it is on the page, and nothing is sorted.
+    /// A page is read in its own order, from the search index for a search and from the index
+    /// of the listed jobs otherwise: no job is looked up before it is on the page, and nothing
+    /// is sorted. A search without other filters is counted by the search index alone.
     #[test]
-    fn a_search_is_read_from_the_index_in_order() {
+    fn a_page_is_read_from_an_index_in_order() {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::migrate::migrate(&mut conn).unwrap();
-        let sql = "SELECT f.rowid AS at FROM jobs_fts f JOIN jobs j ON j.rowid = f.rowid
-                   WHERE jobs_fts MATCH ? ORDER BY f.rowid DESC LIMIT 50 OFFSET 0";
-        let plan = plan(&conn, sql, &[Value::Text("\"rain\"".into())]);
-        assert!(
-            plan.iter().all(|step| !step.contains("TEMP B-TREE")),
-            "{plan:?}"
-        );
+        let search = LibraryFilter {
+            text: Some("rain".into()),
+            ..LibraryFilter::default()
+        };
+        for (filter, index) in [
+            (search.clone(), "VIRTUAL TABLE"),
+            (LibraryFilter::default(), "jobs_listed"),
+            (
+                LibraryFilter {
+                    text: Some("ra".into()),
+                    order: Order::Oldest,
+                    ..LibraryFilter::default()
+                },
+                "jobs_listed",
+            ),
+        ] {
+            let matching = Matching::of(&filter);
+            let mut args = matching.args.clone();
+            args.extend([Value::Integer(50), Value::Integer(0)]);
+            let sql = format!("{} LIMIT ? OFFSET ?", matching.pick);
+            let plan = plan(&conn, &sql, &args);
+            assert!(
+                plan.iter().all(|step| !step.contains("TEMP B-TREE")),
+                "{plan:?}"
+            );
+            assert!(plan[0].contains(index), "{plan:?}");
+        }
+        let matching = Matching::of(&search);
+        let plan = plan(&conn, &matching.count, &matching.args);
+        assert_eq!(plan.len(), 1, "{plan:?}");
         assert!(plan[0].contains("VIRTUAL TABLE"), "{plan:?}");
     }
 }

@@ -39,19 +39,22 @@ function item(i: number): LibraryItem {
   };
 }
 
-/** A page of the fake jobs, narrowed by the prompt text. */
-function page(a: Record<string, unknown>) {
+/** The fake jobs the filter's prompt text matches. */
+function matching(a: Record<string, unknown>): number[] {
   const filter = a.filter as LibraryFilter;
   const all = Array.from({ length: JOBS }, (_, i) => i);
-  const matching = filter.text
-    ? all.filter((i) => item(i).prompt.includes(String(filter.text)))
-    : all;
+  return filter.text ? all.filter((i) => item(i).prompt.includes(String(filter.text))) : all;
+}
+
+/** A page of the fake jobs. */
+function page(a: Record<string, unknown>) {
   const offset = a.offset as number;
   const limit = a.limit as number;
   return {
-    total: matching.length,
     offset,
-    items: matching.slice(offset, offset + limit).map(item),
+    items: matching(a)
+      .slice(offset, offset + limit)
+      .map(item),
   };
 }
 
@@ -64,6 +67,7 @@ function libraryIpc(extra: Parameters<typeof installIpc>[0] = {}) {
       { model: "veo-3.1", jobs: 3333 },
     ],
     library_page: page,
+    library_count: (a) => matching(a).length,
     set_favourite: (a) => {
       if (a.favourite) favourites.add(String(a.id));
       else favourites.delete(String(a.id));
@@ -103,6 +107,7 @@ describe("the library view", () => {
     app.info = null;
     library.filters = emptyFilters();
     library.total = null;
+    library.counted = false;
     library.selected = null;
     jobs.jobs = [];
     favourites.clear();
@@ -293,7 +298,6 @@ describe("the library view", () => {
           const text = (a.filter as LibraryFilter).text ?? "";
           answers.push(() =>
             resolve({
-              total: text === "new" ? 1 : 2,
               offset: 0,
               items: text === "new" ? [item(1)] : [item(2), item(4)],
             }),
@@ -310,6 +314,62 @@ describe("the library view", () => {
     await older;
     expect(library.total).toBe(1);
     expect(library.item(0)?.id).toBe(item(1).id);
+  });
+
+  it("shows a search's first jobs before they are counted, and counts once per filter", async () => {
+    let counting: Promise<void> | null = null;
+    let release = () => {};
+    const ipc = libraryIpc({
+      library_count: (a) =>
+        counting ? counting.then(() => matching(a).length) : matching(a).length,
+    });
+    const counts = () => ipc.calls.filter((c) => c.cmd === "library_count").length;
+    render(App);
+    await settle();
+    await fireEvent.click(screen.getByTestId("nav-library"));
+    await settle();
+    const count = screen.getByTestId("library-count");
+    expect(count.textContent).toBe("10,000 jobs");
+    expect(counts()).toBe(1);
+
+    // The count of "boat" is slow: the jobs found are shown meanwhile, under the last count.
+    counting = new Promise((resolve) => {
+      release = resolve;
+    });
+    const search = screen.getByTestId("library-search") as HTMLInputElement;
+    await fireEvent.input(search, { target: { value: "boat" } });
+    await settle();
+    expect(tiles().length).toBeGreaterThan(0);
+    expect(tiles().every((t) => t.getAttribute("aria-label")?.includes("paper boat"))).toBe(true);
+    expect(count.textContent).toBe("10,000 jobs");
+    expect(count.classList.contains("counting")).toBe(true);
+    expect(library.rows).toBe(48);
+    counting = null;
+    release();
+    await settle();
+    expect(count.textContent).toBe("5,000 jobs");
+    expect(count.classList.contains("counting")).toBe(false);
+    expect(library.rows).toBe(5000);
+    expect(counts()).toBe(2);
+
+    // Scrolling reads pages, and counts nothing again.
+    const grid = screen.getByTestId("library-grid");
+    grid.scrollTop = 20_000;
+    await fireEvent.scroll(grid);
+    await settle();
+    expect(ipc.calls.filter((c) => c.cmd === "library_page").length).toBeGreaterThan(2);
+    expect(counts()).toBe(2);
+
+    // A first page that is not full holds every match: nothing to count.
+    await fireEvent.input(search, { target: { value: "boat 123" } });
+    await settle();
+    expect(count.textContent).toBe("5 jobs"); // 123, 1230–1238 even
+    expect(count.classList.contains("counting")).toBe(false);
+    expect(counts()).toBe(2);
+    await fireEvent.input(search, { target: { value: "boat 1234567" } });
+    await settle();
+    expect(screen.getByTestId("library-empty")).toBeTruthy();
+    expect(counts()).toBe(2);
   });
 
   it("opens a job with Enter, marks its keeper with F, and reuses its settings", async () => {

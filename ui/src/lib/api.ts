@@ -221,9 +221,11 @@ export const api = {
   copyLink: (id: string) => call<void>("copy_link", { id }),
   copyText: (text: string) => call<void>("copy_text", { text }),
 
-  /** One page of the library's jobs matching `filter`, with how many match. */
+  /** One page of the library's jobs matching `filter`. */
   libraryPage: (filter: LibraryFilter, offset: number, limit: number) =>
     call<LibraryPage>("library_page", { filter, offset, limit }),
+  /** How many of the library's jobs match `filter`. */
+  libraryCount: (filter: LibraryFilter) => call<number>("library_count", { filter }),
   libraryModels: () => call<ModelCount[]>("library_models"),
   /** One job in full (transcript, error, takes, lineage). */
   libraryJob: (id: string) => call<JobRecord>("library_job", { id }),

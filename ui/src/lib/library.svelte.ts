@@ -1,7 +1,9 @@
 // The library view's state: the filter, how many jobs match, and the pages of jobs fetched so far.
 // The grid asks for the items it shows (`item(i)`); missing pages are fetched once, and only a
 // bounded number of pages is kept, so memory stays flat however far the person scrolls. A
-// newer filter wins over answers still in flight for an older one.
+// newer filter wins over answers still in flight for an older one. A changed filter's first
+// page is shown as soon as it arrives; how many match is asked after it (a short search counts
+// by reading every prompt), and only when that page is full: a shorter one is every match.
 
 import { api, errorReport } from "./api";
 import type { ErrorReport } from "./bindings/ErrorReport";
@@ -87,8 +89,10 @@ export function keeper(item: { videos: VideoRecord[] }): VideoRecord | null {
 
 export class LibraryStore {
   filters: Filters = $state(emptyFilters());
-  /** Jobs matching the filter; `null` until the first answer. */
+  /** Jobs matching the filter as last counted; `null` until the first answer. */
   total: number | null = $state(null);
+  /** `total` is the current filter's: not still being counted after a change of filter. */
+  counted = $state(false);
   models: ModelCount[] = $state([]);
   error: ErrorReport | null = $state(null);
   /** The job whose details are open. */
@@ -111,8 +115,32 @@ export class LibraryStore {
     this.#pending.clear();
     // Asking again while a changed filter is on its way answers that filter too.
     this.searching ||= filtered;
-    await this.#fetch(0, seq, this.searching);
-    if (seq === this.#seq) this.searching = false;
+    const first = await this.#fetch(0, seq, this.searching);
+    if (seq !== this.#seq) return;
+    this.searching = false;
+    if (first === undefined) return;
+    if (first < PAGE) {
+      this.#counted(first);
+      return;
+    }
+    try {
+      const total = await api.libraryCount(toQuery(this.filters));
+      if (seq === this.#seq) this.#counted(total);
+    } catch (e) {
+      if (seq === this.#seq) this.error = errorReport(e);
+    }
+  }
+
+  /** Jobs the grid lays out: all that match once counted, until then the first page's. */
+  get rows(): number {
+    if (this.counted) return this.total ?? 0;
+    this.version; // the first page arrives with it
+    return this.#pages.get(0)?.length ?? 0;
+  }
+
+  #counted(total: number): void {
+    this.total = total;
+    this.counted = true;
   }
 
   /** Changes the filter and asks again. */
@@ -166,23 +194,31 @@ export class LibraryStore {
     await this.reload();
   }
 
-  async #fetch(page: number, seq: number, filtered: boolean): Promise<void> {
+  /** Fetches a page; how many jobs it held, or `undefined` if it failed or a newer filter won. */
+  async #fetch(page: number, seq: number, filtered: boolean): Promise<number | undefined> {
     this.#pending.add(page);
     try {
       const answer = await api.libraryPage(toQuery(this.filters), page * PAGE, PAGE);
-      if (seq !== this.#seq) return; // a newer filter is being answered
+      if (seq !== this.#seq) return undefined; // a newer filter is being answered
       this.#pages.set(page, answer.items);
       while (this.#pages.size > KEEP_PAGES) {
         const oldest = this.#pages.keys().next().value;
         if (oldest === undefined) break;
         this.#pages.delete(oldest);
       }
-      this.total = answer.total;
+      // A changed filter's count is the last one's until it is counted; the grid lays out the
+      // first page meanwhile. (A changed library keeps its rows: the count is off by a job or
+      // two for a moment, and the place scrolled to is kept.)
+      if (filtered) {
+        this.counted = false;
+        this.filtered++;
+      }
       this.error = null;
-      if (filtered) this.filtered++;
       this.version++;
+      return answer.items.length;
     } catch (e) {
       if (seq === this.#seq) this.error = errorReport(e);
+      return undefined;
     } finally {
       if (seq === this.#seq) this.#pending.delete(page);
     }

@@ -2,6 +2,6 @@
 import type { LibraryItem } from "./LibraryItem";
 
 /**
- * One page of jobs, and how many match in all.
+ * One page of jobs.
  */
-export type LibraryPage = { total: number, offset: number, items: Array<LibraryItem>, };
+export type LibraryPage = { offset: number, items: Array<LibraryItem>, };
