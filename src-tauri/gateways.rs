@@ -9,8 +9,9 @@
 
 use crate::error::{IpcResult, blocking};
 use framecast_core::{Error, ErrorKind};
+use framecast_jobs::Starter;
 use framecast_jobs::target::{self, Overrides, Target, TextTarget, poll_policy};
-use framecast_library::{Keys, Library};
+use framecast_library::{Keys, Library, Origin};
 use framecast_mock::{MockConfig, MockGateway};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -140,18 +141,28 @@ impl Gateways {
                 .is_some_and(|p| p.key_store.is_some())
     }
 
-    /// What a job starting now is sent with (read off the async runtime: the key store may
-    /// wait on D-Bus).
     /// What the next job's route can carry (no key needed: the form asks as it is shown).
     pub async fn capabilities(&self) -> IpcResult<framecast_core::Capabilities> {
         let (library, overrides) = (self.library.clone(), self.overrides());
         blocking(move || target::next_capabilities(&library, &overrides)).await
     }
 
+    /// What a job starting now is sent with (read off the async runtime: the key store may
+    /// wait on D-Bus).
     pub async fn target(&self) -> IpcResult<Target> {
-        let (library, keys, overrides) =
-            (self.library.clone(), self.keys.clone(), self.overrides());
-        blocking(move || target::resolve(&library, &keys, &overrides)).await
+        let starter = self.starter();
+        blocking(move || starter.target()).await
+    }
+
+    /// What the app's batch runs and storyboards start their jobs with: the one-off settings in
+    /// force now.
+    pub fn starter(&self) -> Starter {
+        Starter {
+            library: self.library.clone(),
+            keys: self.keys.clone(),
+            overrides: self.overrides(),
+            origin: Origin::App,
+        }
     }
 
     /// What a prompt-help call starting now is sent with: where a job would go, with the same

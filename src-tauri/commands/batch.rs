@@ -11,7 +11,7 @@ use framecast_core::{Error, Event};
 use framecast_jobs::batch::plan::{Defaults, Plan};
 use framecast_jobs::batch::run::{Context, Stop};
 use framecast_jobs::batch::{self, BatchEvent, Prepared, Source, input};
-use framecast_library::{BatchRecord, BatchRow, BatchState, Library, Origin};
+use framecast_library::{BatchRecord, BatchRow, BatchState, Library};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -124,8 +124,7 @@ async fn plan_source(app: &AppHandle, source: Source, defaults: Defaults) -> Ipc
     let library = app.state::<Arc<Library>>().inner().clone();
     let gateways = app.state::<Arc<Gateways>>().inner().clone();
     let prepared = blocking(move || {
-        let target =
-            framecast_jobs::target::resolve(&library, gateways.keys(), &gateways.overrides())?;
+        let target = gateways.starter().target()?;
         batch::prepare(&library, &target, source, defaults, None)
     })
     .await?;
@@ -204,7 +203,7 @@ pub fn run_batch<R: Runtime>(app: &AppHandle<R>, id: String) {
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     // A runner a pause is winding down finishes its rows; this one starts the rest.
     lock(&batches.running).insert(id.clone(), (runner, stop.clone()));
-    let ctx = context(app);
+    let ctx = Context::new(app.state::<Arc<Gateways>>().starter());
     let jobs = app.state::<Arc<Jobs>>().inner().clone();
     // Off the runtime's workers: the runner records every event in SQLite as it goes.
     tauri::async_runtime::spawn_blocking(move || {
@@ -218,7 +217,7 @@ pub fn run_batch<R: Runtime>(app: &AppHandle<R>, id: String) {
         ));
         match ended {
             Ok(framecast_jobs::batch::run::Ended::Done) => {
-                if let Err(e) = write_results(&ctx.library, &id) {
+                if let Err(e) = write_results(&ctx.starter.library, &id) {
                     tracing::error!(%e, batch = %id, "a batch's results could not be written");
                 }
             }
@@ -227,17 +226,6 @@ pub fn run_batch<R: Runtime>(app: &AppHandle<R>, id: String) {
         }
         batches.ended(&id, runner);
     });
-}
-
-/// What the app's runners share: the library, the keys and the one-off settings in force.
-fn context<R: Runtime>(app: &AppHandle<R>) -> Context {
-    let gateways = app.state::<Arc<Gateways>>().inner().clone();
-    Context::new(
-        app.state::<Arc<Library>>().inner().clone(),
-        gateways.keys().clone(),
-        gateways.overrides(),
-        Origin::App,
-    )
 }
 
 /// Writes a batch's results as they stand next to its videos (or in the library's folder); the

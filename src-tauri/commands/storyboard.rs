@@ -11,7 +11,7 @@ use framecast_core::{Error, Event};
 use framecast_jobs::batch::plan::Spending;
 use framecast_jobs::batch::run::Stop;
 use framecast_jobs::storyboard::{self, Context, Exports, StoryEvent, StoryPlan, Which};
-use framecast_library::{Library, Origin, Place, RowState, ShotDraft, ShotRecord, Storyboard};
+use framecast_library::{Library, Place, RowState, ShotDraft, ShotRecord, Storyboard};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -216,8 +216,7 @@ pub async fn storyboard_plan(
     let library = app.state::<Arc<Library>>().inner().clone();
     let gateways = app.state::<Arc<Gateways>>().inner().clone();
     let plan = blocking(move || {
-        let target =
-            framecast_jobs::target::resolve(&library, gateways.keys(), &gateways.overrides())?;
+        let target = gateways.starter().target()?;
         let report = library.spend_report(chrono::Local::now())?;
         let which = shot.map_or(Which::Missing, Which::Shot);
         let spending = Spending {
@@ -263,7 +262,10 @@ fn run(app: &AppHandle, plan: StoryPlan, on_update: Channel<StoryEvent>) {
     let boards = app.state::<Arc<Storyboards>>().inner().clone();
     let stop = Stop::default();
     lock(&boards.running).insert(plan.storyboard_id.clone(), stop.clone());
-    let ctx = context(app);
+    let ctx = Context {
+        starter: app.state::<Arc<Gateways>>().starter(),
+        save_dir: Some(app.state::<Folders>().videos()),
+    };
     let started = Started::new(app.state::<Arc<Jobs>>().inner().clone());
     tauri::async_runtime::spawn_blocking(move || {
         let emit = |event: StoryEvent| {
@@ -280,18 +282,6 @@ fn run(app: &AppHandle, plan: StoryPlan, on_update: Channel<StoryEvent>) {
         }
         lock(&boards.running).remove(&plan.storyboard_id);
     });
-}
-
-/// What a storyboard run needs: the library, the keys and one-off settings, the videos folder.
-fn context(app: &AppHandle) -> Context {
-    let gateways = app.state::<Arc<Gateways>>();
-    Context {
-        library: app.state::<Arc<Library>>().inner().clone(),
-        keys: gateways.keys().clone(),
-        overrides: gateways.overrides(),
-        origin: Origin::App,
-        save_dir: Some(app.state::<Folders>().videos()),
-    }
 }
 
 /// Stops a storyboard's run: no further shot starts, and running generations stop (delivered

@@ -12,6 +12,7 @@ use crate::output::{json_line, pick};
 use clap::Args;
 use framecast_core::request::DEFAULT_MODEL;
 use framecast_core::{Error, Event, Lang};
+use framecast_jobs::Starter;
 use framecast_jobs::batch::plan::{Defaults, Plan};
 use framecast_jobs::batch::run::{self, Context, Ended, Stop};
 use framecast_jobs::batch::{self, BatchEvent, Source, results};
@@ -121,8 +122,13 @@ async fn batch_run(args: &BatchArgs, lang: Lang) -> Result<ExitCode, Error> {
     let library = Arc::new(Library::open_default()?);
     let keys = Arc::new(Keys::new(library.dir()));
     library.move_proxy_passwords(&keys)?;
-    let overrides = args.route.overrides(&args.gateway)?;
-    let target = framecast_jobs::target::resolve(&library, &keys, &overrides)?;
+    let starter = Starter {
+        library: library.clone(),
+        keys,
+        overrides: args.route.overrides(&args.gateway)?,
+        origin: Origin::Cli,
+    };
+    let target = starter.target()?;
     let defaults = Defaults {
         model: args.model.trim().to_owned(),
         count: args.n,
@@ -157,7 +163,7 @@ async fn batch_run(args: &BatchArgs, lang: Lang) -> Result<ExitCode, Error> {
     }
     let ctx = Context {
         backoff: backoff(),
-        ..Context::new(library.clone(), keys, overrides, Origin::Cli)
+        ..Context::new(starter)
     };
     let stop = Stop::default();
     interrupts(&stop, lang, args.json);

@@ -6,7 +6,8 @@
 //!   settings over the active profile over the defaults, and, for a job recorded earlier, only
 //!   the key that job was sent with;
 //! - [`start`]: a job checked, recorded before anything is sent, then run with every event
-//!   passing the library's recorder before anyone sees it;
+//!   passing the library's recorder before anyone sees it; a [`Starter`] holds what a run of
+//!   many jobs starts each with;
 //! - [`recover`]: what a process that stopped left unfinished, watched and downloaded again with
 //!   the job's own gateway, key and proxy, never re-sent;
 //! - [`batch`]: a file of prompts as a queue of such jobs, each row sent once;
@@ -25,5 +26,5 @@ pub mod storyboard;
 pub mod target;
 
 pub use recover::{Resumed, resume};
-pub use start::{Draft, Started, begin};
+pub use start::{Draft, Started, Starter, begin};
 pub use target::{Overrides, Target, TextTarget};

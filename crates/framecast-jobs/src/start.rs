@@ -7,16 +7,34 @@
 //! video's link is committed before anyone is shown it; its last event is always
 //! [`Event::Finished`].
 
-use crate::target::Target;
+use crate::target::{self, Overrides, Target};
 use framecast_core::frames::PreparedFrame;
 use framecast_core::job::Route;
 use framecast_core::options;
 use framecast_core::{
     Controls, Downloader, Event, GenerationRequest, JobId, JobResult, JobSpec, Result, RouteKind,
 };
-use framecast_library::{Continuation, Library, NewJob, Origin, Recorder};
+use framecast_library::{Continuation, Keys, Library, NewJob, Origin, Recorder};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// What a run of many jobs starts them with: the library they are recorded in, the keys and
+/// one-off settings their gateway is chosen by, and the front end starting them. Batch runs and
+/// storyboards each hold one.
+#[derive(Clone)]
+pub struct Starter {
+    pub library: Arc<Library>,
+    pub keys: Arc<Keys>,
+    pub overrides: Overrides,
+    pub origin: Origin,
+}
+
+impl Starter {
+    /// Where a job starting now goes, and with which key ([`target::resolve`]).
+    pub fn target(&self) -> Result<Target> {
+        target::resolve(&self.library, &self.keys, &self.overrides)
+    }
+}
 
 /// What a front end asks for.
 #[derive(Debug, Clone)]

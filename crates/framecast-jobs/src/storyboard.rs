@@ -15,13 +15,13 @@
 
 use crate::batch::plan::{Spending, estimate};
 use crate::batch::run::Stop;
-use crate::start::Draft;
-use crate::target::{self, Overrides, Target};
+use crate::start::{Draft, Starter};
+use crate::target::Target;
 use framecast_core::frames::{self, FrameOptions, FrameSource, ModelAspect, PreparedFrame};
 use framecast_core::price::PriceTable;
 use framecast_core::request::model_problem;
 use framecast_core::{Controls, Error, Event, GenerationRequest, JobId, Result, Text};
-use framecast_library::{Keys, Library, Origin, RowState, ShotRecord, Slot, VideoMoment};
+use framecast_library::{Library, RowState, ShotRecord, Slot, VideoMoment};
 use framecast_timeline::{ClipSpec, JoinReport, Timeline, edl, fcpxml, otio, sidecar};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -220,10 +220,7 @@ fn problem_of(
 
 /// What a storyboard's generation runs with.
 pub struct Context {
-    pub library: Arc<Library>,
-    pub keys: Arc<Keys>,
-    pub overrides: Overrides,
-    pub origin: Origin,
+    pub starter: Starter,
     /// Where the videos are saved; `None` keeps only their links.
     pub save_dir: Option<PathBuf>,
 }
@@ -245,8 +242,9 @@ pub async fn run(
         mine.cancel();
     });
     let controls = &controls;
-    let target = target::resolve(&ctx.library, &ctx.keys, &ctx.overrides)?;
+    let target = ctx.starter.target()?;
     let name = ctx
+        .starter
         .library
         .storyboard(&plan.storyboard_id)?
         .map_or_else(|| "Storyboard".to_owned(), |b| b.name);
@@ -320,7 +318,7 @@ async fn send(
     controls: &Controls,
     emit: &(dyn Fn(StoryEvent) + Send + Sync),
 ) -> bool {
-    let library = &ctx.library;
+    let library = &ctx.starter.library;
     let shot_id = planned.shot_id.clone();
     let fail = |job: Option<&str>, e: &Error| {
         let why = e.messages();
@@ -359,7 +357,7 @@ async fn send(
         retry_of: None,
         save_dir: ctx.save_dir.clone(),
         label: Some(format!("{name} {:02}", shot.position)),
-        origin: ctx.origin,
+        origin: ctx.starter.origin,
     };
     let started = match crate::begin(library, target, draft) {
         Ok(s) => s,

@@ -7,10 +7,10 @@
 
 use framecast_core::RouteKind;
 use framecast_core::price::PriceTable;
-use framecast_jobs::Overrides;
 use framecast_jobs::batch::plan::Spending;
 use framecast_jobs::batch::run::Stop;
 use framecast_jobs::storyboard::{self, Context, Exports, StoryEvent, Which};
+use framecast_jobs::{Overrides, Starter};
 use framecast_library::{Keys, Library, Origin, Place, RowState, ShotDraft};
 use framecast_mock::{MockConfig, MockGateway};
 use secrecy::SecretString;
@@ -20,18 +20,20 @@ use std::sync::{Arc, Mutex};
 fn context(dir: &Path, base: &str) -> Context {
     let library = Arc::new(Library::open(&dir.join("data")).unwrap());
     Context {
-        keys: Arc::new(Keys::file_only(
-            &dir.join("data"),
-            framecast_core::Text::same("t"),
-        )),
-        library,
-        overrides: Overrides {
-            base_url: Some(base.to_owned()),
-            key: Some(SecretString::from("sk-story".to_owned())),
-            route: Some(RouteKind::Stream),
-            ..Overrides::default()
+        starter: Starter {
+            keys: Arc::new(Keys::file_only(
+                &dir.join("data"),
+                framecast_core::Text::same("t"),
+            )),
+            library,
+            overrides: Overrides {
+                base_url: Some(base.to_owned()),
+                key: Some(SecretString::from("sk-story".to_owned())),
+                route: Some(RouteKind::Stream),
+                ..Overrides::default()
+            },
+            origin: Origin::Cli,
         },
-        origin: Origin::Cli,
         save_dir: Some(dir.join("videos")),
     }
 }
@@ -48,7 +50,7 @@ fn shot(prompt: &str, continues: bool) -> ShotDraft {
 
 async fn generate(ctx: &Context, board: &str, which: &Which) -> Vec<StoryEvent> {
     let plan = storyboard::plan(
-        &ctx.library,
+        &ctx.starter.library,
         board,
         which,
         &PriceTable::default(),
@@ -81,7 +83,7 @@ async fn three_continuing_shots_each_start_from_the_last_picture_before() {
     let mock = MockGateway::start(MockConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(dir.path(), &mock.base_url());
-    let library = &ctx.library;
+    let library = &ctx.starter.library;
     let board = library.create_storyboard("Paper boat").unwrap().id;
     let ids: Vec<String> = [
         shot("a paper boat in a gutter", false),
@@ -197,7 +199,7 @@ async fn a_failed_shot_is_not_sent_again_and_the_shot_after_it_waits() {
     let mock = MockGateway::start(MockConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(dir.path(), &mock.base_url());
-    let library = &ctx.library;
+    let library = &ctx.starter.library;
     let board = library.create_storyboard("Failing").unwrap().id;
     let ids: Vec<String> = [
         shot("a storm #failure", false),

@@ -14,14 +14,14 @@
 //!   their generations (delivered videos are still saved, as for any job).
 
 use super::BatchEvent;
-use crate::start::Draft;
-use crate::target::{self, Overrides, Target};
+use crate::start::{Draft, Starter};
+use crate::target::Target;
 use framecast_core::frames::{self, FrameOptions, FrameSource, ModelAspect};
 use framecast_core::{
     CancellationToken, Controls, Error, Event, GenerationRequest, JobId, JobResult, JobState,
     Result, Text, VideoOptions,
 };
-use framecast_library::{BatchRow, BatchState, Keys, Library, Origin, RowState};
+use framecast_library::{BatchRow, BatchState, Library, RowState};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use std::path::PathBuf;
@@ -35,27 +35,15 @@ const MAX_BACKOFF: Duration = Duration::from_secs(120);
 
 /// What a batch runs with.
 pub struct Context {
-    pub library: Arc<Library>,
-    pub keys: Arc<Keys>,
-    pub overrides: Overrides,
-    /// Which front end starts the rows' jobs.
-    pub origin: Origin,
+    pub starter: Starter,
     /// The first wait after a refusal (tests make it short).
     pub backoff: Duration,
 }
 
 impl Context {
-    pub fn new(
-        library: Arc<Library>,
-        keys: Arc<Keys>,
-        overrides: Overrides,
-        origin: Origin,
-    ) -> Self {
+    pub fn new(starter: Starter) -> Self {
         Self {
-            library,
-            keys,
-            overrides,
-            origin,
+            starter,
             backoff: BACKOFF,
         }
     }
@@ -93,7 +81,7 @@ pub async fn run(
     stop: &Stop,
     emit: &(dyn Fn(BatchEvent) + Send + Sync),
 ) -> Result<Ended> {
-    let library = &ctx.library;
+    let library = &ctx.starter.library;
     let batch = library
         .batch(id)?
         .ok_or_else(|| Error::invalid_input("no such batch", "没有该批量"))?;
@@ -119,14 +107,17 @@ pub async fn run(
                     event,
                 })
             };
-            crate::resume(library, &ctx.keys, &ctx.overrides, &job, &controls, &on).await;
+            let Starter {
+                keys, overrides, ..
+            } = &ctx.starter;
+            crate::resume(library, keys, overrides, &job, &controls, &on).await;
             settle(library, id, emit).map(|()| Sent::Settled)
         })
             as std::pin::Pin<
                 Box<dyn std::future::Future<Output = Result<Sent>> + Send + '_>,
             >);
     }
-    let target = target::resolve(library, &ctx.keys, &ctx.overrides)?;
+    let target = ctx.starter.target()?;
     library.set_batch_state(id, BatchState::Running)?;
     let mut refusals = 0u32;
     let mut quiet_until = 0i64;
@@ -262,7 +253,7 @@ async fn send(
     controls: &Controls,
     emit: &(dyn Fn(BatchEvent) + Send + Sync),
 ) -> Result<Sent> {
-    let library = &ctx.library;
+    let library = &ctx.starter.library;
     let job_id = job.to_string();
     let fail = |why: Text| -> Result<Sent> {
         library.settle_row(id, row.number, RowState::Failed, Some(&why))?;
@@ -291,7 +282,7 @@ async fn send(
         retry_of: None,
         save_dir: out_dir,
         label: Some(label(&row)),
-        origin: ctx.origin,
+        origin: ctx.starter.origin,
     };
     let started = match crate::begin(library, target, draft) {
         Ok(s) => s,
