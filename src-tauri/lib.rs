@@ -67,9 +67,10 @@ pub fn run(images: Vec<PathBuf>) -> Result<(), tauri::Error> {
     // ⌘Q asks first while work runs, as closing the window does (quit.rs).
     #[cfg(target_os = "macos")]
     let app = app.menu(quit::app_menu).on_menu_event(quit::on_menu_event);
-    let mut context = tauri::generate_context!();
     // Linux plays from a loopback server whose port is taken now, before the window exists, so
     // the page's content security policy names exactly that port.
+    #[cfg_attr(not(target_os = "linux"), allow(unused_mut))]
+    let mut context = tauri::generate_context!();
     #[cfg(target_os = "linux")]
     let media_port = {
         let listener = media::loopback::bind()?;
