@@ -2,8 +2,8 @@
 //! `cargo run --release -p framecast-library --example fill -- DIR JOBS [VIDEO]`. Each job has
 //! four saved videos with a poster and a prompt drawn from a mixed English and Chinese
 //! vocabulary; the rows go in one transaction, through the library's own schema. With `VIDEO`,
-//! every video's file is a hard link to a copy of it under `DIR/videos`, so the app plays them; all share
-//! one poster, as the window would have captured.
+//! every video's file is a hard link to a copy of it under `DIR/videos`, so the app plays them;
+//! all share one poster, as the window would have captured.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use framecast_library::Library;

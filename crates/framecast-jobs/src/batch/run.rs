@@ -107,9 +107,7 @@ pub async fn run(
                     event,
                 })
             };
-            let Starter {
-                keys, overrides, ..
-            } = &ctx.starter;
+            let (keys, overrides) = (&ctx.starter.keys, &ctx.starter.overrides);
             crate::resume(library, keys, overrides, &job, &controls, &on).await;
             settle(library, id, emit).map(|()| Sent::Settled)
         })
